@@ -1,0 +1,107 @@
+#include "agent/config/agent_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pathwatch::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kMinimal = R"(agent: {id: a1, site: honcho}
+collector: {endpoints: tcp://198.18.10.10:7000, insecure_plaintext: true}
+paths:
+  - {name: primary, source: 198.18.1.10}
+  - {name: backup, interface: backup, fwmark: 0x20}
+targets:
+  - name: asp
+    address: 198.18.30.10
+    tcp: [8443, 8444]
+    paths: [primary, backup]
+    interval: 250ms
+)";
+
+AgentConfig parse(const std::string& text) {
+  return parse_agent_config(shared::ConfigNode::load_string(text, "agent.yaml"), "agent.yaml");
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const shared::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(AgentConfig, ParsesAMinimalConfigWithDefaults) {
+  const auto c = parse(kMinimal);
+  EXPECT_EQ(c.agent_id, "a1");
+  EXPECT_EQ(c.window, 10s);
+  ASSERT_EQ(c.paths.size(), 2u);
+  EXPECT_EQ(c.paths[1].fwmark, 0x20u);
+  ASSERT_EQ(c.targets.size(), 1u);
+  EXPECT_EQ(c.targets[0].probe.interval, 250ms);
+  EXPECT_EQ(c.targets[0].probe.timeout, 1s);
+  EXPECT_EQ(c.targets[0].tcp_ports, (std::vector<std::uint16_t>{8443, 8444}));
+  EXPECT_TRUE(c.targets[0].icmp);
+  EXPECT_EQ(c.thresholds.down_after, 3u);
+}
+
+TEST(AgentConfig, ExampleConfigInEtcIsValid) {
+  const auto c = load_agent_config("etc/agent.example.yaml");
+  EXPECT_EQ(c.site, "honcho");
+  EXPECT_EQ(c.paths.size(), 3u);
+  EXPECT_EQ(c.find_path("as-routed")->line_hops.at("198.18.102.1"), "backup");
+}
+
+TEST(AgentConfig, UnknownKey) {
+  std::string text = kMinimal;
+  text.replace(text.find("    interval"), 4, "    intervall: 1s\n    ");
+  EXPECT_EQ(error_of(text), "agent.yaml:11:5: targets[0]: unknown key 'intervall'");
+}
+
+TEST(AgentConfig, WrongType) {
+  std::string text = kMinimal;
+  text.replace(text.find("8444"), 4, "http");
+  EXPECT_EQ(error_of(text), "agent.yaml:9:17: targets[0].tcp[1]: expected an integer, got 'http'");
+}
+
+TEST(AgentConfig, MissingRequiredField) {
+  std::string text = kMinimal;
+  text.erase(text.find("    address: 198.18.30.10\n"), 26);
+  EXPECT_EQ(error_of(text), "agent.yaml:7:5: targets[0]: missing required key 'address'");
+}
+
+TEST(AgentConfig, TargetOnUnknownPath) {
+  std::string text = kMinimal;
+  text.replace(text.find("[primary, backup]"), 17, "[primary, bakup]");
+  EXPECT_EQ(error_of(text), "agent.yaml:10:22: targets[0].paths[1]: unknown path 'bakup'");
+}
+
+TEST(AgentConfig, BadAddress) {
+  std::string text = kMinimal;
+  text.replace(text.find("198.18.30.10"), 12, "asp.example");
+  EXPECT_NE(error_of(text).find("'asp.example' is not an IPv4 or IPv6 address"),
+            std::string::npos);
+}
+
+TEST(AgentConfig, IntervalBelow10msIsRejected) {
+  std::string text = kMinimal;
+  text.replace(text.find("250ms"), 5, "5ms");
+  EXPECT_NE(error_of(text).find("out of range [10ms, 1h]"), std::string::npos);
+}
+
+TEST(AgentConfig, PathNeedsAPin) {
+  std::string text = kMinimal;
+  text.replace(text.find("{name: primary, source: 198.18.1.10}"), 36, "{name: primary}");
+  EXPECT_NE(error_of(text).find("needs interface, source or fwmark"), std::string::npos);
+}
+
+TEST(AgentConfig, CollectorWithoutCurveOrInsecureFlagIsRejected) {
+  std::string text = kMinimal;
+  text.replace(text.find(", insecure_plaintext: true"), 26, "");
+  EXPECT_NE(error_of(text).find("needs 'curve' keys"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pathwatch::agent
