@@ -1,0 +1,20 @@
+// Classifies how a TCP connect attempt ended, from the connect errno and the ICMP error the
+// kernel queued for the socket (IP_RECVERR), if any. Pure: unit-tested without sockets.
+#pragma once
+
+#include <optional>
+
+#include "agent/probe/probe_tracker.hpp"
+
+namespace pathwatch::agent {
+
+// `icmp`: the ICMP error from the socket's error queue (router address, type, code).
+// `ipv6`: which family's ICMP type numbers `icmp` uses.
+// Rules: 0 -> ok. An ICMP destination unreachable -> unreachable with its code, whatever errno
+// the kernel derived from it (a port unreachable becomes ECONNREFUSED, yet no host sent an
+// RST: a router or firewall did). ICMP time exceeded -> time-exceeded. ECONNREFUSED without
+// ICMP -> refused (an RST). EHOSTUNREACH / ENETUNREACH without ICMP -> unreachable (a local
+// route or neighbour failure). Anything else -> error with the errno.
+ProbeAnswer classify_connect(int error_number, const std::optional<IcmpEvidence>& icmp, bool ipv6);
+
+}  // namespace pathwatch::agent
