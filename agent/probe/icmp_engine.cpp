@@ -116,16 +116,19 @@ class IcmpEngine::Impl : public std::enable_shared_from_this<Impl> {
     sockaddr_storage to{};
     const socklen_t to_len = to_sockaddr(flow.address, 0, to);
 
-    const shared::UtcNanos sent_utc = clock_.utc_now();
-    const shared::MonoNanos sent_mono = clock_.mono_now();
-    if (!tracker_.start(key, sent_utc, sent_mono, flow.settings.timeout, wire_seq)) {
+    if (tracker_.is_known(key)) {
       ++send_errors_;  // the same (flow, seq) twice: the first one's result stands
       return;
     }
+    // The send instant is read right before sendto and the bookkeeping done after it, so the
+    // RTT holds as little of our own work as possible (ping reads its clock the same way).
+    const shared::UtcNanos sent_utc = clock_.utc_now();
+    const shared::MonoNanos sent_mono = clock_.mono_now();
     if (err == 0) err = send_packet(fd, packet, to, to_len);
     if (err != 0 && kind_ == IcmpSocketKind::kDatagram && may_be_stale_socket_error(err)) {
       err = send_packet(fd, packet, to, to_len);
     }
+    tracker_.start(key, sent_utc, sent_mono, flow.settings.timeout, wire_seq);
     if (err != 0) {
       ++send_errors_;
       ProbeAnswer a;

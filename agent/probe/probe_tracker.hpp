@@ -59,6 +59,9 @@ class ProbeTracker {
   // The probe last sent with this ICMP sequence, while it is remembered.
   std::optional<ProbeKey> find_wire_seq(std::uint16_t wire_seq) const;
 
+  // Whether `key` is outstanding or still remembered after finishing.
+  bool is_known(ProbeKey key) const { return probes_.contains(key); }
+
   // Whether `key` has been declared finished (answered or timed out), e.g. to ignore the
   // completion of an operation the engine cancelled itself.
   bool is_outstanding(ProbeKey key) const;

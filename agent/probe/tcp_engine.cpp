@@ -65,7 +65,7 @@ class TcpEngine::Impl : public std::enable_shared_from_this<Impl> {
 
   void send(const FlowSpec& flow, std::uint64_t seq, std::uint8_t ttl_override) {
     const ProbeKey key{flow.id, seq};
-    if (tracker_.is_outstanding(key) || attempts_.contains(key)) {
+    if (tracker_.is_known(key) || attempts_.contains(key)) {
       ++send_errors_;
       return;
     }
@@ -73,18 +73,11 @@ class TcpEngine::Impl : public std::enable_shared_from_this<Impl> {
     auto socket = std::make_unique<tcp::socket>(io_);
     const int err = prepare(*socket, flow, ipv6, ttl_override);
 
+    // Send instant right before connect() (async_connect issues it at once, non-blocking);
+    // the bookkeeping follows, as no completion can run before we return to the event loop.
     const shared::UtcNanos sent_utc = clock_.utc_now();
     const shared::MonoNanos sent_mono = clock_.mono_now();
-    if (!tracker_.start(key, sent_utc, sent_mono, flow.settings.timeout)) {
-      ++send_errors_;
-      return;
-    }
-    if (err != 0) {
-      ++send_errors_;
-      ProbeAnswer a = classify_connect(err, std::nullopt, ipv6);
-      if (a.outcome != Outcome::kUnreachable) a.outcome = Outcome::kError;
-      if (auto r = tracker_.answer(key, a)) emit_later(*r);
-    } else {
+    if (err == 0) {
       tcp::socket& s = *socket;
       attempts_.emplace(key, std::move(socket));
       s.async_connect(tcp::endpoint(flow.address, flow.port),
@@ -92,6 +85,13 @@ class TcpEngine::Impl : public std::enable_shared_from_this<Impl> {
                         if (ec == boost::asio::error::operation_aborted) return;
                         if (auto self = weak.lock()) self->on_connect(key, ipv6, ec);
                       });
+    }
+    tracker_.start(key, sent_utc, sent_mono, flow.settings.timeout);
+    if (err != 0) {
+      ++send_errors_;
+      ProbeAnswer a = classify_connect(err, std::nullopt, ipv6);
+      if (a.outcome != Outcome::kUnreachable) a.outcome = Outcome::kError;
+      if (auto r = tracker_.answer(key, a)) emit_later(*r);
     }
     if (auto next = tracker_.next_deadline()) timer_.arm(*next);
   }
