@@ -118,7 +118,61 @@ class ProbeLabTest(unittest.TestCase):
                 self.assertEqual(r["icmp_code"], 1 if utype == 3 else 3, r)
                 self.assertIn(r["router"], self.tgw_addresses(), r)
 
+    # -- path pinning and marking -----------------------------------------------
+    def test_interface_pinning(self):
+        results, _ = self.drive("--kind", "icmp", "--target", ASP4, "--interface", "lan", count=2)
+        self.assertEqual([r["outcome"] for r in self.finals(results)], ["ok"] * 2)
+        results, _ = self.drive("--kind", "tcp", "--target", ASP4, "--port", "8443",
+                                "--interface", "lan", "--fwmark", "7", count=1)
+        self.assertEqual(self.finals(results)[0]["outcome"], "ok")
+        # An unknown interface is a start-up error naming the path, the option and the reason.
+        for kind in ("icmp", "tcp"):
+            p = self.lab.exec(HOST, [DRIVER, "--kind", kind, "--target", ASP4, "--port", "8443",
+                                     "--path", "backup", "--interface", "backup0"], timeout=30)
+            self.assertEqual(p.returncode, 2, p.stdout)
+            self.assertIn("path 'backup': SO_BINDTODEVICE backup0: No such device", p.stderr)
+
+    def nft_counter(self, host, table):
+        """Packets counted by each rule of TABLE's chain, in rule order."""
+        p = self.lab.exec(host, ["nft", "-j", "list", "table", "inet", table], check=True)
+        counts = []
+        for item in json.loads(p.stdout)["nftables"]:
+            rule = item.get("rule")
+            if rule:
+                counts += [e["counter"]["packets"] for e in rule["expr"] if "counter" in e]
+        return counts
+
+    def test_dscp_and_payload_on_the_wire(self):
+        """DSCP EF (46) and a 1000-byte payload, counted by nft on the main-rtr forward path."""
+        table = "pwprobe%d" % os.getpid()
+        self.lab.exec("main-rtr", ["nft", "-f", "-"], check=True, input=(
+            "table inet %s {\n chain count_probes {\n  type filter hook forward priority -10;\n"
+            "  ip dscp ef icmp type echo-request ip length 1028 counter\n"
+            "  ip6 dscp ef icmpv6 type echo-request ip6 length 1008 counter\n"
+            "  ip dscp ef tcp dport 8443 tcp flags syn counter\n"
+            " }\n}\n" % table))
+        try:
+            for kind in self.icmp_kinds():
+                for target in (ASP4, ASP6):
+                    results, _ = self.drive("--kind", "icmp", "--target", target, "--dscp", "46",
+                                            "--payload", "1000", count=2)
+                    self.assertEqual([r["outcome"] for r in self.finals(results)], ["ok"] * 2)
+            results, _ = self.drive("--kind", "tcp", "--target", ASP4, "--port", "8443",
+                                    "--dscp", "46", count=2)
+            self.assertEqual([r["outcome"] for r in self.finals(results)], ["ok"] * 2)
+            # IPv4: 20 + 8 + 1000 = 1028 bytes; IPv6 payload length: 8 + 1000 = 1008.
+            # 2 probes x 2 socket kinds per family; 2 SYNs.
+            self.assertEqual(self.nft_counter("main-rtr", table), [4, 4, 2])
+        finally:
+            self.lab.exec("main-rtr", ["nft", "delete", "table", "inet", table])
+
     # -- ICMP ----------------------------------------------------------------
+    def test_icmp_drop_timeout(self):
+        self.lab.fault_drop("tgw-asp", proto="icmp")
+        for kind in self.icmp_kinds():
+            results, _ = self.drive("--kind", "icmp", "--target", ASP4, count=2, timeout_ms=300)
+            self.assertEqual([r["outcome"] for r in self.finals(results)], ["timeout"] * 2, kind)
+
     def icmp_kinds(self):
         for allowed, kind in ((False, "raw"), (True, "datagram")):
             self.set_ping_sockets(allowed)

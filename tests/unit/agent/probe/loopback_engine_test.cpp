@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <cerrno>
 #include <stdexcept>
 #include <vector>
 
@@ -134,6 +135,41 @@ TEST_F(LoopbackTest, TwoPingersOnOneHostKeepTheirOwnReplies) {
     EXPECT_GE(a->ignored().foreign_replies, 4u);
     EXPECT_GE(b->ignored().foreign_replies, 4u);
   }
+}
+
+TEST_F(LoopbackTest, IcmpWrongFamilyIsOneErrorResultNotAThrow) {
+  auto engine = icmp_or_skip(false, results_);
+  if (!engine) GTEST_SKIP() << "no ICMP socket allowed here";
+  engine->send(flow(4, "::1"), 1);  // an IPv6 target on the IPv4 engine: a scheduler bug
+  EXPECT_TRUE(results_.empty());    // never delivered from inside send()
+  run_until(io_, [&] { return !results_.empty(); });
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kError);
+  EXPECT_EQ(results_[0].error_number, EAFNOSUPPORT);
+  EXPECT_EQ(engine->ignored().send_errors, 1u);
+}
+
+TEST_F(LoopbackTest, IcmpSameProbeTwiceIsSentOnce) {
+  auto engine = icmp_or_skip(false, results_);
+  if (!engine) GTEST_SKIP() << "no ICMP socket allowed here";
+  const FlowSpec f = flow(5, "127.0.0.1");
+  engine->send(f, 1);
+  engine->send(f, 1);
+  run_until(io_, [&] { return !results_.empty(); });
+  io_.run_for(20ms);  // a second result, if any, would be delivered by now on loopback
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kOk);
+  EXPECT_EQ(engine->ignored().send_errors, 1u);
+}
+
+TEST_F(LoopbackTest, IcmpEngineDestroyedWithProbesInFlight) {
+  auto engine = icmp_or_skip(false, results_);
+  if (!engine) GTEST_SKIP() << "no ICMP socket allowed here";
+  engine->send(flow(1, "127.0.0.1"), 1);
+  engine->send(flow(1, "::1"), 2);  // posts an error result
+  engine.reset();  // pending handlers must not touch the destroyed engine (ASan checks)
+  io_.run_for(50ms);
+  EXPECT_TRUE(results_.empty());
 }
 
 TEST_F(LoopbackTest, TcpOpenPortIsOk) {
