@@ -1,0 +1,138 @@
+// The per-flow path state machine (rules in the header).
+#include "agent/state/path_state_machine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace pathwatch::agent {
+namespace {
+
+bool is_success(Outcome outcome) {
+  return outcome == Outcome::kOk || outcome == Outcome::kRefused;
+}
+
+double to_ms(shared::Nanos d) {
+  return static_cast<double>(d.count()) / 1e6;
+}
+
+}  // namespace
+
+const char* to_string(PathState state) {
+  switch (state) {
+    case PathState::kUnknown:
+      return "unknown";
+    case PathState::kUp:
+      return "up";
+    case PathState::kDegraded:
+      return "degraded";
+    case PathState::kDown:
+      return "down";
+  }
+  return "?";
+}
+
+shared::UtcNanos outcome_time(const ProbeResult& result, shared::Nanos timeout) {
+  if (result.rtt) return result.sent_utc + *result.rtt;
+  if (result.outcome == Outcome::kTimeout) return result.sent_utc + timeout;
+  return result.sent_utc;
+}
+
+PathStateMachine::PathStateMachine(const StateThresholds& thresholds, shared::Nanos timeout)
+    : thresholds_(thresholds), timeout_(timeout) {}
+
+void PathStateMachine::set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout) {
+  thresholds_ = thresholds;
+  timeout_ = timeout;
+  while (history_.size() > thresholds_.evaluation_probes) history_.pop_front();
+}
+
+StateChangeEvent PathStateMachine::change(PathState to, std::string reason,
+                                          const ProbeResult& result) {
+  StateChangeEvent e;
+  e.from = state_;
+  e.to = to;
+  e.at = outcome_time(result, timeout_);
+  e.reason = std::move(reason);
+  e.seq = result.seq;
+  e.outcome = result.outcome;
+  e.icmp = result.icmp;
+  e.error_number = result.error_number;
+  state_ = to;
+  return e;
+}
+
+std::optional<std::string> PathStateMachine::degradation() const {
+  std::uint32_t losses = 0;
+  std::vector<shared::Nanos> rtts;
+  for (const auto& s : history_) {
+    if (!s.success) ++losses;
+    if (s.success && s.rtt) rtts.push_back(*s.rtt);
+  }
+  // The losses of a streak still running are undecided: shorter than down_after so far, they
+  // end either in DOWN or, once an answer breaks the streak, as loss. Counting them now would
+  // report every outage as UP -> DEGRADED -> DOWN instead of UP -> DOWN.
+  losses -= std::min(losses, losses_in_a_row_);
+  const double loss_percent = 100.0 * losses / thresholds_.evaluation_probes;
+  if (loss_percent > thresholds_.degraded_loss_percent) {
+    return fmt::format("loss {:.1f}% > {:.1f}% ({} of the last {} probes)", loss_percent,
+                       thresholds_.degraded_loss_percent, losses, thresholds_.evaluation_probes);
+  }
+  if (!rtts.empty()) {
+    // Lower median: with an even count the smaller middle value, so the rule needs more than
+    // half of the answers to be slow.
+    auto mid = rtts.begin() + static_cast<std::ptrdiff_t>((rtts.size() - 1) / 2);
+    std::nth_element(rtts.begin(), mid, rtts.end());
+    if (*mid > thresholds_.degraded_rtt) {
+      return fmt::format("median RTT {:.3f} ms > {:.3f} ms over {} answers", to_ms(*mid),
+                         to_ms(thresholds_.degraded_rtt), rtts.size());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& result) {
+  if (result.duplicate || result.late) return std::nullopt;
+  const bool success = is_success(result.outcome);
+  if (success) {
+    ++successes_in_a_row_;
+    losses_in_a_row_ = 0;
+  } else {
+    ++losses_in_a_row_;
+    successes_in_a_row_ = 0;
+  }
+
+  if (!success && losses_in_a_row_ >= thresholds_.down_after && state_ != PathState::kDown) {
+    history_.clear();
+    return change(PathState::kDown,
+                  fmt::format("{} consecutive losses (last: {})", losses_in_a_row_,
+                              to_string(result.outcome)),
+                  result);
+  }
+
+  if (state_ == PathState::kUnknown || state_ == PathState::kDown) {
+    if (!success || successes_in_a_row_ < thresholds_.up_after) return std::nullopt;
+    // Coming up: a fresh history made of the successes that brought the path back (their
+    // RTTs are not kept; the latency rule is judged from the next answers on).
+    history_.assign(std::min(successes_in_a_row_, thresholds_.evaluation_probes),
+                    Sample{true, std::nullopt});
+    history_.back().rtt = result.rtt;
+    std::string reason = fmt::format("{} consecutive answers", successes_in_a_row_);
+    if (auto why = degradation()) {
+      return change(PathState::kDegraded, reason + ", but " + *why, result);
+    }
+    return change(PathState::kUp, std::move(reason), result);
+  }
+
+  history_.push_back({success, result.rtt});
+  while (history_.size() > thresholds_.evaluation_probes) history_.pop_front();
+  const auto why = degradation();
+  if (why && state_ == PathState::kUp) return change(PathState::kDegraded, *why, result);
+  if (!why && state_ == PathState::kDegraded) {
+    return change(PathState::kUp, "loss and latency back within limits", result);
+  }
+  return std::nullopt;
+}
+
+}  // namespace pathwatch::agent

@@ -1,0 +1,140 @@
+// Probe spreading: phases, no bursts at interval boundaries, catch-up after a stall. Time is
+// moved by hand; nothing sleeps.
+#include "agent/schedule/probe_schedule.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+
+#include "agent/schedule/probe_scheduler.hpp"
+#include "shared/time/clock.hpp"
+
+namespace pathwatch::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using shared::MonoNanos;
+using shared::Nanos;
+
+const MonoNanos kEpoch{Nanos{5'000'000'000}};
+
+// `targets` targets over `paths` paths each, 1 s interval: flow id = target * paths + path.
+std::vector<ScheduleEntry> flows(int targets, int paths, Nanos interval = 1s) {
+  std::vector<ScheduleEntry> v;
+  for (int t = 0; t < targets; ++t) {
+    for (int p = 0; p < paths; ++p) {
+      char group[16];
+      std::snprintf(group, sizeof group, "t%05d", t);
+      v.push_back({static_cast<FlowId>(t * paths + p), group, interval});
+    }
+  }
+  return v;
+}
+
+TEST(ProbeScheduleTest, PhasesSpreadGroupsEvenlyAndPathsTogether) {
+  ProbeSchedule s(kEpoch);
+  s.set_flows(flows(4, 2), kEpoch);
+  // 4 groups over 1 s: phases 0, 250, 500, 750 ms; both paths of a target share one.
+  EXPECT_EQ(s.phase(0), 0ms);
+  EXPECT_EQ(s.phase(1), 0ms);
+  EXPECT_EQ(s.phase(2), 250ms);
+  EXPECT_EQ(s.phase(3), 250ms);
+  EXPECT_EQ(s.phase(6), 750ms);
+  EXPECT_EQ(s.phase(7), 750ms);
+  EXPECT_FALSE(s.phase(8));
+}
+
+TEST(ProbeScheduleTest, ThousandsOfTargetsNeverBurst) {
+  // 3000 targets x 2 paths at 1 s: 3000 groups, group i at phase floor(i * 1e9 / 3000) ns,
+  // one every 1/3 ms. Stepping the clock to the last nanosecond of each millisecond k
+  // releases groups 3k, 3k+1, 3k+2: exactly 6 probes per step, never a burst at the second
+  // boundary; over 10 s every flow goes out exactly 10 times (group 2999, phase 999.67 ms,
+  // for the 10th time at 9999.67 ms, inside the last step).
+  ProbeSchedule s(kEpoch);
+  s.set_flows(flows(3000, 2), kEpoch);
+  std::map<FlowId, int> per_flow;
+  std::vector<FlowId> due;
+  std::size_t max_step = 0;
+  std::size_t min_step = 1'000'000;
+  for (int ms = 0; ms < 10'000; ++ms) {  // bounded: 10000 steps
+    due.clear();
+    s.take_due(kEpoch + Nanos{ms * 1'000'000LL + 999'999}, due);
+    max_step = std::max(max_step, due.size());
+    min_step = std::min(min_step, due.size());
+    for (auto f : due) ++per_flow[f];
+  }
+  EXPECT_EQ(max_step, 6u);
+  EXPECT_EQ(min_step, 6u);
+  ASSERT_EQ(per_flow.size(), 6000u);
+  for (const auto& [flow, n] : per_flow) ASSERT_EQ(n, 10) << "flow " << flow;
+  EXPECT_EQ(s.skipped(), 0u);
+}
+
+TEST(ProbeScheduleTest, IntervalsAreKeptPerFlow) {
+  // One target at 10 ms, one at 1 s: the fast one goes out 100 times in a second.
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "fast", 10ms}, {1, "slow", 1s}}, kEpoch);
+  std::map<FlowId, int> count;
+  std::vector<FlowId> due;
+  for (int ms = 0; ms < 1000; ++ms) {
+    due.clear();
+    s.take_due(kEpoch + Nanos{ms * 1'000'000LL}, due);
+    for (auto f : due) ++count[f];
+  }
+  EXPECT_EQ(count[0], 100);  // at 0, 10, ..., 990 ms
+  EXPECT_EQ(count[1], 1);    // at 0 ms
+}
+
+TEST(ProbeScheduleTest, StallSkipsMissedProbesInsteadOfBursting) {
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 1s}}, kEpoch);
+  std::vector<FlowId> due;
+  s.take_due(kEpoch, due);  // the probe at 0 s
+  ASSERT_EQ(due.size(), 1u);
+  due.clear();
+  // The loop stalls until 3.5 s: the probe due at 1 s goes now, those of 2 s and 3 s are
+  // skipped (2), the next one is at 4 s.
+  s.take_due(kEpoch + 3500ms, due);
+  EXPECT_EQ(due.size(), 1u);
+  EXPECT_EQ(s.skipped(), 2u);
+  EXPECT_EQ(s.next_due(), kEpoch + 4s);
+}
+
+TEST(ProbeScheduleTest, ReloadKeepsPhasesRelativeToEpoch) {
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 1s}, {1, "b", 1s}}, kEpoch);
+  // Reload at 2.6 s with the same flows: b (phase 500 ms) is next due at 3.5 s.
+  s.set_flows({{0, "a", 1s}, {1, "b", 1s}}, kEpoch + 2600ms);
+  EXPECT_EQ(s.next_due(), kEpoch + 3s);
+  std::vector<FlowId> due;
+  s.take_due(kEpoch + 3s, due);
+  ASSERT_EQ(due, std::vector<FlowId>{0});
+  EXPECT_EQ(s.next_due(), kEpoch + 3500ms);
+}
+
+TEST(ProbeSchedulerTest, TimerDrivesSendsFromTheInjectedClock) {
+  // The Asio driver with a manual clock: the timer's distance is computed from the manual
+  // clock, so with the clock moved past the due time every wait is already expired and
+  // run_one() returns at once (no sleeping).
+  boost::asio::io_context io;
+  shared::ManualClock clock;
+  std::vector<FlowId> sent;
+  ProbeScheduler scheduler(io, clock, [&](FlowId f) { sent.push_back(f); });
+  scheduler.set_flows({{7, "a", 1s}, {8, "b", 1s}});
+  io.poll();  // due at 0: flow 7 (phase 0); flow 8 is due at 500 ms
+  ASSERT_EQ(sent, std::vector<FlowId>{7});
+  clock.advance(500ms);
+  scheduler.set_flows({{7, "a", 1s}, {8, "b", 1s}});  // re-arm against the moved clock
+  io.restart();
+  io.poll();
+  EXPECT_EQ(sent, (std::vector<FlowId>{7, 8}));
+  scheduler.stop();
+  clock.advance(10s);
+  io.restart();
+  io.poll();
+  EXPECT_EQ(sent.size(), 2u);  // nothing after stop
+}
+
+}  // namespace
+}  // namespace pathwatch::agent

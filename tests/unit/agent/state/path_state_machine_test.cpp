@@ -1,0 +1,223 @@
+// The path state machine: transitions, their times and reasons, from hand-built outcomes.
+#include "agent/state/path_state_machine.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pathwatch::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using shared::Nanos;
+
+const shared::UtcNanos kT0 = shared::from_unix_nanos(1'700'000'000'000'000'000);
+constexpr Nanos kTimeout = 1s;
+
+// Probe `seq` is sent at kT0 + seq seconds (interval 1 s).
+ProbeResult ok(std::uint64_t seq, Nanos rtt = 5ms, Outcome outcome = Outcome::kOk) {
+  ProbeResult r;
+  r.seq = seq;
+  r.sent_utc = kT0 + seq * 1s;
+  r.outcome = outcome;
+  r.rtt = rtt;
+  return r;
+}
+
+ProbeResult lost(std::uint64_t seq, Outcome outcome = Outcome::kTimeout) {
+  ProbeResult r;
+  r.seq = seq;
+  r.sent_utc = kT0 + seq * 1s;
+  r.outcome = outcome;
+  return r;
+}
+
+StateThresholds thresholds() {
+  StateThresholds t;  // the config defaults, spelt out
+  t.down_after = 3;
+  t.up_after = 3;
+  t.degraded_loss_percent = 5.0;
+  t.degraded_rtt = 200ms;
+  t.evaluation_probes = 20;
+  return t;
+}
+
+// Feeds `n` answers starting at seq `first`; returns the last change seen.
+std::optional<StateChangeEvent> feed_ok(PathStateMachine& m, std::uint64_t first, int n,
+                                        Nanos rtt = 5ms) {
+  std::optional<StateChangeEvent> last;
+  for (int i = 0; i < n; ++i) {
+    if (auto e = m.on_result(ok(first + i, rtt))) last = e;
+  }
+  return last;
+}
+
+TEST(PathStateMachineTest, UnknownUntilUpAfterAnswers) {
+  PathStateMachine m(thresholds(), kTimeout);
+  EXPECT_EQ(m.state(), PathState::kUnknown);
+  EXPECT_FALSE(m.on_result(ok(1)));
+  EXPECT_FALSE(m.on_result(ok(2)));
+  const auto e = m.on_result(ok(3));  // up_after = 3
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kUnknown);
+  EXPECT_EQ(e->to, PathState::kUp);
+  EXPECT_EQ(e->at, kT0 + 3s + 5ms);  // send time of seq 3 + its RTT
+  EXPECT_EQ(e->reason, "3 consecutive answers");
+  EXPECT_EQ(e->seq, 3u);
+}
+
+TEST(PathStateMachineTest, DownAfterConsecutiveLossesAtTimeoutExpiry) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  EXPECT_FALSE(m.on_result(lost(4)));
+  EXPECT_FALSE(m.on_result(lost(5)));
+  const auto e = m.on_result(lost(6));  // down_after = 3
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kUp);
+  EXPECT_EQ(e->to, PathState::kDown);
+  EXPECT_EQ(e->at, kT0 + 6s + kTimeout);  // seq 6 timed out 1 s after it was sent
+  EXPECT_EQ(e->reason, "3 consecutive losses (last: timeout)");
+  EXPECT_EQ(m.state(), PathState::kDown);
+  EXPECT_FALSE(m.on_result(lost(7)));  // already down: no second event
+}
+
+TEST(PathStateMachineTest, LossStreakBrokenByAnAnswerDoesNotGoDown) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  m.on_result(lost(4));
+  m.on_result(lost(5));
+  m.on_result(ok(6));
+  EXPECT_FALSE(m.on_result(lost(7)));
+  EXPECT_NE(m.state(), PathState::kDown);
+}
+
+TEST(PathStateMachineTest, UnknownGoesStraightToDown) {
+  PathStateMachine m(thresholds(), kTimeout);
+  m.on_result(lost(1));
+  m.on_result(lost(2));
+  const auto e = m.on_result(lost(3));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kUnknown);
+  EXPECT_EQ(e->to, PathState::kDown);
+}
+
+TEST(PathStateMachineTest, RouterUnreachableIsALossWithEvidence) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  ProbeResult u = lost(4, Outcome::kUnreachable);
+  u.rtt = 2ms;  // the ICMP error's round trip
+  u.icmp = IcmpEvidence{"198.18.1.1", 3, 1};
+  m.on_result(u);
+  u.seq = 5;
+  u.sent_utc = kT0 + 5s;
+  m.on_result(u);
+  u.seq = 6;
+  u.sent_utc = kT0 + 6s;
+  const auto e = m.on_result(u);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->to, PathState::kDown);
+  EXPECT_EQ(e->at, kT0 + 6s + 2ms);  // when the ICMP error arrived
+  EXPECT_EQ(e->outcome, Outcome::kUnreachable);
+  ASSERT_TRUE(e->icmp);
+  EXPECT_EQ(e->icmp->router, "198.18.1.1");
+  EXPECT_EQ(e->icmp->code, 1);
+}
+
+TEST(PathStateMachineTest, TcpRefusedCountsAsReachable) {
+  // A RST is the host answering over this path: the path comes up on refusals alone, and
+  // the outcome is kept as evidence.
+  PathStateMachine m(thresholds(), kTimeout);
+  m.on_result(ok(1, 3ms, Outcome::kRefused));
+  m.on_result(ok(2, 3ms, Outcome::kRefused));
+  const auto e = m.on_result(ok(3, 3ms, Outcome::kRefused));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->to, PathState::kUp);
+  EXPECT_EQ(e->outcome, Outcome::kRefused);
+}
+
+TEST(PathStateMachineTest, DownThenUpAgainAfterUpAfterAnswers) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  for (int s = 4; s <= 6; ++s) m.on_result(lost(s));
+  ASSERT_EQ(m.state(), PathState::kDown);
+  EXPECT_FALSE(m.on_result(ok(7)));
+  EXPECT_FALSE(m.on_result(ok(8)));
+  const auto e = m.on_result(ok(9));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kDown);
+  // UP, not DEGRADED: the three losses that took it down were cleared on coming up.
+  EXPECT_EQ(e->to, PathState::kUp);
+}
+
+TEST(PathStateMachineTest, DegradedByLossOverEvaluationWindow) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  // 1 loss of 20 = 5 %: not > 5 %.
+  EXPECT_FALSE(m.on_result(lost(4)));
+  EXPECT_FALSE(feed_ok(m, 5, 5));
+  // 2 losses: 2/20 = 10 % > 5 %, decided when the answer at seq 11 ends the loss streak
+  // (a running streak could still become DOWN).
+  EXPECT_FALSE(m.on_result(lost(10)));
+  const auto e = m.on_result(ok(11));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kUp);
+  EXPECT_EQ(e->to, PathState::kDegraded);
+  EXPECT_EQ(e->reason, "loss 10.0% > 5.0% (2 of the last 20 probes)");
+  // History since coming up: seq 1..3 (the answers that brought it up), 4 (loss), 5..9,
+  // 10 (loss), 11 = 11 entries. Seq 12..20 fill it to 20; 21, 22, 23 evict seq 1, 2, 3;
+  // seq 24 evicts the loss of seq 4: 1 loss of 20 = 5 %, not > 5 %, so back UP at seq 24.
+  EXPECT_FALSE(feed_ok(m, 12, 12));       // seq 12..23
+  const auto back = m.on_result(ok(24));  // evicts seq 4's loss: 1/20 = 5 %
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->to, PathState::kUp);
+  EXPECT_EQ(back->reason, "loss and latency back within limits");
+}
+
+TEST(PathStateMachineTest, OutageGoesStraightFromUpToDown) {
+  // Two losses of a running streak would be 10 % > 5 %, but they are undecided until the
+  // streak ends: the third loss gives UP -> DOWN with no DEGRADED in between.
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  EXPECT_FALSE(m.on_result(lost(4)));
+  EXPECT_FALSE(m.on_result(lost(5)));
+  const auto e = m.on_result(lost(6));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kUp);
+  EXPECT_EQ(e->to, PathState::kDown);
+}
+
+TEST(PathStateMachineTest, DegradedByMedianRtt) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3, 5ms);  // up; history: 3 answers, only seq 3's RTT (5 ms) kept
+  // One slow answer is not enough: median of {5, 500} (lower median) = 5 ms.
+  EXPECT_FALSE(m.on_result(ok(4, 500ms)));
+  // seq 5: {5, 500, 500}: median 500 ms > 200 ms.
+  const auto e = m.on_result(ok(5, 500ms));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->to, PathState::kDegraded);
+  EXPECT_EQ(e->reason, "median RTT 500.000 ms > 200.000 ms over 3 answers");
+}
+
+TEST(PathStateMachineTest, DuplicatesAndLateNeverMoveTheState) {
+  PathStateMachine m(thresholds(), kTimeout);
+  ProbeResult d = ok(1);
+  d.duplicate = true;
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(m.on_result(d));
+  ProbeResult l = ok(2);
+  l.late = true;
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(m.on_result(l));
+  EXPECT_EQ(m.state(), PathState::kUnknown);
+  EXPECT_EQ(m.consecutive_successes(), 0u);
+}
+
+TEST(PathStateMachineTest, DetectMultiplierFromConfig) {
+  auto t = thresholds();
+  t.down_after = 5;
+  PathStateMachine m(t, kTimeout);
+  feed_ok(m, 1, 3);
+  for (int s = 4; s <= 7; ++s) EXPECT_FALSE(m.on_result(lost(s)));
+  const auto e = m.on_result(lost(8));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason, "5 consecutive losses (last: timeout)");
+}
+
+}  // namespace
+}  // namespace pathwatch::agent
