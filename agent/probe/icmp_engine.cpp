@@ -97,6 +97,10 @@ class IcmpEngine::Impl : public std::enable_shared_from_this<Impl> {
 
   void send(const FlowSpec& flow, std::uint64_t seq, std::uint8_t ttl_override) {
     const ProbeKey key{flow.id, seq};
+    if (tracker_.is_known(key)) {
+      ++send_errors_;  // the same (flow, seq) twice: the first one's result stands
+      return;
+    }
     const int fd = socket_.native_handle();
     int err = 0;
     if (flow.address.is_v6() != ipv6_) err = EAFNOSUPPORT;
@@ -116,10 +120,6 @@ class IcmpEngine::Impl : public std::enable_shared_from_this<Impl> {
     sockaddr_storage to{};
     const socklen_t to_len = to_sockaddr(flow.address, 0, to);
 
-    if (tracker_.is_known(key)) {
-      ++send_errors_;  // the same (flow, seq) twice: the first one's result stands
-      return;
-    }
     // The send instant is read right before sendto and the bookkeeping done after it, so the
     // RTT holds as little of our own work as possible (ping reads its clock the same way).
     const shared::UtcNanos sent_utc = clock_.utc_now();

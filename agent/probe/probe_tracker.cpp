@@ -36,7 +36,9 @@ std::optional<ProbeResult> ProbeTracker::answer(ProbeKey key, const ProbeAnswer&
   r.outcome = answer.outcome;
   r.icmp = answer.icmp;
   r.error_number = answer.error_number;
-  if (answer.received_mono) {
+  if (answer.kernel_rtt) {
+    r.rtt = std::max(shared::Nanos{0}, *answer.kernel_rtt);
+  } else if (answer.received_mono) {
     // Never negative: a receive stamp cannot precede the send except through clock error.
     r.rtt = std::max(shared::Nanos{0}, *answer.received_mono - p.sent_mono);
   }

@@ -34,6 +34,9 @@ struct ProbeAnswer {
   // Monotonic instant the answer arrived (kernel receive time mapped to CLOCK_MONOTONIC, see
   // receive_time.hpp); rtt = received_mono - sent_mono. Empty: no round trip (local errors).
   std::optional<shared::MonoNanos> received_mono;
+  // A round trip the kernel measured itself (TCP_INFO's handshake RTT): used instead of
+  // received_mono when present.
+  std::optional<shared::Nanos> kernel_rtt;
   std::optional<IcmpEvidence> icmp;
   int error_number = 0;
 };

@@ -4,12 +4,14 @@
 
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <cstddef>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -151,8 +153,17 @@ class TcpEngine::Impl : public std::enable_shared_from_this<Impl> {
     if (err != 0) icmp = read_queued_icmp(socket->native_handle(), ipv6);
     ProbeAnswer a = classify_connect(err, icmp, ipv6);
     // A handshake, an RST or an ICMP error is a round trip; a local failure is not.
-    if (a.outcome == Outcome::kOk || a.outcome == Outcome::kRefused || a.icmp)
+    if (a.outcome == Outcome::kOk || a.outcome == Outcome::kRefused || a.icmp) {
       a.received_mono = now;
+    }
+    if (a.outcome == Outcome::kOk) {
+      tcp_info info{};
+      socklen_t len = sizeof info;
+      if (::getsockopt(socket->native_handle(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+          len >= offsetof(tcp_info, tcpi_total_retrans) + sizeof info.tcpi_total_retrans) {
+        a.kernel_rtt = kernel_handshake_rtt(info.tcpi_rtt, info.tcpi_total_retrans);
+      }
+    }
     boost::system::error_code ignored;
     socket->close(ignored);  // right after the handshake: no payload, ever
     if (auto r = tracker_.answer(key, a)) emit(*r);

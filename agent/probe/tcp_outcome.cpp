@@ -40,4 +40,10 @@ ProbeAnswer classify_connect(int error_number, const std::optional<IcmpEvidence>
   return a;
 }
 
+std::optional<shared::Nanos> kernel_handshake_rtt(std::uint32_t tcpi_rtt_us,
+                                                  std::uint32_t tcpi_total_retrans) {
+  if (tcpi_rtt_us == 0 || tcpi_total_retrans != 0) return std::nullopt;
+  return std::chrono::microseconds{tcpi_rtt_us};
+}
+
 }  // namespace pathwatch::agent

@@ -17,4 +17,11 @@ namespace pathwatch::agent {
 // route or neighbour failure). Anything else -> error with the errno.
 ProbeAnswer classify_connect(int error_number, const std::optional<IcmpEvidence>& icmp, bool ipv6);
 
+// The handshake RTT from TCP_INFO right after connect: the kernel's first RTT sample is the
+// SYN -> SYN-ACK exchange, timed in the kernel (tcpi_rtt, microseconds), so it holds no event
+// loop latency. Not usable when the SYN was retransmitted (Karn: no sample, or one that
+// leaves out the lost SYN): then nullopt, and the caller measures send -> completion.
+std::optional<shared::Nanos> kernel_handshake_rtt(std::uint32_t tcpi_rtt_us,
+                                                  std::uint32_t tcpi_total_retrans);
+
 }  // namespace pathwatch::agent

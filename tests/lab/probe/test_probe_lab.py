@@ -93,6 +93,20 @@ class ProbeLabTest(unittest.TestCase):
             self.assertEqual([r["outcome"] for r in self.finals(results)], ["ok"] * 3, target)
             self.assertTrue(all("rtt_ns" in r for r in results))
 
+    def test_tcp_handshake_rtt_from_kernel(self):
+        """Handshake time comes from TCP_INFO (whole microseconds) and matches the ICMP RTT
+        of the same path within 50 us (medians of 20; the SYN crosses the same hops)."""
+        tcp, _ = self.drive("--kind", "tcp", "--target", ASP4, "--port", "8443", count=20,
+                            interval_ms=10)
+        icmp, _ = self.drive("--kind", "icmp", "--target", ASP4, count=20, interval_ms=10)
+        tcp_rtts = [r["rtt_ns"] for r in self.finals(tcp)]
+        self.assertEqual(len(tcp_rtts), 20)
+        self.assertTrue(all(x % 1000 == 0 for x in tcp_rtts), tcp_rtts)
+        m_tcp = statistics.median(tcp_rtts) / 1000.0
+        m_icmp = statistics.median(r["rtt_ns"] for r in self.finals(icmp)) / 1000.0
+        print("handshake median %.1f us, echo median %.1f us" % (m_tcp, m_icmp), file=sys.stderr)
+        self.assertLess(abs(m_tcp - m_icmp), 50.0)
+
     def test_tcp_closed_port_refused(self):
         results, _ = self.drive("--kind", "tcp", "--target", ASP4, "--port", "8444", count=3)
         self.assertEqual([r["outcome"] for r in self.finals(results)], ["refused"] * 3)

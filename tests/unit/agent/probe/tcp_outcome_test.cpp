@@ -38,5 +38,22 @@ TEST(TcpOutcome, IcmpTypesPerFamily) {
             Outcome::kTimeExceeded);
 }
 
+TEST(TcpOutcome, KernelHandshakeRtt) {
+  // tcpi_rtt 83 us, no retransmission: 83 000 ns.
+  EXPECT_EQ(kernel_handshake_rtt(83, 0), std::optional<shared::Nanos>(83'000));
+  EXPECT_FALSE(kernel_handshake_rtt(83, 1));  // SYN retransmitted: measure it ourselves
+  EXPECT_FALSE(kernel_handshake_rtt(0, 0));   // no sample
+}
+
+TEST(TcpOutcome, TrackerPrefersKernelRtt) {
+  ProbeTracker t;
+  const shared::MonoNanos t0{shared::Nanos{1'000'000}};
+  ASSERT_TRUE(t.start({1, 1}, shared::UtcNanos{}, t0, std::chrono::seconds{1}));
+  ProbeAnswer a;
+  a.received_mono = t0 + std::chrono::microseconds{150};  // completion seen by the event loop
+  a.kernel_rtt = std::chrono::microseconds{83};           // SYN -> SYN-ACK in the kernel
+  EXPECT_EQ(t.answer({1, 1}, a)->rtt, shared::Nanos{83'000});
+}
+
 }  // namespace
 }  // namespace pathwatch::agent
