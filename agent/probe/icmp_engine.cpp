@@ -182,7 +182,12 @@ class IcmpEngine::Impl : public std::enable_shared_from_this<Impl> {
       }
     }
     if (int e = enable_rx_timestamps(fd); e != 0) throw_path_error(path_, "SO_TIMESTAMPNS", e);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBufferBytes, sizeof kReceiveBufferBytes);
+    // Thousands of targets answer within the same milliseconds: a larger receive buffer than
+    // net.core.rmem_max allows where we may (SO_RCVBUFFORCE needs CAP_NET_ADMIN); best effort.
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kReceiveBufferBytes,
+                     sizeof kReceiveBufferBytes) != 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBufferBytes, sizeof kReceiveBufferBytes);
+    }
 
     if (kind_ == IcmpSocketKind::kDatagram) {
       if (int e = enable_recverr(fd, ipv6_); e != 0) {

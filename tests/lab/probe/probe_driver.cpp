@@ -24,7 +24,8 @@ using namespace std::chrono_literals;
 constexpr const char* kUsage =
     "usage: probe_driver --kind icmp|tcp --target ADDR [--port N] [--count N (<=10000)]\n"
     "         [--interval-ms N] [--timeout-ms N] [--ttl N] [--payload N] [--dscp N]\n"
-    "         [--source ADDR] [--interface IFACE] [--fwmark N] [--path NAME]\n";
+    "         [--source ADDR] [--interface IFACE] [--fwmark N] [--path NAME]\n"
+    "         [--flows N (<=5000): N flows to the target, sends spread over the interval]\n";
 
 std::string json_result(const agent::ProbeResult& r) {
   std::string s = "{\"flow\":" + std::to_string(r.flow) + ",\"seq\":" + std::to_string(r.seq) +
@@ -88,12 +89,23 @@ int run(const std::map<std::string, std::string>& args) {
 
   // Send `count` probes `interval` apart on a timer (like a scheduler would), then wait for
   // the last result; a hard bound stops everything regardless.
+  // `flows` flows (ids 1..flows) to the same target, each probed `count` times `interval`
+  // apart, their sends spread evenly over the interval (as a scheduler would). A hard bound
+  // stops everything regardless.
+  const std::uint64_t flows = std::clamp<std::uint64_t>(std::stoull(get("flows", "1")), 1, 5000);
+  const std::uint64_t total = count * flows;
+  const auto spacing = std::chrono::duration_cast<std::chrono::nanoseconds>(interval) /
+                       static_cast<std::int64_t>(flows);
   boost::asio::steady_timer pacer(io);
   std::uint64_t sent = 0;
   std::function<void()> tick = [&] {
-    engine->send(flow, ++sent, ttl_override);
-    if (sent < count) {
-      pacer.expires_at(pacer.expiry() + interval);
+    agent::FlowSpec f = flow;
+    f.id = static_cast<agent::FlowId>(1 + sent % flows);
+    const std::uint64_t seq = 1 + sent / flows;
+    ++sent;
+    engine->send(f, seq, ttl_override);
+    if (sent < total) {
+      pacer.expires_at(pacer.expiry() + spacing);
       pacer.async_wait([&](const boost::system::error_code& ec) {
         if (!ec) tick();
       });
@@ -105,7 +117,7 @@ int run(const std::map<std::string, std::string>& args) {
   });
   const auto hard_stop =
       std::chrono::steady_clock::now() + interval * count + flow.settings.timeout + 5s;
-  while (finals < count && std::chrono::steady_clock::now() < hard_stop) {
+  while (finals < total && std::chrono::steady_clock::now() < hard_stop) {
     io.run_for(20ms);
     io.restart();
   }
@@ -115,7 +127,7 @@ int run(const std::map<std::string, std::string>& args) {
             << ",\"results\":" << finals << ",\"foreign_replies\":" << ig.foreign_replies
             << ",\"malformed\":" << ig.malformed << ",\"unmatched_errors\":" << ig.unmatched_errors
             << ",\"send_errors\":" << ig.send_errors << "}" << std::endl;
-  return finals == count ? 0 : 1;
+  return finals == total ? 0 : 1;
 }
 
 }  // namespace
