@@ -1,0 +1,70 @@
+// The bounded in-memory outbox.
+#include "agent/publish/memory_outbox.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace pathwatch::agent {
+namespace {
+
+// How far from the front overflow looks for a summary to drop before it gives up and drops
+// the oldest entry whatever it is: bounds the cost of a push when the queue is full.
+constexpr std::size_t kDropSearch = 64;
+
+}  // namespace
+
+MemoryOutbox::MemoryOutbox(std::uint64_t max_bytes, std::uint64_t max_messages)
+    : max_bytes_(max_bytes), max_messages_(std::max<std::uint64_t>(max_messages, 1)) {}
+
+void MemoryOutbox::push(OutboxEntry entry) {
+  bytes_ += entry.frame.size();
+  entries_.push_back(std::move(entry));
+  // Never drop the entry just pushed.
+  while (entries_.size() > 1 && (entries_.size() > max_messages_ || bytes_ > max_bytes_)) {
+    drop_one();
+  }
+}
+
+void MemoryOutbox::drop_one() {
+  auto victim = entries_.begin();
+  const auto search_end =
+      entries_.begin() + static_cast<std::ptrdiff_t>(std::min(kDropSearch, entries_.size() - 1));
+  auto summary = std::find_if(entries_.begin(), search_end, [](const OutboxEntry& e) {
+    return e.message_class == MessageClass::kSummary;
+  });
+  if (summary != search_end) victim = summary;
+  if (victim->message_class == MessageClass::kSummary) {
+    ++drops_.summaries;
+  } else {
+    ++drops_.events;
+  }
+  if (drops_.first_seq == 0 || victim->seq < drops_.first_seq) {
+    drops_.first_seq = victim->seq;
+    drops_.first_unix_nanos = victim->created_unix_nanos;
+  }
+  if (victim->seq > drops_.last_seq) {
+    drops_.last_seq = victim->seq;
+    drops_.last_unix_nanos = victim->created_unix_nanos;
+  }
+  bytes_ -= victim->frame.size();
+  entries_.erase(victim);
+}
+
+void MemoryOutbox::ack(std::uint64_t through_seq) {
+  while (!entries_.empty() && entries_.front().seq <= through_seq) {
+    bytes_ -= entries_.front().frame.size();
+    entries_.pop_front();
+  }
+}
+
+const OutboxEntry* MemoryOutbox::next_after(std::uint64_t seq) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), seq,
+                             [](std::uint64_t s, const OutboxEntry& e) { return s < e.seq; });
+  return it == entries_.end() ? nullptr : &*it;
+}
+
+DropTally MemoryOutbox::take_drops() {
+  return std::exchange(drops_, DropTally{});
+}
+
+}  // namespace pathwatch::agent

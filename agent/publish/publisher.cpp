@@ -1,0 +1,161 @@
+// Sequencing, outbox, send order, acks, resends, Hello and Heartbeat (see the header).
+#include "agent/publish/publisher.hpp"
+
+#include <algorithm>
+
+namespace pathwatch::agent {
+
+namespace pb = pathwatch::v1;
+
+Publisher::Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
+                     const shared::Clock& clock, HelloBody hello, PublisherOptions options,
+                     ReserveSeq reserve)
+    : envelopes_(envelopes),
+      outbox_(outbox),
+      transport_(transport),
+      clock_(clock),
+      hello_(std::move(hello)),
+      options_(options),
+      reserve_(std::move(reserve)),
+      log_(shared::component_logger("agent.publish")) {
+  last_published_ = last_progress_ = clock_.mono_now();
+}
+
+void Publisher::start() {
+  transport_.start({[this] { on_connected(); }, [this] { on_disconnected(); },
+                    [this](std::string_view f) { on_frame(f); }});
+}
+
+void Publisher::stop() {
+  transport_.stop();
+}
+
+std::uint64_t Publisher::publish(MessageClass message_class, const FillBody& fill) {
+  if (reserve_) reserve_(envelopes_.next_seq());
+  pb::Envelope env = envelopes_.make();
+  fill(env);
+  OutboxEntry entry;
+  entry.seq = env.seq();
+  entry.created_unix_nanos = env.created_unix_nanos();
+  entry.message_class = message_class;
+  entry.frame = env.SerializeAsString();
+  outbox_.push(std::move(entry));
+  ++counters_.published;
+  last_published_ = clock_.mono_now();
+  report_drops();
+  pump();
+  return env.seq();
+}
+
+void Publisher::report_drops() {
+  if (reporting_drops_) return;  // the DropReport itself overflowing is tallied next time
+  const DropTally d = outbox_.take_drops();
+  if (d.empty()) return;
+  reporting_drops_ = true;
+  log_->warn("outbox full: dropped {} summaries and {} events (seq {}..{})", d.summaries, d.events,
+             d.first_seq, d.last_seq);
+  publish(MessageClass::kControl, [&](pb::Envelope& env) {
+    auto& r = *env.mutable_drop_report();
+    r.set_dropped_summaries(d.summaries);
+    r.set_dropped_events(d.events);
+    r.set_first_dropped_seq(d.first_seq);
+    r.set_last_dropped_seq(d.last_seq);
+    r.set_first_dropped_unix_nanos(d.first_unix_nanos);
+    r.set_last_dropped_unix_nanos(d.last_unix_nanos);
+  });
+  reporting_drops_ = false;
+}
+
+void Publisher::publish_hello() {
+  publish(MessageClass::kControl, [&](pb::Envelope& env) { hello_(*env.mutable_hello()); });
+}
+
+void Publisher::on_connected() {
+  // Hello first on this connection, then everything not yet acknowledged in seq order. The
+  // Hello is numbered and kept like any message (so its ack is tracked), sent directly
+  // ahead of the older ones, and skipped when the rewound cursor reaches it.
+  connected_ = false;  // keeps publish() from sending older messages before it
+  const std::uint64_t hello_seq =
+      publish(MessageClass::kControl, [&](pb::Envelope& env) { hello_(*env.mutable_hello()); });
+  connected_ = true;
+  const OutboxEntry* e = outbox_.next_after(hello_seq - 1);
+  if (e != nullptr && e->seq == hello_seq && transport_.try_send(e->frame) == SendStatus::kSent) {
+    ++counters_.sent;  // not in highest_sent_: what precedes it is not a resend for that
+    already_sent_seq_ = hello_seq;
+  }
+  rewind();
+  pump();
+}
+
+void Publisher::on_disconnected() {
+  // Another endpoint may still be connected; libzmq reconnects by itself. What was in
+  // flight is resent on the next connect or by the resend timer.
+  connected_ = false;
+}
+
+void Publisher::rewind() {
+  cursor_ = acked_through_;
+  last_progress_ = clock_.mono_now();
+  ++counters_.rewinds;
+}
+
+void Publisher::on_frame(std::string_view frame) {
+  pb::CollectorMessage msg;
+  if (!msg.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
+    ++counters_.bad_frames;
+    return;
+  }
+  if (msg.has_ack()) {
+    ++counters_.acks;
+    const std::uint64_t through = msg.ack().through_seq();
+    if (through > acked_through_) {
+      acked_through_ = through;
+      outbox_.ack(through);
+      last_progress_ = clock_.mono_now();
+    }
+    cursor_ = std::max(cursor_, acked_through_);
+    pump();
+  }
+}
+
+void Publisher::pump() {
+  if (!connected_) return;
+  // Bounded per call; what is left goes on the next ack or tick.
+  for (int i = 0; i < 10000; ++i) {
+    const OutboxEntry* e = outbox_.next_after(cursor_);
+    if (e == nullptr) return;
+    if (e->seq == already_sent_seq_) {
+      cursor_ = e->seq;
+      continue;
+    }
+    if (transport_.try_send(e->frame) != SendStatus::kSent) return;
+    if (e->seq <= highest_sent_) {
+      ++counters_.resent;
+    } else {
+      highest_sent_ = e->seq;
+    }
+    ++counters_.sent;
+    cursor_ = e->seq;
+  }
+}
+
+void Publisher::tick(shared::MonoNanos now) {
+  if (now - last_published_ >= options_.heartbeat_after) {
+    publish(MessageClass::kControl, [&](pb::Envelope& env) {
+      auto& hb = *env.mutable_heartbeat();
+      hb.set_at_unix_nanos(shared::to_unix_nanos(clock_.utc_now()));
+      hb.set_spool_messages(outbox_.messages());
+      hb.set_spool_bytes(outbox_.bytes());
+    });
+  }
+  if (connected_ && cursor_ > acked_through_ && now - last_progress_ >= options_.resend_after) {
+    log_->info("no acknowledgement beyond seq {} for {} s: resending {} messages", acked_through_,
+               std::chrono::duration_cast<std::chrono::seconds>(now - last_progress_).count(),
+               outbox_.messages());
+    already_sent_seq_ = 0;  // resend everything, the Hello included
+    rewind();
+  }
+  pump();
+}
+
+}  // namespace pathwatch::agent

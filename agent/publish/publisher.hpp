@@ -1,0 +1,90 @@
+// Everything the agent sends goes through here: it numbers each message (EnvelopeFactory),
+// keeps it in the Outbox until the collector acknowledges it, sends in seq order as the
+// transport allows, says Hello first on every connection, resends what is unacknowledged
+// after a reconnect or when acks stop coming, and sends a Heartbeat when nothing else went
+// out for a while. Never blocks: a missing collector only makes the outbox grow (bounded).
+// Time-driven work happens in tick(now), which the runtime calls about once a second.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "agent/publish/envelope_factory.hpp"
+#include "agent/publish/outbox.hpp"
+#include "agent/publish/transport.hpp"
+#include "shared/logging/logging.hpp"
+#include "shared/time/clock.hpp"
+
+namespace pathwatch::agent {
+
+struct PublisherOptions {
+  // A Heartbeat goes out when nothing was published for this long.
+  shared::Nanos heartbeat_after{std::chrono::seconds{10}};
+  // Unacknowledged messages sent this long ago with no ack progress since: resend from the
+  // first unacknowledged one (a collector restarted and lost what it had not committed).
+  shared::Nanos resend_after{std::chrono::seconds{15}};
+};
+
+class Publisher {
+ public:
+  using FillBody = std::function<void(pathwatch::v1::Envelope&)>;
+  using HelloBody = std::function<void(pathwatch::v1::Hello&)>;
+  // Called before each seq is used (SeqStore::reserve).
+  using ReserveSeq = std::function<void(std::uint64_t)>;
+
+  struct Counters {
+    std::uint64_t published = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t resent = 0;  // sends of a seq sent before
+    std::uint64_t acks = 0;
+    std::uint64_t bad_frames = 0;  // collector frames that did not parse
+    std::uint64_t rewinds = 0;
+  };
+
+  Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
+            const shared::Clock& clock, HelloBody hello, PublisherOptions options = {},
+            ReserveSeq reserve = {});
+
+  void start();  // starts the transport
+  void stop();
+
+  // Numbers, stores and (if possible) sends one message. Returns its seq.
+  std::uint64_t publish(MessageClass message_class, const FillBody& fill);
+  // A Hello now (config reload).
+  void publish_hello();
+  void tick(shared::MonoNanos now);
+
+  bool connected() const { return connected_; }
+  std::uint64_t acked_through() const { return acked_through_; }
+  std::uint64_t unacknowledged() const { return outbox_.messages(); }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  void on_connected();
+  void on_disconnected();
+  void on_frame(std::string_view frame);
+  void pump();
+  void rewind();
+  void report_drops();
+
+  EnvelopeFactory& envelopes_;
+  Outbox& outbox_;
+  Transport& transport_;
+  const shared::Clock& clock_;
+  HelloBody hello_;
+  PublisherOptions options_;
+  ReserveSeq reserve_;
+  bool connected_ = false;
+  std::uint64_t acked_through_ = 0;
+  std::uint64_t cursor_ = 0;            // highest seq sent on this connection (in order)
+  std::uint64_t highest_sent_ = 0;      // ever, to count resends
+  std::uint64_t already_sent_seq_ = 0;  // the Hello sent ahead of a rewind
+  shared::MonoNanos last_published_{};
+  shared::MonoNanos last_progress_{};  // last ack progress, or last rewind
+  bool reporting_drops_ = false;
+  Counters counters_;
+  shared::LoggerPtr log_;
+};
+
+}  // namespace pathwatch::agent
