@@ -1,0 +1,300 @@
+// The measurement loop: flows, engines, windows, state changes, route events.
+#include "agent/runtime/agent_runtime.hpp"
+
+#include <set>
+#include <stdexcept>
+
+#include "agent/probe/probe_factory.hpp"
+#include "agent/publish/messages.hpp"
+#include "agent/route/kernel_netlink_source.hpp"
+#include "agent/route/watched_prefix.hpp"
+
+namespace pathwatch::agent {
+
+namespace pb = pathwatch::v1;
+
+RuntimeFactories real_factories() {
+  RuntimeFactories f;
+  f.icmp_engine = make_icmp_engine;
+  f.tcp_engine = make_tcp_engine;
+  f.route_watcher = [](boost::asio::io_context& io, const shared::Clock& clock,
+                       const AgentConfig& config,
+                       RouteWatcherCallbacks callbacks) -> std::unique_ptr<RouteWatcher> {
+    auto watches = watched_prefixes(config);
+    auto interfaces = path_interfaces(config);
+    if (watches.empty() && interfaces.empty()) return nullptr;
+    return std::make_unique<RouteWatcher>(io, clock, std::make_unique<KernelNetlinkSource>(io),
+                                          std::move(watches), std::move(interfaces),
+                                          std::move(callbacks));
+  };
+  return f;
+}
+
+AgentRuntime::AgentRuntime(boost::asio::io_context& io, const shared::Clock& clock,
+                           Publisher& publisher, RuntimeFactories factories)
+    : io_(io),
+      clock_(clock),
+      publisher_(publisher),
+      factories_(std::move(factories)),
+      scheduler_(io, clock, [this](FlowId id) { send(id); }),
+      window_timer_(io),
+      tick_timer_(io),
+      log_(shared::component_logger("agent.runtime")) {}
+
+AgentRuntime::~AgentRuntime() {
+  alive_.reset();
+  scheduler_.stop();
+  if (route_watcher_) route_watcher_->stop();
+}
+
+void AgentRuntime::start(std::shared_ptr<const AgentConfig> config) {
+  apply(std::move(config));
+  running_ = true;
+  window_start_ = clock_.utc_now();
+  arm_window_timer();
+  arm_tick_timer();
+}
+
+void AgentRuntime::reload(std::shared_ptr<const AgentConfig> config) {
+  apply(std::move(config));
+  if (running_) arm_window_timer();  // the window length may have changed
+}
+
+ProbeEngine* AgentRuntime::engine_for(const FlowDef& def, std::map<std::string, Engine>& engines) {
+  const bool v6 = def.address.is_v6();
+  const std::string key = std::string(def.key.kind == ProbeKind::kTcp ? "tcp"
+                                      : v6                            ? "icmp6"
+                                                                      : "icmp4") +
+                          "|" + def.path.name;
+  auto it = engines.find(key);
+  if (it != engines.end() && same_path(it->second.path, def.path)) return it->second.engine.get();
+  // An engine of the old config for the same, unchanged path: keep it (its socket and the
+  // probes in flight on it).
+  auto old = engines_.find(key);
+  if (old != engines_.end() && same_path(old->second.path, def.path)) {
+    auto& e = engines[key] = std::move(old->second);
+    engines_.erase(old);
+    return e.engine.get();
+  }
+  ProbeResultSink sink = [this, alive = std::weak_ptr<int>(alive_)](const ProbeResult& r) {
+    if (!alive.expired()) on_result(r);
+  };
+  Engine e{def.path, nullptr};
+  if (def.key.kind == ProbeKind::kTcp) {
+    e.engine = factories_.tcp_engine(io_, def.path, std::move(sink), clock_);
+  } else {
+    e.engine = factories_.icmp_engine(io_, def.path, v6, std::move(sink), clock_);
+  }
+  log_->info("path '{}': {} engine ready", def.path.name, key.substr(0, key.find('|')));
+  auto& slot = engines[key] = std::move(e);
+  return slot.engine.get();
+}
+
+void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
+  const auto plan = plan_flows(*config);
+  // Build everything new first, so a failing engine leaves the running flows untouched.
+  std::map<std::string, Engine> engines;
+  std::map<FlowId, Flow> flows;
+  std::set<FlowId> kept;
+  std::map<std::pair<FlowKey, bool>, FlowId> existing;
+  for (const auto& [id, flow] : flows_) existing[{flow.def.key, flow.def.hop_probe}] = id;
+  const auto now = clock_.utc_now();
+  for (const auto& def : plan) {
+    ProbeEngine* engine = nullptr;
+    try {
+      engine = engine_for(def, engines);
+    } catch (...) {
+      // Give the engines taken over back before failing.
+      for (auto& [k, e] : engines) {
+        if (!engines_.count(k)) engines_[k] = std::move(e);
+      }
+      throw;
+    }
+    std::optional<FlowId> reuse;
+    if (auto e = existing.find({def.key, def.hop_probe}); e != existing.end()) {
+      if (!kept.count(e->second) && same_flow(flows_.at(e->second).def, def)) reuse = e->second;
+    }
+    if (reuse) {
+      kept.insert(*reuse);
+      Flow flow = std::move(flows_.at(*reuse));
+      flow.engine = engine;
+      if (flow.state) flow.state->set_thresholds(config->thresholds, def.settings.timeout);
+      flows.emplace(*reuse, std::move(flow));
+      continue;
+    }
+    const FlowId id = next_flow_id_++;
+    Flow flow;
+    flow.def = def;
+    flow.engine = engine;
+    if (def.hop_probe) {
+      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, def.path);
+    } else {
+      flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
+      flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout);
+    }
+    flows.emplace(id, std::move(flow));
+  }
+  // Removed flows: their partial window is the last word on them.
+  for (auto& [id, flow] : flows_) {
+    if (!kept.count(id) && flow.window) publish_summary(flow, flow.window->close(now));
+  }
+  config_ = std::move(config);
+  for (auto& [id, flow] : flows) {
+    flow.spec.id = id;
+    flow.spec.address = flow.def.address;
+    flow.spec.port = flow.def.key.port;
+    flow.spec.path = config_->find_path(flow.def.path.name);
+    flow.spec.settings = flow.def.settings;
+  }
+  flows_ = std::move(flows);
+  engines_ = std::move(engines);  // engines no flow uses any more close here
+
+  std::vector<ScheduleEntry> entries;
+  entries.reserve(flows_.size());
+  for (const auto& [id, flow] : flows_) {
+    entries.push_back({id, flow.def.group, flow.def.settings.interval});
+  }
+  scheduler_.set_flows(entries);
+  log_->info("{} flows on {} engines ({} kept from before)", flows_.size(), engines_.size(),
+             kept.size());
+  start_route_watcher();
+}
+
+void AgentRuntime::start_route_watcher() {
+  if (route_watcher_) {
+    route_watcher_->stop();
+    route_watcher_.reset();
+  }
+  if (!factories_.route_watcher) return;
+  RouteWatcherCallbacks callbacks;
+  callbacks.on_route_change = [this](const RouteChangeEvent& e) {
+    log_->info("route to {}: '{}' -> '{}' ({}{})", e.prefix, e.from_path, e.to_path,
+               to_string(e.source), e.initial ? ", initial" : "");
+    publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
+      fill_route_change(e, *env.mutable_route_change());
+    });
+  };
+  callbacks.on_link_change = [this](const LinkChangeEvent& e) {
+    if (e.initial) return;  // not a transition
+    log_->info("interface {} (path '{}') {}", e.interface, e.path, e.oper_up ? "up" : "down");
+    publisher_.publish(MessageClass::kEvent,
+                       [&](pb::Envelope& env) { fill_link_change(e, *env.mutable_link_change()); });
+  };
+  route_watcher_ = factories_.route_watcher(io_, clock_, *config_, std::move(callbacks));
+  if (route_watcher_) {
+    if (auto ec = route_watcher_->start()) {
+      log_->error("route watching unavailable: {}", ec.message());
+      route_watcher_.reset();
+    }
+  }
+}
+
+void AgentRuntime::send(FlowId id) {
+  auto it = flows_.find(id);
+  if (it == flows_.end() || it->second.engine == nullptr) return;
+  Flow& flow = it->second;
+  ++counters_.probes_sent;
+  const std::uint8_t ttl = flow.def.hop_probe ? flow.def.path.hop_ttl : 0;
+  flow.engine->send(flow.spec, flow.next_seq++, ttl);
+}
+
+void AgentRuntime::on_result(const ProbeResult& result) {
+  ++counters_.results;
+  auto it = flows_.find(result.flow);
+  if (it == flows_.end()) {
+    ++counters_.results_unknown_flow;
+    return;
+  }
+  Flow& flow = it->second;
+  if (flow.detector) {
+    if (auto e = flow.detector->on_result(result)) {
+      log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
+                 e->to_path, e->gateway);
+      publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
+        fill_route_change(*e, *env.mutable_route_change());
+      });
+    }
+    return;
+  }
+  flow.window->add(result);
+  if (auto e = flow.state->on_result(result)) publish_state_change(flow, *e);
+}
+
+void AgentRuntime::publish_state_change(const Flow& flow, const StateChangeEvent& e) {
+  ++counters_.state_changes;
+  auto level = e.to == PathState::kDown ? spdlog::level::warn : spdlog::level::info;
+  log_->log(level, "{}: {} -> {} ({})", to_string(flow.def.key), to_string(e.from), to_string(e.to),
+            e.reason);
+  publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
+    fill_state_change(flow.def.key, e, *env.mutable_state_change());
+  });
+}
+
+void AgentRuntime::publish_summary(const Flow& flow, const WindowStats& stats) {
+  ++counters_.summaries;
+  publisher_.publish(MessageClass::kSummary, [&](pb::Envelope& env) {
+    fill_window_summary(flow.def.key, stats, flow.state->state(), *env.mutable_window());
+  });
+}
+
+void AgentRuntime::close_windows(shared::UtcNanos end) {
+  for (auto& [id, flow] : flows_) {
+    if (flow.window) publish_summary(flow, flow.window->close(end));
+  }
+  window_start_ = end;
+}
+
+void AgentRuntime::arm_window_timer() {
+  // Windows end on multiples of the window length in UTC (10:00:00, 10:00:10, ...), so the
+  // summaries of all agents line up; the first window is shorter.
+  const auto now = clock_.utc_now();
+  const auto w = config_->window;
+  const auto since_epoch = now.time_since_epoch();
+  const auto end = shared::UtcNanos{(since_epoch / w + 1) * w};
+  window_timer_.expires_after(end - now);
+  std::weak_ptr<int> alive = alive_;
+  window_timer_.async_wait([this, alive, end](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || !running_) return;
+    close_windows(end);
+    arm_window_timer();
+  });
+}
+
+void AgentRuntime::arm_tick_timer() {
+  tick_timer_.expires_after(std::chrono::seconds{1});
+  std::weak_ptr<int> alive = alive_;
+  tick_timer_.async_wait([this, alive](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || !running_) return;
+    publisher_.tick(clock_.mono_now());
+    arm_tick_timer();
+  });
+}
+
+void AgentRuntime::stop() {
+  if (!running_) return;
+  running_ = false;
+  scheduler_.stop();
+  window_timer_.cancel();
+  tick_timer_.cancel();
+  if (route_watcher_) route_watcher_->stop();
+  close_windows(clock_.utc_now());
+  log_->info("stopped: {} probes sent, {} state changes, {} summaries", counters_.probes_sent,
+             counters_.state_changes, counters_.summaries);
+}
+
+std::optional<FlowId> AgentRuntime::flow_id(const FlowKey& key, bool hop_probe) const {
+  for (const auto& [id, flow] : flows_) {
+    if (flow.def.key == key && flow.def.hop_probe == hop_probe) return id;
+  }
+  return std::nullopt;
+}
+
+std::optional<PathState> AgentRuntime::state(const FlowKey& key) const {
+  auto id = flow_id(key);
+  if (!id) return std::nullopt;
+  const auto& flow = flows_.at(*id);
+  if (!flow.state) return std::nullopt;
+  return flow.state->state();
+}
+
+}  // namespace pathwatch::agent

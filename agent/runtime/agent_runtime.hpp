@@ -1,0 +1,124 @@
+// The agent's measurement loop on one io_context: scheduler -> probe engines -> per-flow
+// window statistics and path state -> publisher, plus the route watcher and the active-path
+// detectors. Owns the flows and engines; does not own the publisher or the event loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/config/agent_config.hpp"
+#include "agent/probe/probe_engine.hpp"
+#include "agent/publish/publisher.hpp"
+#include "agent/route/active_path_detector.hpp"
+#include "agent/route/route_watcher.hpp"
+#include "agent/runtime/flow_plan.hpp"
+#include "agent/schedule/probe_scheduler.hpp"
+#include "agent/state/path_state_machine.hpp"
+#include "agent/stats/window_stats.hpp"
+#include "shared/logging/logging.hpp"
+#include "shared/time/clock.hpp"
+
+namespace pathwatch::agent {
+
+// How engines and the route watcher are made: the real ones by default, fakes in tests.
+struct RuntimeFactories {
+  std::function<ProbeEnginePtr(boost::asio::io_context&, const PathConfig&, bool ipv6,
+                               ProbeResultSink, const shared::Clock&)>
+      icmp_engine;
+  std::function<ProbeEnginePtr(boost::asio::io_context&, const PathConfig&, ProbeResultSink,
+                               const shared::Clock&)>
+      tcp_engine;
+  // nullptr result: no route watching (nothing to watch, or tests).
+  std::function<std::unique_ptr<RouteWatcher>(boost::asio::io_context&, const shared::Clock&,
+                                              const AgentConfig&, RouteWatcherCallbacks)>
+      route_watcher;
+};
+
+RuntimeFactories real_factories();
+
+class AgentRuntime {
+ public:
+  struct Counters {
+    std::uint64_t probes_sent = 0;
+    std::uint64_t results = 0;
+    std::uint64_t results_unknown_flow = 0;  // flows removed by a reload
+    std::uint64_t state_changes = 0;
+    std::uint64_t summaries = 0;
+  };
+
+  AgentRuntime(boost::asio::io_context& io, const shared::Clock& clock, Publisher& publisher,
+               RuntimeFactories factories = real_factories());
+  ~AgentRuntime();
+  AgentRuntime(const AgentRuntime&) = delete;
+  AgentRuntime& operator=(const AgentRuntime&) = delete;
+
+  // Builds engines and flows and starts probing. Throws std::runtime_error when an engine
+  // cannot be set up (socket, bind, capability).
+  void start(std::shared_ptr<const AgentConfig> config);
+  // Applies a new config: flows that stay the same keep their state, statistics and seq;
+  // removed flows publish their partial window. Throws like start(); the old flows keep
+  // running in that case.
+  void reload(std::shared_ptr<const AgentConfig> config);
+  // Stops probing and publishes every flow's partial window. Idempotent.
+  void stop();
+
+  // Closes the current window of every flow at `end` and publishes the summaries (the
+  // window timer calls it; tests call it by hand).
+  void close_windows(shared::UtcNanos end);
+  // Feeds one probe result (engines call it through their sink; tests call it by hand).
+  void on_result(const ProbeResult& result);
+
+  std::optional<PathState> state(const FlowKey& key) const;
+  std::optional<FlowId> flow_id(const FlowKey& key, bool hop_probe = false) const;
+  const Counters& counters() const { return counters_; }
+  const ProbeScheduler& scheduler() const { return scheduler_; }
+
+ private:
+  struct Flow {
+    FlowDef def;
+    FlowSpec spec;
+    ProbeEngine* engine = nullptr;
+    std::uint64_t next_seq = 1;
+    std::unique_ptr<WindowAccumulator> window;
+    std::unique_ptr<PathStateMachine> state;
+    std::unique_ptr<ActivePathDetector> detector;  // hop flows only
+  };
+  struct Engine {
+    PathConfig path;
+    ProbeEnginePtr engine;
+  };
+
+  void apply(std::shared_ptr<const AgentConfig> config);
+  ProbeEngine* engine_for(const FlowDef& def, std::map<std::string, Engine>& engines);
+  void send(FlowId id);
+  void publish_summary(const Flow& flow, const WindowStats& stats);
+  void publish_state_change(const Flow& flow, const StateChangeEvent& event);
+  void arm_window_timer();
+  void arm_tick_timer();
+  void start_route_watcher();
+
+  boost::asio::io_context& io_;
+  const shared::Clock& clock_;
+  Publisher& publisher_;
+  RuntimeFactories factories_;
+  std::shared_ptr<const AgentConfig> config_;
+  std::map<FlowId, Flow> flows_;
+  std::map<std::string, Engine> engines_;
+  FlowId next_flow_id_ = 1;
+  ProbeScheduler scheduler_;
+  std::unique_ptr<RouteWatcher> route_watcher_;
+  boost::asio::steady_timer window_timer_;
+  boost::asio::steady_timer tick_timer_;
+  shared::UtcNanos window_start_{};
+  bool running_ = false;
+  Counters counters_;
+  shared::LoggerPtr log_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace pathwatch::agent

@@ -1,0 +1,48 @@
+// Flow definitions from the agent config.
+#include "agent/runtime/flow_plan.hpp"
+
+namespace pathwatch::agent {
+
+bool same_path(const PathConfig& a, const PathConfig& b) {
+  return a.name == b.name && a.interface == b.interface && a.source_address == b.source_address &&
+         a.fwmark == b.fwmark && a.as_routed == b.as_routed && a.line_hops == b.line_hops &&
+         a.hop_ttl == b.hop_ttl;
+}
+
+bool same_settings(const ProbeSettings& a, const ProbeSettings& b) {
+  return a.interval == b.interval && a.timeout == b.timeout && a.payload_bytes == b.payload_bytes &&
+         a.dscp == b.dscp && a.ttl == b.ttl;
+}
+
+bool same_flow(const FlowDef& a, const FlowDef& b) {
+  return a.key == b.key && a.hop_probe == b.hop_probe && same_path(a.path, b.path) &&
+         same_settings(a.settings, b.settings);
+}
+
+std::vector<FlowDef> plan_flows(const AgentConfig& config) {
+  std::vector<FlowDef> flows;
+  for (const auto& t : config.targets) {
+    const auto address = boost::asio::ip::make_address(t.address);
+    for (const auto& path_name : t.paths) {
+      const PathConfig* path = config.find_path(path_name);
+      if (path == nullptr) continue;  // the loader rejects unknown paths
+      auto add = [&](ProbeKind kind, std::uint16_t port, bool hop) {
+        FlowDef f;
+        f.key = {t.name, t.address, path->name, kind, port};
+        f.hop_probe = hop;
+        f.group = t.name + (kind == ProbeKind::kTcp ? "|tcp:" + std::to_string(port) : "|icmp");
+        if (hop) f.group += "|hops";
+        f.address = address;
+        f.path = *path;
+        f.settings = t.probe;
+        flows.push_back(std::move(f));
+      };
+      if (t.icmp) add(ProbeKind::kIcmp, 0, false);
+      for (auto port : t.tcp_ports) add(ProbeKind::kTcp, port, false);
+      if (path->as_routed && !path->line_hops.empty()) add(ProbeKind::kIcmp, 0, true);
+    }
+  }
+  return flows;
+}
+
+}  // namespace pathwatch::agent

@@ -1,0 +1,33 @@
+// Which flows the config asks for: every target on every path it lists, once per probe kind
+// (ICMP, each TCP port), plus one TTL-limited "hop" flow per target on an as_routed path with
+// line_hops (the active-path detector's input). Pure: config in, flow definitions out.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <string>
+#include <vector>
+
+#include "agent/config/agent_config.hpp"
+#include "agent/stats/flow_key.hpp"
+
+namespace pathwatch::agent {
+
+struct FlowDef {
+  FlowKey key;
+  bool hop_probe = false;  // TTL-limited probe for the active-path detector, not measured
+  std::string group;       // probes of one target, kind and port share a schedule phase
+  boost::asio::ip::address address;
+  PathConfig path;
+  ProbeSettings settings;
+};
+
+// The config loader has validated addresses and path names already.
+std::vector<FlowDef> plan_flows(const AgentConfig& config);
+
+// Same measurement: key, hop flag, path pinning and probe settings all equal. A flow that is
+// the same across a reload keeps its state, statistics and sequence numbers.
+bool same_flow(const FlowDef& a, const FlowDef& b);
+bool same_path(const PathConfig& a, const PathConfig& b);
+bool same_settings(const ProbeSettings& a, const ProbeSettings& b);
+
+}  // namespace pathwatch::agent
