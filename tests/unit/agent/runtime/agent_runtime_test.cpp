@@ -1,0 +1,140 @@
+// AgentRuntime with fake engines and a fake transport: results drive state changes that are
+// published at once, windows publish summaries, and a reload keeps unchanged flows' state.
+#include "agent/runtime/agent_runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include "agent/publish/memory_outbox.hpp"
+#include "tests/unit/agent/publish/fake_transport.hpp"
+
+namespace pathwatch::agent {
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = pathwatch::v1;
+
+class FakeEngine final : public ProbeEngine {
+ public:
+  void send(const FlowSpec& flow, std::uint64_t seq, std::uint8_t) override {
+    sends.push_back({flow.id, seq});
+  }
+  IgnoredCounters ignored() const override { return {}; }
+  std::vector<std::pair<FlowId, std::uint64_t>> sends;
+};
+
+std::shared_ptr<const AgentConfig> config(const std::string& backup_source = "198.18.1.11",
+                                          bool second_target = false) {
+  auto c = std::make_shared<AgentConfig>();
+  c->agent_id = "a";
+  c->site = "s";
+  PathConfig primary;
+  primary.name = "primary";
+  primary.source_address = "198.18.1.10";
+  PathConfig backup;
+  backup.name = "backup";
+  backup.source_address = backup_source;
+  c->paths = {primary, backup};
+  TargetConfig t;
+  t.name = "asp";
+  t.address = "198.18.30.10";
+  t.paths = {"primary", "backup"};
+  c->targets.push_back(t);
+  if (second_target) {
+    t.name = "other";
+    t.address = "198.18.30.11";
+    c->targets.push_back(t);
+  }
+  return c;
+}
+
+struct Rig {
+  boost::asio::io_context io;
+  shared::ManualClock clock{shared::from_unix_nanos(1'700'000'000'000'000'000)};
+  EnvelopeFactory envelopes{"a", "s", clock};
+  MemoryOutbox outbox{1 << 20, 1000};
+  testing::FakeTransport transport;
+  Publisher publisher{envelopes, outbox, transport, clock, [](pb::Hello&) {}};
+  std::vector<FakeEngine*> engines;
+  AgentRuntime runtime{io, clock, publisher, factories()};
+
+  RuntimeFactories factories() {
+    RuntimeFactories f;
+    f.icmp_engine = [this](boost::asio::io_context&, const PathConfig&, bool, ProbeResultSink,
+                           const shared::Clock&) {
+      auto e = std::make_unique<FakeEngine>();
+      engines.push_back(e.get());
+      return e;
+    };
+    f.tcp_engine = [this](boost::asio::io_context&, const PathConfig&, ProbeResultSink,
+                          const shared::Clock&) {
+      auto e = std::make_unique<FakeEngine>();
+      engines.push_back(e.get());
+      return e;
+    };
+    return f;  // no route watcher
+  }
+
+  FlowKey key(const std::string& path) {
+    return {"asp", "198.18.30.10", path, ProbeKind::kIcmp, 0};
+  }
+  void answer(FlowId id, std::uint64_t seq) {
+    ProbeResult r;
+    r.flow = id;
+    r.seq = seq;
+    r.sent_utc = clock.utc_now();
+    r.outcome = Outcome::kOk;
+    r.rtt = 5ms;
+    runtime.on_result(r);
+  }
+  std::vector<pb::Envelope> sent_of(bool (pb::Envelope::*has)() const) {
+    std::vector<pb::Envelope> v;
+    for (std::size_t i = 0; i < transport.sent.size(); ++i) {
+      auto e = transport.sent_envelope(i);
+      if ((e.*has)()) v.push_back(e);
+    }
+    return v;
+  }
+};
+
+TEST(AgentRuntimeTest, StateChangePublishedAtOnceAndReloadKeepsUnchangedFlows) {
+  Rig r;
+  r.publisher.start();
+  r.transport.connect();
+  r.runtime.start(config());
+  // One ICMP engine per path (IPv4): 2 engines, 2 flows.
+  EXPECT_EQ(r.engines.size(), 2u);
+  const auto primary = r.runtime.flow_id(r.key("primary"));
+  const auto backup = r.runtime.flow_id(r.key("backup"));
+  ASSERT_TRUE(primary && backup);
+  for (std::uint64_t s = 1; s <= 3; ++s) r.answer(*primary, s);  // up_after = 3
+  for (std::uint64_t s = 1; s <= 3; ++s) r.answer(*backup, s);
+  EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kUp);
+  const auto changes = r.sent_of(&pb::Envelope::has_state_change);
+  ASSERT_EQ(changes.size(), 2u);  // one per flow, sent before any window closed
+  EXPECT_EQ(changes[0].state_change().flow().path(), "primary");
+  EXPECT_EQ(changes[0].state_change().to(), pb::PATH_STATE_UP);
+
+  // Reload: backup's source changes, a target is added. Primary keeps id and state;
+  // backup is a new flow (UNKNOWN) and its old partial window is published.
+  r.runtime.reload(config("198.18.1.12", true));
+  EXPECT_EQ(r.runtime.flow_id(r.key("primary")), primary);
+  EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kUp);
+  EXPECT_NE(r.runtime.flow_id(r.key("backup")), backup);
+  EXPECT_EQ(r.runtime.state(r.key("backup")), PathState::kUnknown);
+  const auto windows = r.sent_of(&pb::Envelope::has_window);
+  ASSERT_EQ(windows.size(), 1u);  // the old backup flow's last window
+  EXPECT_EQ(windows[0].window().flow().path(), "backup");
+  EXPECT_EQ(windows[0].window().sent(), 3u);
+  EXPECT_EQ(windows[0].window().received(), 3u);
+
+  // A window end publishes one summary per flow: asp x 2 paths + other x 2 paths = 4.
+  r.runtime.close_windows(r.clock.utc_now() + 10s);
+  EXPECT_EQ(r.sent_of(&pb::Envelope::has_window).size(), 5u);
+  // Results of the removed flow are counted, not applied.
+  r.answer(*backup, 4);
+  EXPECT_EQ(r.runtime.counters().results_unknown_flow, 1u);
+  r.runtime.stop();
+}
+
+}  // namespace
+}  // namespace pathwatch::agent
