@@ -1,10 +1,16 @@
-// The collector's configuration: where it listens, where it stores, how it logs. Loaded
+// The collector's configuration: where it listens, where it stores, how long it keeps data,
+// where the API listens, and the analysis keys (services, calendars, maintenance…). Loaded
 // strictly like every pathwatch config (FILE:LINE:COL errors). Plain data.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "collector/analysis/analysis_config.hpp"
+#include "collector/ingest/ingest_pipeline.hpp"
+#include "collector/store/sqlite_store.hpp"
+#include "collector/store/store.hpp"
 #include "shared/config/config_node.hpp"
 
 namespace pathwatch::collector {
@@ -14,7 +20,14 @@ struct CollectorConfig {
   std::string log_level = "info";
   std::vector<std::string> listen;  // ZeroMQ ROUTER endpoints, e.g. "tcp://0.0.0.0:7000"
   bool insecure_plaintext = false;  // lab only: no CURVE
+  IngestOptions ingest;
   std::string database = "/var/lib/pathwatch/pathwatch.db";  // embedded SQLite store
+  bool synchronous_full = true;
+  std::chrono::milliseconds busy_timeout{5000};
+  RetentionPolicy retention;
+  std::string api_address = "127.0.0.1";  // loopback by default: pathwatchctl's way in
+  std::uint16_t api_port = 7080;
+  AnalysisConfig analysis;
 };
 
 // Throws shared::ConfigError.

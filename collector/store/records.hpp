@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "shared/time/time_types.hpp"
 
@@ -11,7 +12,13 @@ namespace pathwatch::collector {
 
 // Path states and probe kinds use the wire enums' numeric values (pathwatch.v1.PathState,
 // ProbeKind) so rows and messages never need a translation table.
-enum class PathState : std::uint8_t { kUnspecified = 0, kUnknown = 1, kUp = 2, kDegraded = 3, kDown = 4 };
+enum class PathState : std::uint8_t {
+  kUnspecified = 0,
+  kUnknown = 1,
+  kUp = 2,
+  kDegraded = 3,
+  kDown = 4
+};
 enum class ProbeKind : std::uint8_t { kUnspecified = 0, kIcmp = 1, kTcp = 2 };
 
 const char* to_string(PathState state);
@@ -90,6 +97,95 @@ struct AgentSession {
   std::string site;
   shared::UtcNanos first{};
   shared::UtcNanos last{};
+};
+
+// Added for the store and API (issue 4). -------------------------------------------------
+
+// The first message of every agent connection: what the agent runs and how it measures.
+struct StoredHello {
+  std::string agent_id;
+  std::string site;
+  std::uint64_t seq = 0;
+  shared::UtcNanos at{};  // the envelope's created time
+  std::string agent_version;
+  std::string hostname;
+  shared::UtcNanos started{};
+  std::int64_t window_ns = 0;
+  std::uint32_t paths = 0;  // how many paths and targets the agent announced
+  std::uint32_t targets = 0;
+};
+
+// Keep-alive; it only moves the agent's last-seen time (no row of its own).
+struct StoredHeartbeat {
+  shared::UtcNanos at{};
+  std::uint64_t spool_messages = 0;
+  std::uint64_t spool_bytes = 0;
+};
+
+// The agent's spool overflowed: what it dropped (never silent).
+struct StoredDropReport {
+  std::string agent_id;
+  std::string site;
+  std::uint64_t seq = 0;
+  shared::UtcNanos at{};
+  std::uint64_t dropped_summaries = 0;
+  std::uint64_t dropped_events = 0;
+  std::uint64_t first_dropped_seq = 0;
+  std::uint64_t last_dropped_seq = 0;
+  shared::UtcNanos first_dropped{};
+  shared::UtcNanos last_dropped{};
+};
+
+// Sequence numbers of an agent that the collector has not (yet) received: [first, last].
+struct StoredGap {
+  std::string agent_id;
+  std::string site;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  shared::UtcNanos detected{};  // receive time of the message that revealed it
+};
+
+// What the collector knows about one agent.
+struct AgentSummary {
+  std::string agent_id;
+  std::string site;
+  shared::UtcNanos first_seen{};     // earliest data time (envelope created)
+  shared::UtcNanos last_seen{};      // latest data time
+  shared::UtcNanos last_received{};  // collector's receive time of the latest message
+  std::uint64_t last_seq = 0;        // highest seq stored
+  std::uint64_t through_seq = 0;     // acked: every seq <= this is stored (or given up)
+  std::string agent_version;         // from the latest Hello
+  std::string hostname;
+};
+
+// The latest known state of one flow (from its latest state change or window).
+struct FlowLatest {
+  FlowRef flow;
+  PathState state = PathState::kUnknown;
+  shared::UtcNanos at{};
+};
+
+// One hour of one flow's window summaries, kept after the raw windows are pruned.
+struct HourlyWindow {
+  FlowRef flow;
+  shared::UtcNanos hour{};  // start of the UTC hour
+  std::uint32_t windows = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  std::uint64_t lost = 0;
+  std::int64_t rtt_avg_ns = 0;  // mean of the windows' averages, weighted by replies
+  std::int64_t rtt_max_p99_ns = 0;
+  std::uint32_t windows_down = 0;  // windows ending DOWN
+  std::uint32_t windows_degraded = 0;
+};
+
+// Planned maintenance entered through the API (the config's windows are separate).
+struct MaintenanceRecord {
+  std::int64_t id = 0;  // assigned by the store
+  shared::UtcNanos start{};
+  shared::UtcNanos end{};
+  std::vector<std::string> services;  // empty = every service
+  std::string note;
 };
 
 }  // namespace pathwatch::collector

@@ -1,0 +1,40 @@
+// The API's routes as a pure function of (method, target, body) over the store, the analysis
+// config and the ingest counters: no sockets, so every route is unit-tested directly. The
+// HTTP server (http_server.hpp) only moves bytes.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "collector/analysis/analysis_config.hpp"
+#include "collector/ingest/ingest_counters.hpp"
+#include "collector/store/store.hpp"
+#include "shared/time/clock.hpp"
+
+namespace pathwatch::collector {
+
+struct ApiRequest {
+  std::string method;  // "GET", "POST", "DELETE"
+  std::string target;  // path and query, e.g. "/v1/events?site=honcho"
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;  // JSON
+};
+
+struct ApiContext {
+  Store* store = nullptr;
+  const AnalysisConfig* analysis = nullptr;
+  const IngestCounters* counters = nullptr;  // may be null (tests)
+  const shared::Clock* clock = nullptr;
+  shared::Nanos silence{std::chrono::seconds{60}};  // an agent quiet this long is "silent"
+};
+
+ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx);
+
+// "a=1&b=x%20y" -> {a: 1, b: "x y"}; exposed for tests.
+std::map<std::string, std::string> parse_query(std::string_view query);
+
+}  // namespace pathwatch::collector

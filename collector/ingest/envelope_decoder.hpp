@@ -1,0 +1,54 @@
+// Decodes and validates one agent message (the bytes of a serialized pathwatch.v1.Envelope)
+// into a StoredMessage. Pure: no sockets, no clock (the receive time is passed in), never
+// throws: whatever an untrusted peer sends becomes a RejectReason.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "collector/store/stored_message.hpp"
+
+namespace pathwatch::collector {
+
+enum class RejectReason : std::uint8_t {
+  kOversized,     // more bytes than max_message_bytes
+  kMalformed,     // not a parseable Envelope (truncated, garbage)
+  kWrongSchema,   // schema_version != 1
+  kMissingAgent,  // empty agent_id (or longer than kMaxIdLength)
+  kMissingSite,   // empty site (or too long)
+  kMissingBody,   // no body set
+  kZeroSeq,       // seq == 0 (seqs start at 1)
+  kBadTimestamp,  // created or body time before kMinValidTime or too far in the future
+  kBadWindow,     // window end before start, or longer than max_window
+  kUnauthorized,  // the authenticated peer may not speak for this agent/site (CURVE, later)
+};
+inline constexpr std::size_t kRejectReasonCount = 10;
+const char* to_string(RejectReason reason);
+
+struct DecodeLimits {
+  std::size_t max_message_bytes = 64 * 1024;
+  // Agent clocks run ahead at most this much; spooled messages may be arbitrarily old, but
+  // not older than kMinValidTime (an agent whose clock was never set reports 1970).
+  std::chrono::nanoseconds max_future_skew = std::chrono::minutes{5};
+  std::chrono::nanoseconds max_window = std::chrono::hours{1};
+};
+// 2020-01-01T00:00:00Z: nothing pathwatch measures is older.
+inline constexpr std::int64_t kMinValidUnixNanos = 1'577'836'800'000'000'000;
+inline constexpr std::size_t kMaxIdLength = 128;
+
+struct DecodeResult {
+  bool ok() const { return std::holds_alternative<StoredMessage>(value); }
+  std::variant<StoredMessage, RejectReason> value;
+  // Filled as far as decoding got (for logs and per-agent accounting of rejects).
+  std::string agent_id;
+  std::uint64_t seq = 0;
+};
+
+DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos received,
+                             const DecodeLimits& limits);
+
+}  // namespace pathwatch::collector

@@ -1,0 +1,174 @@
+// Ingest pipeline: decode -> authorize -> dedup (ledger) -> batch; flush = one transaction,
+// then the ledger learns what is durable and the acks follow.
+#include "collector/ingest/ingest_pipeline.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace pathwatch::collector {
+
+namespace {
+// One log line per reject reason per this much receive time; the counters have the rest.
+constexpr shared::Nanos kRejectLogInterval = std::chrono::seconds{10};
+
+// The data time a message covers: a window its whole span, anything else its creation.
+std::pair<shared::UtcNanos, shared::UtcNanos> observed(const StoredMessage& m) {
+  if (const auto* w = std::get_if<StoredWindow>(&m.body)) {
+    return {std::min(w->start, m.created), std::max(w->end, m.created)};
+  }
+  return {m.created, m.created};
+}
+}  // namespace
+
+IngestPipeline::IngestPipeline(IngestOptions options, IngestCounters& counters,
+                               const AgentAuthorizer* authorizer)
+    : options_(options),
+      counters_(counters),
+      authorizer_(authorizer),
+      sessions_(options.silence),
+      log_(shared::component_logger("collector.ingest")) {}
+
+void IngestPipeline::load(Store& store) {
+  for (const auto& a : store.agents()) ledger_.load(a.agent_id, a.through_seq, a.last_seq);
+  for (const auto& s : store.latest_sessions()) sessions_.load(s);
+}
+
+HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared::UtcNanos now) {
+  r.outcome = HandleResult::Outcome::kRejected;
+  r.reason = reason;
+  const auto i = static_cast<std::size_t>(reason);
+  counters_.rejected[i].fetch_add(1, std::memory_order_relaxed);
+  if (last_reject_log_[i] == shared::UtcNanos{} ||
+      now - last_reject_log_[i] >= kRejectLogInterval) {
+    last_reject_log_[i] = now;
+    log_->warn("rejected a message ({}) from agent '{}' seq {}; {} rejected for this reason so far",
+               to_string(reason), r.agent_id, r.seq, counters_.rejected[i].load());
+  }
+  // A known agent's message that decoded but failed validation will never be stored: let the
+  // watermark pass it, or the agent would resend it forever.
+  const bool identified = reason == RejectReason::kBadTimestamp ||
+                          reason == RejectReason::kBadWindow ||
+                          reason == RejectReason::kMissingBody;
+  if (identified && r.seq > 0 && ledger_.through(r.agent_id) + ledger_.highest(r.agent_id) > 0) {
+    ledger_.give_up(r.agent_id, r.seq, r.seq, now);
+    ack_agents_.push_back(r.agent_id);
+  }
+  return r;
+}
+
+HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::UtcNanos received,
+                                    const PeerIdentity& peer) {
+  counters_.received.fetch_add(1, std::memory_order_relaxed);
+  DecodeResult d = decode_envelope(bytes, received, options_.limits);
+  HandleResult r;
+  r.agent_id = d.agent_id;
+  r.seq = d.seq;
+  if (!d.ok()) return reject(std::move(r), std::get<RejectReason>(d.value), received);
+  StoredMessage& m = std::get<StoredMessage>(d.value);
+  if (authorizer_ && !authorizer_->allowed(peer, m.agent_id, m.site)) {
+    return reject(std::move(r), RejectReason::kUnauthorized, received);
+  }
+  switch (ledger_.classify(m.agent_id, m.seq)) {
+    case SeqLedger::Seen::kDuplicate:
+      counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+      ack_agents_.push_back(m.agent_id);  // its ack was probably lost: repeat it
+      r.outcome = HandleResult::Outcome::kDuplicate;
+      return r;
+    case SeqLedger::Seen::kInFlight:
+      counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+      r.outcome = HandleResult::Outcome::kDuplicate;
+      return r;
+    case SeqLedger::Seen::kNew:
+      break;
+  }
+  if (auto gap = ledger_.begin(m.agent_id, m.site, m.seq, received)) {
+    counters_.gaps.fetch_add(1, std::memory_order_relaxed);
+    batch_.gaps.push_back(std::move(*gap));
+  }
+  if (const auto* drop = std::get_if<StoredDropReport>(&m.body)) {
+    // The agent says these will never come: they must not hold the watermark back.
+    if (drop->first_dropped_seq > 0 && drop->last_dropped_seq < m.seq) {
+      ledger_.give_up(m.agent_id, drop->first_dropped_seq, drop->last_dropped_seq, received);
+    }
+  }
+  counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+  r.outcome = HandleResult::Outcome::kAccepted;
+  batch_.messages.push_back(std::move(m));
+  return r;
+}
+
+FlushResult IngestPipeline::flush(Store& store, shared::UtcNanos now) {
+  FlushResult result;
+  // Per-agent facts and sessions of this batch.
+  std::map<std::string, AgentUpdate> updates;
+  SessionChanges changes;
+  for (const auto& m : batch_.messages) {
+    auto [it, fresh] = updates.try_emplace(m.agent_id);
+    AgentUpdate& u = it->second;
+    if (fresh) {
+      u.agent_id = m.agent_id;
+      u.first_seen = m.created;
+      u.last_seen = m.created;
+      u.last_received = m.received;
+    }
+    u.site = m.site;
+    u.first_seen = std::min(u.first_seen, m.created);
+    u.last_seen = std::max(u.last_seen, m.created);
+    u.last_received = std::max(u.last_received, m.received);
+    u.last_seq = std::max(u.last_seq, m.seq);
+    const auto [from, to] = observed(m);
+    sessions_.observe(m.agent_id, m.site, from, to, changes);
+  }
+  compact(changes);
+  for (auto& [id, u] : updates) {
+    u.through_seq = ledger_.through_if_committed(id);
+    batch_.agents.push_back(u);
+  }
+  batch_.sessions = changes.upserts();
+  batch_.sessions_removed = changes.removed();
+
+  if (!batch_.messages.empty() || !batch_.gaps.empty()) {
+    const CommitResult c = store.commit(batch_);
+    if (!c.ok) {
+      counters_.commit_failures.fetch_add(1, std::memory_order_relaxed);
+      log_->error(
+          "commit of {} messages failed: {}; they stay unacknowledged and the agents "
+          "will resend them",
+          batch_.messages.size(), c.error);
+      for (const auto& m : batch_.messages) ledger_.aborted(m.agent_id, m.seq);
+      batch_ = CommitBatch{};
+      result.ok = false;
+      result.error = c.error;
+      return result;
+    }
+    counters_.commits.fetch_add(1, std::memory_order_relaxed);
+    counters_.stored.fetch_add(c.stored_count, std::memory_order_relaxed);
+    counters_.duplicates.fetch_add(c.duplicate_count, std::memory_order_relaxed);
+    result.stored = c.stored_count;
+    result.duplicates = c.duplicate_count;
+    // A store-side duplicate is durable too (another collector, or before a restart).
+    for (const auto& m : batch_.messages) ledger_.committed(m.agent_id, m.seq, now);
+  }
+  for (const auto& [id, u] : updates) ack_agents_.push_back(id);
+  std::sort(ack_agents_.begin(), ack_agents_.end());
+  ack_agents_.erase(std::unique(ack_agents_.begin(), ack_agents_.end()), ack_agents_.end());
+  for (const auto& id : ack_agents_) {
+    const auto through = ledger_.through(id);
+    if (through > 0) result.acks.push_back(Ack{id, through});
+  }
+  ack_agents_.clear();
+  batch_ = CommitBatch{};
+  return result;
+}
+
+void IngestPipeline::expire_gaps(shared::UtcNanos now) {
+  for (auto& g : ledger_.expire(now, options_.gap_timeout)) {
+    counters_.gaps_given_up.fetch_add(1, std::memory_order_relaxed);
+    log_->warn("agent '{}': gave up waiting for seq {}..{} after {}s; acking past them", g.agent_id,
+               g.first_seq, g.last_seq,
+               std::chrono::duration_cast<std::chrono::seconds>(options_.gap_timeout).count());
+    ack_agents_.push_back(g.agent_id);
+  }
+}
+
+}  // namespace pathwatch::collector

@@ -1,0 +1,104 @@
+// The collector's ingest logic without sockets: decode and validate each agent message, drop
+// duplicates, track sequences and sessions, batch accepted messages, commit a batch to the
+// store in one transaction and say which acks may go out. Single-threaded; times passed in.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collector/ingest/envelope_decoder.hpp"
+#include "collector/ingest/ingest_counters.hpp"
+#include "collector/ingest/seq_ledger.hpp"
+#include "collector/ingest/session_tracker.hpp"
+#include "collector/store/store.hpp"
+#include "shared/logging/logging.hpp"
+
+namespace pathwatch::collector {
+
+struct IngestOptions {
+  DecodeLimits limits;
+  shared::Nanos silence{std::chrono::seconds{60}};      // longer without data: a new session
+  shared::Nanos gap_timeout{std::chrono::minutes{10}};  // then a gap stops holding acks back
+  std::size_t batch_messages = 5000;                    // commit at this many, or at the deadline
+  shared::Nanos batch_delay{std::chrono::milliseconds{20}};
+};
+
+// Who is on the other end of the socket. With CURVE the ZAP handler sets the key the link
+// authenticated with; plaintext (lab) leaves it empty.
+struct PeerIdentity {
+  std::string curve_public_key;  // Z85, empty when unauthenticated
+};
+
+// Decides whether a peer may speak for an agent/site. The default allows everything (plaintext
+// lab mode); the CURVE work replaces it with a key -> (agent_id, site) table.
+class AgentAuthorizer {
+ public:
+  virtual ~AgentAuthorizer() = default;
+  virtual bool allowed(const PeerIdentity& peer, const std::string& agent_id,
+                       const std::string& site) const = 0;
+};
+
+struct HandleResult {
+  enum class Outcome { kAccepted, kDuplicate, kRejected };
+  Outcome outcome = Outcome::kRejected;
+  RejectReason reason = RejectReason::kMalformed;  // kRejected only
+  std::string agent_id;                            // "" when the message had none
+  std::uint64_t seq = 0;
+};
+
+struct Ack {
+  std::string agent_id;
+  std::uint64_t through_seq = 0;
+  bool operator==(const Ack&) const = default;
+};
+
+struct FlushResult {
+  bool ok = true;  // false: the commit failed, nothing stored, nothing acked
+  std::string error;
+  std::size_t stored = 0;
+  std::size_t duplicates = 0;  // found by the store's unique (agent, seq)
+  std::vector<Ack> acks;       // one per agent that sent something since the last flush
+};
+
+class IngestPipeline {
+ public:
+  IngestPipeline(IngestOptions options, IngestCounters& counters,
+                 const AgentAuthorizer* authorizer = nullptr);
+
+  // Start-up: the store's agents (watermarks) and latest sessions.
+  void load(Store& store);
+
+  HandleResult handle(std::span<const std::byte> bytes, shared::UtcNanos received,
+                      const PeerIdentity& peer = {});
+  std::size_t pending() const { return batch_.messages.size(); }
+  bool has_pending_acks() const { return !ack_agents_.empty() || pending() > 0; }
+  bool batch_full() const { return pending() >= options_.batch_messages; }
+  const IngestOptions& options() const { return options_; }
+
+  // Commits everything pending in one transaction, then reports the acks. Never throws.
+  FlushResult flush(Store& store, shared::UtcNanos now);
+  // Gives up on gaps older than the gap timeout; their agents get an ack at the next flush.
+  void expire_gaps(shared::UtcNanos now);
+
+  const SeqLedger& ledger() const { return ledger_; }
+  IngestCounters& counters() { return counters_; }
+
+ private:
+  HandleResult reject(HandleResult r, RejectReason reason, shared::UtcNanos now);
+
+  IngestOptions options_;
+  IngestCounters& counters_;
+  const AgentAuthorizer* authorizer_;
+  SeqLedger ledger_;
+  SessionTracker sessions_;
+  CommitBatch batch_;
+  std::vector<std::string> ack_agents_;  // agents owed an ack regardless of new data
+  shared::LoggerPtr log_;
+  std::array<shared::UtcNanos, kRejectReasonCount> last_reject_log_{};
+};
+
+}  // namespace pathwatch::collector

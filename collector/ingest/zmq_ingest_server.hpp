@@ -1,0 +1,45 @@
+// The ingest socket: a ZeroMQ ROUTER bound to the configured endpoints. Each agent message is
+// one frame after the routing id; the answer is one CollectorMessage frame with the ack, sent
+// only after the batch holding the message is committed. zmq errors stay inside this file.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collector/ingest/ingest_pipeline.hpp"
+#include "collector/store/store.hpp"
+#include "shared/time/clock.hpp"
+
+namespace pathwatch::collector {
+
+struct IngestSocketOptions {
+  std::vector<std::string> listen;
+  bool insecure_plaintext = false;
+  // Hard cap enforced by libzmq itself (it drops the connection): far above the pipeline's own
+  // limit so oversized messages are counted and rejected by the pipeline first.
+  std::int64_t zmq_max_message_bytes = 4 * 64 * 1024;
+};
+
+class ZmqIngestServer {
+ public:
+  // Binds every endpoint. Throws std::runtime_error naming the endpoint that failed.
+  explicit ZmqIngestServer(const IngestSocketOptions& options);
+  ~ZmqIngestServer();
+
+  // The endpoints as bound (a tcp port 0 shows the port the kernel chose).
+  std::vector<std::string> bound_endpoints() const;
+
+  // Serves until stop_fd becomes readable (a signalfd or a pipe), then stops accepting,
+  // commits and acks what was received, and returns. `tick` runs about once a second on this
+  // thread (gap expiry, retention).
+  void run(IngestPipeline& pipeline, Store& store, const shared::Clock& clock, int stop_fd,
+           const std::function<void(shared::UtcNanos)>& tick = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pathwatch::collector

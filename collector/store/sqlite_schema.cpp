@@ -1,0 +1,204 @@
+// Schema v1 of the embedded store. Agents and flows are normalised into integer ids so a window
+// row is a handful of integers (the ingest benchmark depends on it); dedup is the primary key
+// (agent, seq) of `messages`, so it holds whatever process writes.
+#include "collector/store/sqlite_schema.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "collector/store/store.hpp"
+
+namespace pathwatch::collector::sqlite {
+
+namespace {
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE agents (
+  id INTEGER PRIMARY KEY,
+  agent_id TEXT NOT NULL UNIQUE,
+  site TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  last_received INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  through_seq INTEGER NOT NULL DEFAULT 0,
+  agent_version TEXT NOT NULL DEFAULT '',
+  hostname TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE messages (
+  agent INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY (agent, seq)
+) WITHOUT ROWID;
+CREATE TABLE flows (
+  id INTEGER PRIMARY KEY,
+  agent INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  address TEXT NOT NULL,
+  path TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  port INTEGER NOT NULL,
+  latest_state INTEGER,
+  latest_at INTEGER,
+  UNIQUE (agent, target, address, path, kind, port)
+);
+CREATE TABLE windows (
+  flow INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  sent INTEGER NOT NULL,
+  received INTEGER NOT NULL,
+  lost INTEGER NOT NULL,
+  rtt_avg INTEGER NOT NULL,
+  rtt_p99 INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  tcp_ok INTEGER NOT NULL,
+  tcp_refused INTEGER NOT NULL,
+  tcp_timeout INTEGER NOT NULL,
+  tcp_unreachable INTEGER NOT NULL,
+  tcp_error INTEGER NOT NULL
+);
+CREATE INDEX windows_by_start ON windows (start);
+CREATE TABLE state_changes (
+  flow INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  from_state INTEGER NOT NULL,
+  to_state INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  last_tcp_outcome INTEGER NOT NULL,
+  icmp_router TEXT NOT NULL,
+  icmp_type INTEGER NOT NULL,
+  icmp_code INTEGER NOT NULL
+);
+CREATE INDEX state_changes_by_at ON state_changes (at);
+CREATE TABLE route_changes (
+  agent INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  prefix TEXT NOT NULL,
+  from_path TEXT NOT NULL,
+  to_path TEXT NOT NULL,
+  out_interface TEXT NOT NULL,
+  gateway TEXT NOT NULL,
+  source INTEGER NOT NULL
+);
+CREATE INDEX route_changes_by_at ON route_changes (at);
+CREATE TABLE link_changes (
+  agent INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  interface TEXT NOT NULL,
+  path TEXT NOT NULL,
+  oper_up INTEGER NOT NULL
+);
+CREATE INDEX link_changes_by_at ON link_changes (at);
+CREATE TABLE hellos (
+  agent INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  agent_version TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  started INTEGER NOT NULL,
+  window_ns INTEGER NOT NULL,
+  paths INTEGER NOT NULL,
+  targets INTEGER NOT NULL
+);
+CREATE TABLE drop_reports (
+  agent INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  dropped_summaries INTEGER NOT NULL,
+  dropped_events INTEGER NOT NULL,
+  first_dropped_seq INTEGER NOT NULL,
+  last_dropped_seq INTEGER NOT NULL,
+  first_dropped INTEGER NOT NULL,
+  last_dropped INTEGER NOT NULL
+);
+CREATE TABLE gaps (
+  agent INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  detected INTEGER NOT NULL,
+  PRIMARY KEY (agent, first_seq)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+  agent INTEGER NOT NULL,
+  first INTEGER NOT NULL,
+  last INTEGER NOT NULL,
+  PRIMARY KEY (agent, first)
+) WITHOUT ROWID;
+CREATE TABLE windows_hourly (
+  flow INTEGER NOT NULL,
+  hour INTEGER NOT NULL,
+  windows INTEGER NOT NULL,
+  sent INTEGER NOT NULL,
+  received INTEGER NOT NULL,
+  lost INTEGER NOT NULL,
+  rtt_avg INTEGER NOT NULL,
+  rtt_max_p99 INTEGER NOT NULL,
+  windows_down INTEGER NOT NULL,
+  windows_degraded INTEGER NOT NULL,
+  PRIMARY KEY (flow, hour)
+) WITHOUT ROWID;
+CREATE TABLE maintenance (
+  id INTEGER PRIMARY KEY,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  services TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{Migration{1, kSchemaV1}};
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+int latest_schema_version() {
+  return kMigrations.back().version;
+}
+
+int schema_version(Connection& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
+      "applied_unix_nanos INTEGER NOT NULL)");
+  Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  q.step();
+  return static_cast<int>(q.column_int(0));
+}
+
+void migrate(Connection& db, std::span<const Migration> steps, std::int64_t now_unix_nanos) {
+  const int current = schema_version(db);
+  const int newest = steps.empty() ? 0 : steps.back().version;
+  if (current > newest) {
+    throw StoreError(fmt::format(
+        "database schema version {} is newer than this build knows ({}): upgrade pathwatch",
+        current, newest));
+  }
+  for (const auto& step : steps) {
+    if (step.version <= current) continue;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(step.sql);
+      Statement rec(db, "INSERT INTO schema_version (version, applied_unix_nanos) VALUES (?, ?)");
+      rec.bind(1, std::int64_t{step.version}).bind(2, now_unix_nanos).run();
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace pathwatch::collector::sqlite

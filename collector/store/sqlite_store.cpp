@@ -1,0 +1,705 @@
+// SQLite store: batched commits with prepared statements inside one IMMEDIATE transaction;
+// integer ids for agents and flows cached by the writer (dropped on rollback).
+#include "collector/store/sqlite_store.hpp"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <unordered_map>
+
+#include "collector/store/sqlite_schema.hpp"
+#include "collector/store/sqlite_statement.hpp"
+
+namespace pathwatch::collector {
+
+using shared::from_unix_nanos;
+using shared::to_unix_nanos;
+using sqlite::Connection;
+using sqlite::Statement;
+
+namespace {
+
+constexpr std::int64_t kHourNs = 3'600'000'000'000;
+
+std::int64_t ns(shared::UtcNanos t) {
+  return to_unix_nanos(t);
+}
+std::int64_t u64(std::uint64_t v) {
+  return static_cast<std::int64_t>(v);
+}
+
+void configure(Connection& db, const SqliteOptions& options) {
+  sqlite3_busy_timeout(db.get(), static_cast<int>(options.busy_timeout.count()));
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=OFF");
+}
+
+std::string join_lines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += '\n';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    const auto end = nl == std::string::npos ? text.size() : nl;
+    out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// WHERE clauses for a RowFilter; binds in the same order they were written.
+struct Where {
+  std::string sql;
+  std::vector<std::function<void(Statement&, int)>> binds;
+
+  void add(const std::string& clause, std::int64_t v) {
+    sql += (sql.empty() ? " WHERE " : " AND ") + clause;
+    binds.emplace_back([v](Statement& s, int i) { s.bind(i, v); });
+  }
+  void add(const std::string& clause, const std::string& v) {
+    sql += (sql.empty() ? " WHERE " : " AND ") + clause;
+    binds.emplace_back([v](Statement& s, int i) { s.bind(i, v); });
+  }
+  void bind(Statement& s) const {
+    for (std::size_t i = 0; i < binds.size(); ++i) binds[i](s, static_cast<int>(i + 1));
+  }
+};
+
+// time_from/time_to: column expressions compared with [start, end).
+Where where_of(const RowFilter& f, const std::string& time_from, const std::string& time_to,
+               bool has_target) {
+  Where w;
+  w.add(time_to + " >= ?", ns(f.start));
+  w.add(time_from + " < ?", ns(f.end));
+  if (f.site) w.add("a.site = ?", *f.site);
+  if (f.agent_id) w.add("a.agent_id = ?", *f.agent_id);
+  if (f.target && has_target) w.add("f.target = ?", *f.target);
+  return w;
+}
+
+FlowRef flow_from(const Statement& q, int first) {
+  // agent_id, site, target, address, path, kind, port
+  FlowRef f;
+  f.agent_id = q.column_text(first);
+  f.site = q.column_text(first + 1);
+  f.target = q.column_text(first + 2);
+  f.address = q.column_text(first + 3);
+  f.path = q.column_text(first + 4);
+  f.kind = static_cast<ProbeKind>(q.column_int(first + 5));
+  f.port = static_cast<std::uint32_t>(q.column_int(first + 6));
+  return f;
+}
+
+constexpr const char* kFlowCols = "a.agent_id, a.site, f.target, f.address, f.path, f.kind, f.port";
+constexpr const char* kFlowJoin = " JOIN flows f ON f.id = x.flow JOIN agents a ON a.id = f.agent";
+
+}  // namespace
+
+struct SqliteStore::Writer {
+  explicit Writer(const SqliteOptions& options) : db(options.path) { configure(db, options); }
+  void prepare() {
+    begin = std::make_unique<Statement>(db, "BEGIN IMMEDIATE");
+    commit = std::make_unique<Statement>(db, "COMMIT");
+    insert_agent = std::make_unique<Statement>(
+        db,
+        "INSERT INTO agents (agent_id, site, first_seen, last_seen, last_received) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (agent_id) DO NOTHING");
+    select_agent = std::make_unique<Statement>(db, "SELECT id FROM agents WHERE agent_id = ?");
+    update_agent = std::make_unique<Statement>(
+        db,
+        "UPDATE agents SET site = ?2, first_seen = MIN(first_seen, ?3), "
+        "last_seen = MAX(last_seen, ?4), last_received = MAX(last_received, ?5), "
+        "last_seq = MAX(last_seq, ?6), through_seq = MAX(through_seq, ?7) WHERE id = ?1");
+    update_agent_hello = std::make_unique<Statement>(
+        db, "UPDATE agents SET agent_version = ?, hostname = ? WHERE id = ?");
+    insert_flow = std::make_unique<Statement>(
+        db,
+        "INSERT INTO flows (agent, target, address, path, kind, port) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING");
+    select_flow = std::make_unique<Statement>(
+        db,
+        "SELECT id FROM flows WHERE agent = ? AND target = ? AND address = ? AND path = ? AND "
+        "kind = ? AND port = ?");
+    update_flow_latest =
+        std::make_unique<Statement>(db,
+                                    "UPDATE flows SET latest_state = ?2, latest_at = ?3 "
+                                    "WHERE id = ?1 AND (latest_at IS NULL OR latest_at <= ?3)");
+    insert_message = std::make_unique<Statement>(
+        db, "INSERT OR IGNORE INTO messages (agent, seq, kind, created) VALUES (?, ?, ?, ?)");
+    insert_window = std::make_unique<Statement>(
+        db, "INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert_state = std::make_unique<Statement>(
+        db, "INSERT INTO state_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert_route = std::make_unique<Statement>(
+        db, "INSERT INTO route_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert_link =
+        std::make_unique<Statement>(db, "INSERT INTO link_changes VALUES (?, ?, ?, ?, ?, ?)");
+    insert_hello =
+        std::make_unique<Statement>(db, "INSERT INTO hellos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert_drop = std::make_unique<Statement>(
+        db, "INSERT INTO drop_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert_gap = std::make_unique<Statement>(
+        db, "INSERT OR IGNORE INTO gaps (agent, first_seq, last_seq, detected) VALUES (?,?,?,?)");
+    upsert_session = std::make_unique<Statement>(
+        db,
+        "INSERT INTO sessions (agent, first, last) VALUES (?, ?, ?) ON CONFLICT (agent, first) "
+        "DO UPDATE SET last = MAX(last, excluded.last)");
+    delete_session =
+        std::make_unique<Statement>(db, "DELETE FROM sessions WHERE agent = ? AND first = ?");
+  }
+
+  std::int64_t agent_ref(const std::string& agent_id, const std::string& site,
+                         shared::UtcNanos seen, shared::UtcNanos received) {
+    if (auto it = agents.find(agent_id); it != agents.end()) return it->second;
+    insert_agent->bind(1, agent_id).bind(2, site).bind(3, ns(seen)).bind(4, ns(seen));
+    insert_agent->bind(5, ns(received)).run();
+    select_agent->bind(1, agent_id);
+    if (!select_agent->step()) throw StoreError("agent row vanished");
+    const auto id = select_agent->column_int(0);
+    select_agent->reset();
+    agents.emplace(agent_id, id);
+    return id;
+  }
+
+  std::int64_t flow_ref(std::int64_t agent, const FlowRef& f) {
+    std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", agent, f.target, f.address,
+                                  f.path, static_cast<int>(f.kind), f.port);
+    if (auto it = flows.find(key); it != flows.end()) return it->second;
+    for (Statement* s : {insert_flow.get(), select_flow.get()}) {
+      s->bind(1, agent).bind(2, f.target).bind(3, f.address).bind(4, f.path);
+      s->bind(5, std::int64_t{static_cast<int>(f.kind)}).bind(6, std::int64_t{f.port});
+    }
+    insert_flow->run();
+    if (!select_flow->step()) throw StoreError("flow row vanished");
+    const auto id = select_flow->column_int(0);
+    select_flow->reset();
+    flows.emplace(std::move(key), id);
+    return id;
+  }
+
+  Connection db;
+  std::unique_ptr<Statement> begin, commit, insert_agent, select_agent, update_agent,
+      update_agent_hello, insert_flow, select_flow, update_flow_latest, insert_message,
+      insert_window, insert_state, insert_route, insert_link, insert_hello, insert_drop, insert_gap,
+      upsert_session, delete_session;
+  std::unordered_map<std::string, std::int64_t> agents;
+  std::unordered_map<std::string, std::int64_t> flows;
+};
+
+struct SqliteStore::Reader {
+  explicit Reader(const SqliteOptions& options) : db(options.path) {
+    sqlite3_busy_timeout(db.get(), static_cast<int>(options.busy_timeout.count()));
+  }
+  Connection db;
+};
+
+SqliteStore::SqliteStore(const SqliteOptions& options, shared::UtcNanos now) {
+  writer_ = std::make_unique<Writer>(options);
+  sqlite::migrate(writer_->db, sqlite::migrations(), ns(now));
+  writer_->prepare();
+  reader_ = std::make_unique<Reader>(options);
+}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::schema_version() {
+  std::lock_guard lock(writer_mutex_);
+  return sqlite::schema_version(writer_->db);
+}
+
+CommitResult SqliteStore::commit(const CommitBatch& batch) {
+  std::lock_guard lock(writer_mutex_);
+  Writer& w = *writer_;
+  CommitResult result;
+  result.stored.assign(batch.messages.size(), false);
+  // Latest state per flow within the batch, written once per flow at the end.
+  std::unordered_map<std::int64_t, std::pair<std::int64_t, PathState>> latest;
+  auto note_latest = [&](std::int64_t flow, std::int64_t at, PathState state) {
+    auto [it, fresh] = latest.try_emplace(flow, at, state);
+    if (!fresh && it->second.first <= at) it->second = {at, state};
+  };
+  try {
+    w.begin->run();
+    for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+      const StoredMessage& m = batch.messages[i];
+      const std::int64_t agent = w.agent_ref(m.agent_id, m.site, m.created, m.received);
+      w.insert_message->bind(1, agent).bind(2, u64(m.seq));
+      w.insert_message->bind(3, std::int64_t{static_cast<int>(kind_of(m.body))});
+      w.insert_message->bind(4, ns(m.created)).run();
+      if (w.db.changes() == 0) {
+        ++result.duplicate_count;
+        continue;
+      }
+      result.stored[i] = true;
+      ++result.stored_count;
+      std::visit(
+          [&](const auto& row) {
+            using T = std::decay_t<decltype(row)>;
+            if constexpr (std::is_same_v<T, StoredWindow>) {
+              const auto flow = w.flow_ref(agent, row.flow);
+              Statement& s = *w.insert_window;
+              s.bind(1, flow).bind(2, u64(m.seq)).bind(3, ns(row.start)).bind(4, ns(row.end));
+              s.bind(5, std::int64_t{row.sent}).bind(6, std::int64_t{row.received});
+              s.bind(7, std::int64_t{row.lost}).bind(8, row.rtt_avg_ns).bind(9, row.rtt_p99_ns);
+              s.bind(10, std::int64_t{static_cast<int>(row.state)});
+              s.bind(11, std::int64_t{row.tcp_ok}).bind(12, std::int64_t{row.tcp_refused});
+              s.bind(13, std::int64_t{row.tcp_timeout}).bind(14, std::int64_t{row.tcp_unreachable});
+              s.bind(15, std::int64_t{row.tcp_error}).run();
+              note_latest(flow, ns(row.end), row.state);
+            } else if constexpr (std::is_same_v<T, StoredStateChange>) {
+              const auto flow = w.flow_ref(agent, row.flow);
+              Statement& s = *w.insert_state;
+              s.bind(1, flow).bind(2, u64(m.seq)).bind(3, ns(row.at));
+              s.bind(4, std::int64_t{static_cast<int>(row.from)});
+              s.bind(5, std::int64_t{static_cast<int>(row.to)}).bind(6, row.reason);
+              s.bind(7, std::int64_t{row.last_tcp_outcome}).bind(8, row.icmp_router);
+              s.bind(9, std::int64_t{row.icmp_type}).bind(10, std::int64_t{row.icmp_code}).run();
+              note_latest(flow, ns(row.at), row.to);
+            } else if constexpr (std::is_same_v<T, StoredRouteChange>) {
+              Statement& s = *w.insert_route;
+              s.bind(1, agent).bind(2, u64(m.seq)).bind(3, ns(row.at)).bind(4, row.prefix);
+              s.bind(5, row.from_path).bind(6, row.to_path).bind(7, row.out_interface);
+              s.bind(8, row.gateway).bind(9, std::int64_t{row.source}).run();
+            } else if constexpr (std::is_same_v<T, StoredLinkChange>) {
+              Statement& s = *w.insert_link;
+              s.bind(1, agent).bind(2, u64(m.seq)).bind(3, ns(row.at)).bind(4, row.interface);
+              s.bind(5, row.path).bind(6, std::int64_t{row.oper_up ? 1 : 0}).run();
+            } else if constexpr (std::is_same_v<T, StoredHello>) {
+              Statement& s = *w.insert_hello;
+              s.bind(1, agent).bind(2, u64(m.seq)).bind(3, ns(row.at)).bind(4, row.agent_version);
+              s.bind(5, row.hostname).bind(6, ns(row.started)).bind(7, row.window_ns);
+              s.bind(8, std::int64_t{row.paths}).bind(9, std::int64_t{row.targets}).run();
+              w.update_agent_hello->bind(1, row.agent_version).bind(2, row.hostname);
+              w.update_agent_hello->bind(3, agent).run();
+            } else if constexpr (std::is_same_v<T, StoredDropReport>) {
+              Statement& s = *w.insert_drop;
+              s.bind(1, agent).bind(2, u64(m.seq)).bind(3, ns(row.at));
+              s.bind(4, u64(row.dropped_summaries)).bind(5, u64(row.dropped_events));
+              s.bind(6, u64(row.first_dropped_seq)).bind(7, u64(row.last_dropped_seq));
+              s.bind(8, ns(row.first_dropped)).bind(9, ns(row.last_dropped)).run();
+            }
+            // StoredHeartbeat: only the agent's last-seen times move (below).
+          },
+          m.body);
+    }
+    for (const auto& g : batch.gaps) {
+      const auto agent = w.agent_ref(g.agent_id, g.site, g.detected, g.detected);
+      w.insert_gap->bind(1, agent).bind(2, u64(g.first_seq)).bind(3, u64(g.last_seq));
+      w.insert_gap->bind(4, ns(g.detected)).run();
+    }
+    for (const auto& s : batch.sessions_removed) {
+      const auto agent = w.agent_ref(s.agent_id, s.site, s.first, s.last);
+      w.delete_session->bind(1, agent).bind(2, ns(s.first)).run();
+    }
+    for (const auto& s : batch.sessions) {
+      const auto agent = w.agent_ref(s.agent_id, s.site, s.first, s.last);
+      w.upsert_session->bind(1, agent).bind(2, ns(s.first)).bind(3, ns(s.last)).run();
+    }
+    for (const auto& a : batch.agents) {
+      const auto agent = w.agent_ref(a.agent_id, a.site, a.first_seen, a.last_received);
+      Statement& s = *w.update_agent;
+      s.bind(1, agent).bind(2, a.site).bind(3, ns(a.first_seen)).bind(4, ns(a.last_seen));
+      s.bind(5, ns(a.last_received)).bind(6, u64(a.last_seq)).bind(7, u64(a.through_seq)).run();
+    }
+    for (const auto& [flow, at_state] : latest) {
+      w.update_flow_latest->bind(1, flow).bind(2, std::int64_t{static_cast<int>(at_state.second)});
+      w.update_flow_latest->bind(3, at_state.first).run();
+    }
+    w.commit->run();
+    result.ok = true;
+  } catch (const StoreError& e) {
+    sqlite3_exec(w.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    // Ids handed out inside the rolled-back transaction no longer exist.
+    w.agents.clear();
+    w.flows.clear();
+    result = CommitResult{};
+    result.error = e.what();
+  }
+  return result;
+}
+
+std::vector<AgentSummary> SqliteStore::agents() {
+  std::lock_guard lock(reader_mutex_);
+  Statement q(reader_->db,
+              "SELECT agent_id, site, first_seen, last_seen, last_received, last_seq, "
+              "through_seq, agent_version, hostname FROM agents ORDER BY site, agent_id");
+  std::vector<AgentSummary> out;
+  while (q.step()) {
+    AgentSummary a;
+    a.agent_id = q.column_text(0);
+    a.site = q.column_text(1);
+    a.first_seen = from_unix_nanos(q.column_int(2));
+    a.last_seen = from_unix_nanos(q.column_int(3));
+    a.last_received = from_unix_nanos(q.column_int(4));
+    a.last_seq = static_cast<std::uint64_t>(q.column_int(5));
+    a.through_seq = static_cast<std::uint64_t>(q.column_int(6));
+    a.agent_version = q.column_text(7);
+    a.hostname = q.column_text(8);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+namespace {
+std::vector<AgentSession> read_sessions(Statement& q) {
+  std::vector<AgentSession> out;
+  while (q.step()) {
+    out.push_back(AgentSession{q.column_text(0), q.column_text(1), from_unix_nanos(q.column_int(2)),
+                               from_unix_nanos(q.column_int(3))});
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<AgentSession> SqliteStore::latest_sessions() {
+  std::lock_guard lock(reader_mutex_);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, s.first, s.last FROM sessions s JOIN agents a ON a.id = "
+              "s.agent WHERE s.first = (SELECT MAX(first) FROM sessions t WHERE t.agent = "
+              "s.agent) ORDER BY a.agent_id");
+  return read_sessions(q);
+}
+
+std::vector<AgentSession> SqliteStore::sessions(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.first", "x.last", false);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, x.first, x.last FROM sessions x JOIN "
+              "agents a ON a.id = x.agent" +
+                  w.sql + " ORDER BY x.first, a.agent_id");
+  w.bind(q);
+  return read_sessions(q);
+}
+
+std::vector<StoredWindow> SqliteStore::windows(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.start", "x.start", true);
+  Statement q(reader_->db,
+              fmt::format("SELECT {}, x.seq, x.start, x.end, x.sent, x.received, x.lost, "
+                          "x.rtt_avg, x.rtt_p99, x.state, x.tcp_ok, x.tcp_refused, x.tcp_timeout, "
+                          "x.tcp_unreachable, x.tcp_error FROM windows x{}{} ORDER BY x.start, "
+                          "x.flow",
+                          kFlowCols, kFlowJoin, w.sql));
+  w.bind(q);
+  std::vector<StoredWindow> out;
+  while (q.step()) {
+    StoredWindow r;
+    r.flow = flow_from(q, 0);
+    r.seq = static_cast<std::uint64_t>(q.column_int(7));
+    r.start = from_unix_nanos(q.column_int(8));
+    r.end = from_unix_nanos(q.column_int(9));
+    r.sent = static_cast<std::uint32_t>(q.column_int(10));
+    r.received = static_cast<std::uint32_t>(q.column_int(11));
+    r.lost = static_cast<std::uint32_t>(q.column_int(12));
+    r.rtt_avg_ns = q.column_int(13);
+    r.rtt_p99_ns = q.column_int(14);
+    r.state = static_cast<PathState>(q.column_int(15));
+    r.tcp_ok = static_cast<std::uint32_t>(q.column_int(16));
+    r.tcp_refused = static_cast<std::uint32_t>(q.column_int(17));
+    r.tcp_timeout = static_cast<std::uint32_t>(q.column_int(18));
+    r.tcp_unreachable = static_cast<std::uint32_t>(q.column_int(19));
+    r.tcp_error = static_cast<std::uint32_t>(q.column_int(20));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredStateChange> SqliteStore::state_changes(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", true);
+  Statement q(reader_->db,
+              fmt::format("SELECT {}, x.seq, x.at, x.from_state, x.to_state, x.reason, "
+                          "x.last_tcp_outcome, x.icmp_router, x.icmp_type, x.icmp_code FROM "
+                          "state_changes x{}{} ORDER BY x.at, x.flow, x.seq",
+                          kFlowCols, kFlowJoin, w.sql));
+  w.bind(q);
+  std::vector<StoredStateChange> out;
+  while (q.step()) {
+    StoredStateChange r;
+    r.flow = flow_from(q, 0);
+    r.seq = static_cast<std::uint64_t>(q.column_int(7));
+    r.at = from_unix_nanos(q.column_int(8));
+    r.from = static_cast<PathState>(q.column_int(9));
+    r.to = static_cast<PathState>(q.column_int(10));
+    r.reason = q.column_text(11);
+    r.last_tcp_outcome = static_cast<std::uint8_t>(q.column_int(12));
+    r.icmp_router = q.column_text(13);
+    r.icmp_type = static_cast<std::uint8_t>(q.column_int(14));
+    r.icmp_code = static_cast<std::uint8_t>(q.column_int(15));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredRouteChange> SqliteStore::route_changes(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", false);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, x.seq, x.at, x.prefix, x.from_path, x.to_path, "
+              "x.out_interface, x.gateway, x.source FROM route_changes x JOIN agents a ON a.id = "
+              "x.agent" +
+                  w.sql + " ORDER BY x.at, a.agent_id, x.seq");
+  w.bind(q);
+  std::vector<StoredRouteChange> out;
+  while (q.step()) {
+    StoredRouteChange r;
+    r.agent_id = q.column_text(0);
+    r.site = q.column_text(1);
+    r.seq = static_cast<std::uint64_t>(q.column_int(2));
+    r.at = from_unix_nanos(q.column_int(3));
+    r.prefix = q.column_text(4);
+    r.from_path = q.column_text(5);
+    r.to_path = q.column_text(6);
+    r.out_interface = q.column_text(7);
+    r.gateway = q.column_text(8);
+    r.source = static_cast<std::uint8_t>(q.column_int(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredLinkChange> SqliteStore::link_changes(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", false);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, x.seq, x.at, x.interface, x.path, x.oper_up FROM "
+              "link_changes x JOIN agents a ON a.id = x.agent" +
+                  w.sql + " ORDER BY x.at, a.agent_id, x.seq");
+  w.bind(q);
+  std::vector<StoredLinkChange> out;
+  while (q.step()) {
+    StoredLinkChange r;
+    r.agent_id = q.column_text(0);
+    r.site = q.column_text(1);
+    r.seq = static_cast<std::uint64_t>(q.column_int(2));
+    r.at = from_unix_nanos(q.column_int(3));
+    r.interface = q.column_text(4);
+    r.path = q.column_text(5);
+    r.oper_up = q.column_int(6) != 0;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredHello> SqliteStore::hellos(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", false);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, x.seq, x.at, x.agent_version, x.hostname, x.started, "
+              "x.window_ns, x.paths, x.targets FROM hellos x JOIN agents a ON a.id = x.agent" +
+                  w.sql + " ORDER BY x.at, a.agent_id, x.seq");
+  w.bind(q);
+  std::vector<StoredHello> out;
+  while (q.step()) {
+    StoredHello r;
+    r.agent_id = q.column_text(0);
+    r.site = q.column_text(1);
+    r.seq = static_cast<std::uint64_t>(q.column_int(2));
+    r.at = from_unix_nanos(q.column_int(3));
+    r.agent_version = q.column_text(4);
+    r.hostname = q.column_text(5);
+    r.started = from_unix_nanos(q.column_int(6));
+    r.window_ns = q.column_int(7);
+    r.paths = static_cast<std::uint32_t>(q.column_int(8));
+    r.targets = static_cast<std::uint32_t>(q.column_int(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredDropReport> SqliteStore::drop_reports(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", false);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, x.seq, x.at, x.dropped_summaries, x.dropped_events, "
+              "x.first_dropped_seq, x.last_dropped_seq, x.first_dropped, x.last_dropped FROM "
+              "drop_reports x JOIN agents a ON a.id = x.agent" +
+                  w.sql + " ORDER BY x.at, a.agent_id, x.seq");
+  w.bind(q);
+  std::vector<StoredDropReport> out;
+  while (q.step()) {
+    StoredDropReport r;
+    r.agent_id = q.column_text(0);
+    r.site = q.column_text(1);
+    r.seq = static_cast<std::uint64_t>(q.column_int(2));
+    r.at = from_unix_nanos(q.column_int(3));
+    r.dropped_summaries = static_cast<std::uint64_t>(q.column_int(4));
+    r.dropped_events = static_cast<std::uint64_t>(q.column_int(5));
+    r.first_dropped_seq = static_cast<std::uint64_t>(q.column_int(6));
+    r.last_dropped_seq = static_cast<std::uint64_t>(q.column_int(7));
+    r.first_dropped = from_unix_nanos(q.column_int(8));
+    r.last_dropped = from_unix_nanos(q.column_int(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredGap> SqliteStore::gaps(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.detected", "x.detected", false);
+  Statement q(reader_->db,
+              "SELECT a.agent_id, a.site, x.first_seq, x.last_seq, x.detected FROM gaps x JOIN "
+              "agents a ON a.id = x.agent" +
+                  w.sql + " ORDER BY x.detected, a.agent_id, x.first_seq");
+  w.bind(q);
+  std::vector<StoredGap> out;
+  while (q.step()) {
+    out.push_back(
+        StoredGap{q.column_text(0), q.column_text(1), static_cast<std::uint64_t>(q.column_int(2)),
+                  static_cast<std::uint64_t>(q.column_int(3)), from_unix_nanos(q.column_int(4))});
+  }
+  return out;
+}
+
+std::vector<FlowLatest> SqliteStore::latest_flow_states() {
+  std::lock_guard lock(reader_mutex_);
+  Statement q(reader_->db, fmt::format("SELECT {}, f.latest_state, f.latest_at FROM flows f JOIN "
+                                       "agents a ON a.id = f.agent WHERE f.latest_at IS NOT NULL "
+                                       "ORDER BY a.site, a.agent_id, f.target, f.path, f.kind, "
+                                       "f.port, f.address",
+                                       kFlowCols));
+  std::vector<FlowLatest> out;
+  while (q.step()) {
+    out.push_back(FlowLatest{flow_from(q, 0), static_cast<PathState>(q.column_int(7)),
+                             from_unix_nanos(q.column_int(8))});
+  }
+  return out;
+}
+
+std::vector<HourlyWindow> SqliteStore::hourly_windows(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.hour", "x.hour", true);
+  Statement q(reader_->db,
+              fmt::format("SELECT {}, x.hour, x.windows, x.sent, x.received, x.lost, x.rtt_avg, "
+                          "x.rtt_max_p99, x.windows_down, x.windows_degraded FROM windows_hourly "
+                          "x{}{} ORDER BY x.hour, x.flow",
+                          kFlowCols, kFlowJoin, w.sql));
+  w.bind(q);
+  std::vector<HourlyWindow> out;
+  while (q.step()) {
+    HourlyWindow r;
+    r.flow = flow_from(q, 0);
+    r.hour = from_unix_nanos(q.column_int(7));
+    r.windows = static_cast<std::uint32_t>(q.column_int(8));
+    r.sent = static_cast<std::uint64_t>(q.column_int(9));
+    r.received = static_cast<std::uint64_t>(q.column_int(10));
+    r.lost = static_cast<std::uint64_t>(q.column_int(11));
+    r.rtt_avg_ns = q.column_int(12);
+    r.rtt_max_p99_ns = q.column_int(13);
+    r.windows_down = static_cast<std::uint32_t>(q.column_int(14));
+    r.windows_degraded = static_cast<std::uint32_t>(q.column_int(15));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool SqliteStore::contains(const std::string& agent_id, std::uint64_t seq) {
+  std::lock_guard lock(reader_mutex_);
+  Statement q(reader_->db,
+              "SELECT 1 FROM messages m JOIN agents a ON a.id = m.agent WHERE a.agent_id = ? AND "
+              "m.seq = ?");
+  q.bind(1, agent_id).bind(2, u64(seq));
+  return q.step();
+}
+
+std::int64_t SqliteStore::add_maintenance(const MaintenanceRecord& record) {
+  std::lock_guard lock(writer_mutex_);
+  Statement q(writer_->db, "INSERT INTO maintenance (start, end, services, note) VALUES (?,?,?,?)");
+  q.bind(1, ns(record.start)).bind(2, ns(record.end)).bind(3, join_lines(record.services));
+  q.bind(4, record.note).run();
+  return writer_->db.last_insert_rowid();
+}
+
+std::vector<MaintenanceRecord> SqliteStore::maintenance() {
+  std::lock_guard lock(reader_mutex_);
+  Statement q(reader_->db,
+              "SELECT id, start, end, services, note FROM maintenance ORDER BY start, id");
+  std::vector<MaintenanceRecord> out;
+  while (q.step()) {
+    out.push_back(MaintenanceRecord{q.column_int(0), from_unix_nanos(q.column_int(1)),
+                                    from_unix_nanos(q.column_int(2)), split_lines(q.column_text(3)),
+                                    q.column_text(4)});
+  }
+  return out;
+}
+
+bool SqliteStore::remove_maintenance(std::int64_t id) {
+  std::lock_guard lock(writer_mutex_);
+  Statement q(writer_->db, "DELETE FROM maintenance WHERE id = ?");
+  q.bind(1, id).run();
+  return writer_->db.changes() > 0;
+}
+
+RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) {
+  std::lock_guard lock(writer_mutex_);
+  Connection& db = writer_->db;
+  RetentionResult result;
+  const std::int64_t now_ns = ns(now);
+  const std::int64_t hour_now = now_ns / kHourNs * kHourNs;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    std::int64_t rolled = 0;
+    {
+      Statement q(db, "SELECT value FROM meta WHERE key = 'rolled_through'");
+      if (q.step()) rolled = q.column_int(0);
+    }
+    // Recompute the last day again as well: spooled windows arrive late.
+    const std::int64_t from = std::max<std::int64_t>(0, rolled - 24 * kHourNs);
+    {
+      Statement q(db,
+                  "INSERT OR REPLACE INTO windows_hourly SELECT flow, start / ?1 * ?1 AS h, "
+                  "COUNT(*), SUM(sent), SUM(received), SUM(lost), CASE WHEN SUM(received) > 0 "
+                  "THEN SUM(rtt_avg * received) / SUM(received) ELSE 0 END, MAX(rtt_p99), "
+                  "SUM(state = 4), SUM(state = 3) FROM windows WHERE start >= ?2 AND start < ?3 "
+                  "GROUP BY flow, h");
+      q.bind(1, kHourNs).bind(2, from).bind(3, hour_now).run();
+      result.hours_rolled_up = static_cast<std::size_t>(db.changes());
+    }
+    {
+      Statement q(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_through', ?)");
+      q.bind(1, std::max(rolled, hour_now)).run();
+    }
+    auto prune = [&](const char* sql, std::int64_t cutoff) {
+      Statement q(db, sql);
+      q.bind(1, cutoff).run();
+      return static_cast<std::size_t>(db.changes());
+    };
+    if (policy.raw.count() > 0) {
+      // Whole hours only, so every pruned hour was rolled up complete.
+      const std::int64_t cutoff = (now_ns - policy.raw.count()) / kHourNs * kHourNs;
+      result.windows_pruned = prune("DELETE FROM windows WHERE start < ?", cutoff);
+    }
+    if (policy.hourly.count() > 0) {
+      result.hourly_pruned =
+          prune("DELETE FROM windows_hourly WHERE hour < ?", now_ns - policy.hourly.count());
+    }
+    if (policy.events.count() > 0) {
+      const std::int64_t cutoff = now_ns - policy.events.count();
+      for (const char* sql :
+           {"DELETE FROM state_changes WHERE at < ?", "DELETE FROM route_changes WHERE at < ?",
+            "DELETE FROM link_changes WHERE at < ?", "DELETE FROM hellos WHERE at < ?",
+            "DELETE FROM drop_reports WHERE at < ?", "DELETE FROM gaps WHERE detected < ?",
+            "DELETE FROM sessions WHERE last < ?"}) {
+        result.events_pruned += prune(sql, cutoff);
+      }
+      // Dedup keys go with the events; a resend older than this is pruned again next run.
+      prune("DELETE FROM messages WHERE created < ?", cutoff);
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return result;
+}
+
+}  // namespace pathwatch::collector

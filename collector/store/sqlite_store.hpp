@@ -1,0 +1,59 @@
+// The embedded store: one SQLite file in WAL mode, a writer connection for ingest and a reader
+// connection for the API, so queries never wait for a commit (and vice versa).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "collector/store/store.hpp"
+
+namespace pathwatch::collector {
+
+struct SqliteOptions {
+  std::string path;
+  // FULL by default: an ack promises the data survives a power cut, and WAL with NORMAL may
+  // lose the last transactions on power loss (it stays consistent). Batching keeps FULL's
+  // fsync per commit cheap. NORMAL is for disks whose cache already protects writes.
+  bool synchronous_full = true;
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the file and migrates its schema. Throws StoreError.
+  explicit SqliteStore(const SqliteOptions& options, shared::UtcNanos now);
+  ~SqliteStore() override;
+
+  CommitResult commit(const CommitBatch& batch) override;
+  std::vector<AgentSummary> agents() override;
+  std::vector<AgentSession> latest_sessions() override;
+  std::vector<AgentSession> sessions(const RowFilter& filter) override;
+  std::vector<StoredWindow> windows(const RowFilter& filter) override;
+  std::vector<StoredStateChange> state_changes(const RowFilter& filter) override;
+  std::vector<StoredRouteChange> route_changes(const RowFilter& filter) override;
+  std::vector<StoredLinkChange> link_changes(const RowFilter& filter) override;
+  std::vector<StoredHello> hellos(const RowFilter& filter) override;
+  std::vector<StoredDropReport> drop_reports(const RowFilter& filter) override;
+  std::vector<StoredGap> gaps(const RowFilter& filter) override;
+  std::vector<FlowLatest> latest_flow_states() override;
+  std::vector<HourlyWindow> hourly_windows(const RowFilter& filter) override;
+  bool contains(const std::string& agent_id, std::uint64_t seq) override;
+  std::int64_t add_maintenance(const MaintenanceRecord& record) override;
+  std::vector<MaintenanceRecord> maintenance() override;
+  bool remove_maintenance(std::int64_t id) override;
+  RetentionResult apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) override;
+
+  int schema_version();
+
+ private:
+  struct Writer;
+  struct Reader;
+  std::mutex writer_mutex_;
+  std::unique_ptr<Writer> writer_;
+  std::mutex reader_mutex_;
+  std::unique_ptr<Reader> reader_;
+};
+
+}  // namespace pathwatch::collector

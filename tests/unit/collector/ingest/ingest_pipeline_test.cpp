@@ -1,0 +1,198 @@
+// Decode/validate/dedup/batch with crafted envelope bytes and an in-memory store: each bad
+// message is rejected and counted while the good ones keep flowing; acks follow commits.
+#include "collector/ingest/ingest_pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include "collector/store/memory_store.hpp"
+#include "pathwatch/v1/messages.pb.h"
+
+namespace pathwatch::collector {
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = pathwatch::v1;
+
+// 2026-11-01T00:00:00Z
+constexpr std::int64_t kT0 = 1'793'491'200'000'000'000;
+const shared::UtcNanos kNow = shared::from_unix_nanos(kT0 + 60'000'000'000);
+
+pb::Envelope window_env(const std::string& agent, std::uint64_t seq) {
+  pb::Envelope e;
+  e.set_schema_version(1);
+  e.set_agent_id(agent);
+  e.set_site("honcho");
+  e.set_seq(seq);
+  e.set_created_unix_nanos(kT0 + static_cast<std::int64_t>(seq) * 10'000'000'000);
+  auto* w = e.mutable_window();
+  w->mutable_flow()->set_target("asp-app");
+  w->mutable_flow()->set_address("198.18.30.10");
+  w->mutable_flow()->set_path("primary");
+  w->mutable_flow()->set_kind(pb::PROBE_KIND_ICMP);
+  w->set_start_unix_nanos(e.created_unix_nanos() - 10'000'000'000);
+  w->set_end_unix_nanos(e.created_unix_nanos());
+  w->set_sent(10);
+  w->set_received(10);
+  w->set_state(pb::PATH_STATE_UP);
+  return e;
+}
+
+std::string bytes_of(const pb::Envelope& e) {
+  return e.SerializeAsString();
+}
+
+std::span<const std::byte> span_of(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  HandleResult feed(const pb::Envelope& e) { return feed_bytes(bytes_of(e)); }
+  HandleResult feed_bytes(const std::string& b) { return pipeline_.handle(span_of(b), kNow); }
+  std::uint64_t rejected(RejectReason r) {
+    return counters_.rejected[static_cast<std::size_t>(r)].load();
+  }
+
+  IngestCounters counters_;
+  IngestPipeline pipeline_{IngestOptions{}, counters_};
+  MemoryStore store_;
+};
+
+TEST_F(PipelineTest, BadMessagesAreRejectedAndCountedWhileGoodOnesFlow) {
+  const std::string good = bytes_of(window_env("a1", 1));
+  EXPECT_EQ(feed_bytes(good.substr(0, good.size() - 3)).reason,
+            RejectReason::kMalformed);  // truncated
+  EXPECT_EQ(feed_bytes("\xff\xff\xff\xff garbage").reason, RejectReason::kMalformed);
+  EXPECT_EQ(feed_bytes(std::string(64 * 1024 + 1, 'x')).reason, RejectReason::kOversized);
+  auto wrong = window_env("a1", 1);
+  wrong.set_schema_version(2);
+  EXPECT_EQ(feed(wrong).reason, RejectReason::kWrongSchema);
+  auto noagent = window_env("", 1);
+  EXPECT_EQ(feed(noagent).reason, RejectReason::kMissingAgent);
+  auto nosite = window_env("a1", 1);
+  nosite.clear_site();
+  EXPECT_EQ(feed(nosite).reason, RejectReason::kMissingSite);
+  auto nobody = window_env("a1", 1);
+  nobody.clear_body();
+  EXPECT_EQ(feed(nobody).reason, RejectReason::kMissingBody);
+  EXPECT_EQ(feed(window_env("a1", 0)).reason, RejectReason::kZeroSeq);
+  auto epoch = window_env("a1", 1);
+  epoch.set_created_unix_nanos(0);  // an agent whose clock was never set
+  EXPECT_EQ(feed(epoch).reason, RejectReason::kBadTimestamp);
+  auto future = window_env("a1", 1);
+  future.set_created_unix_nanos(kT0 + 3'600'000'000'000);  // an hour ahead of kNow
+  EXPECT_EQ(feed(future).reason, RejectReason::kBadTimestamp);
+  auto backwards = window_env("a1", 1);
+  backwards.mutable_window()->set_end_unix_nanos(backwards.window().start_unix_nanos() - 1);
+  EXPECT_EQ(feed(backwards).reason, RejectReason::kBadWindow);
+  // 11 rejects, one per reason above (malformed twice).
+  EXPECT_EQ(counters_.rejected_total(), 11u);
+  EXPECT_EQ(rejected(RejectReason::kMalformed), 2u);
+  // The good message still goes through.
+  EXPECT_EQ(feed_bytes(good).outcome, HandleResult::Outcome::kAccepted);
+  const auto flushed = pipeline_.flush(store_, kNow);
+  ASSERT_TRUE(flushed.ok);
+  EXPECT_EQ(flushed.stored, 1u);
+  EXPECT_EQ(flushed.acks, (std::vector<Ack>{{"a1", 1}}));
+}
+
+TEST_F(PipelineTest, DuplicatesAreDroppedAndReAcked) {
+  ASSERT_EQ(feed(window_env("a1", 1)).outcome, HandleResult::Outcome::kAccepted);
+  // Same seq again before the commit: in flight, dropped.
+  EXPECT_EQ(feed(window_env("a1", 1)).outcome, HandleResult::Outcome::kDuplicate);
+  ASSERT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
+  // After the commit: already stored, dropped, and the ack is repeated at the next flush.
+  EXPECT_EQ(feed(window_env("a1", 1)).outcome, HandleResult::Outcome::kDuplicate);
+  const auto again = pipeline_.flush(store_, kNow);
+  EXPECT_EQ(again.stored, 0u);
+  EXPECT_EQ(again.acks, (std::vector<Ack>{{"a1", 1}}));
+  EXPECT_EQ(counters_.duplicates.load(), 2u);
+  EXPECT_EQ(store_.windows(RowFilter{}).size(), 1u);
+}
+
+TEST_F(PipelineTest, GapHoldsTheAckUntilFilled) {
+  for (std::uint64_t s : {1, 2, 5}) feed(window_env("a1", s));
+  auto r = pipeline_.flush(store_, kNow);
+  // 1, 2 contiguous; 3..4 missing: the ack stops at 2 and the gap is recorded.
+  EXPECT_EQ(r.acks, (std::vector<Ack>{{"a1", 2}}));
+  EXPECT_EQ(counters_.gaps.load(), 1u);
+  const auto gaps = store_.gaps(RowFilter{});
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].first_seq, 3u);
+  EXPECT_EQ(gaps[0].last_seq, 4u);
+  // The resend fills the gap: the ack jumps to 5.
+  feed(window_env("a1", 3));
+  feed(window_env("a1", 4));
+  r = pipeline_.flush(store_, kNow);
+  EXPECT_EQ(r.acks, (std::vector<Ack>{{"a1", 5}}));
+  EXPECT_EQ(store_.agents()[0].through_seq, 5u);
+}
+
+TEST_F(PipelineTest, AGapIsGivenUpAfterTheTimeout) {
+  feed(window_env("a1", 1));
+  feed(window_env("a1", 4));
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
+  pipeline_.expire_gaps(kNow + 9min);  // default timeout 10 min: still waiting
+  EXPECT_EQ(pipeline_.flush(store_, kNow + 9min).acks, std::vector<Ack>{});
+  pipeline_.expire_gaps(kNow + 10min);
+  EXPECT_EQ(pipeline_.flush(store_, kNow + 10min).acks, (std::vector<Ack>{{"a1", 4}}));
+  EXPECT_EQ(counters_.gaps_given_up.load(), 1u);
+}
+
+TEST_F(PipelineTest, FailedCommitAcksNothingAndTheResendIsStored) {
+  feed(window_env("a1", 1));
+  store_.fail_next_commit("disk full");
+  const auto failed = pipeline_.flush(store_, kNow);
+  EXPECT_FALSE(failed.ok);
+  EXPECT_TRUE(failed.acks.empty());
+  EXPECT_EQ(counters_.commit_failures.load(), 1u);
+  // The agent resends (no ack came): accepted again, stored, acked.
+  EXPECT_EQ(feed(window_env("a1", 1)).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
+}
+
+TEST_F(PipelineTest, RestartedCollectorFindsDuplicatesInTheStore) {
+  for (std::uint64_t s = 1; s <= 3; ++s) feed(window_env("a1", s));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  // A new pipeline over the same store (collector restart), loaded from the store.
+  IngestCounters counters;
+  IngestPipeline restarted(IngestOptions{}, counters);
+  restarted.load(store_);
+  const std::string b = bytes_of(window_env("a1", 3));
+  EXPECT_EQ(restarted.handle(span_of(b), kNow).outcome, HandleResult::Outcome::kDuplicate);
+  const std::string c = bytes_of(window_env("a1", 4));
+  EXPECT_EQ(restarted.handle(span_of(c), kNow).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(restarted.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 4}}));
+}
+
+TEST_F(PipelineTest, DropReportLetsTheAckPassTheDroppedRange) {
+  feed(window_env("a1", 1));
+  pb::Envelope drop;
+  drop.set_schema_version(1);
+  drop.set_agent_id("a1");
+  drop.set_site("honcho");
+  drop.set_seq(10);
+  drop.set_created_unix_nanos(kT0);
+  drop.mutable_drop_report()->set_first_dropped_seq(2);
+  drop.mutable_drop_report()->set_last_dropped_seq(9);
+  drop.mutable_drop_report()->set_dropped_summaries(8);
+  ASSERT_EQ(feed(drop).outcome, HandleResult::Outcome::kAccepted);
+  // 1 stored, 2..9 reported dropped, 10 stored: the ack covers 10.
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 10}}));
+  EXPECT_EQ(store_.drop_reports(RowFilter{}).size(), 1u);
+}
+
+TEST_F(PipelineTest, SessionsSplitOnSilence) {
+  // Windows at 10 s steps: seq 1..3, then seq 20 (window [+190 s, +200 s)) comes 160 s after
+  // seq 3's end, more than the 60 s silence: a new session.
+  for (std::uint64_t s : {1, 2, 3, 20}) feed(window_env("a1", s));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow + 1h).ok);
+  const auto sessions = store_.sessions(RowFilter{});
+  ASSERT_EQ(sessions.size(), 2u);
+  // First: from the first window's start (seq 1 created kT0+10s, start kT0) to seq 3's end.
+  EXPECT_EQ(shared::to_unix_nanos(sessions[0].first), kT0);
+  EXPECT_EQ(shared::to_unix_nanos(sessions[0].last), kT0 + 30'000'000'000);
+}
+
+}  // namespace
+}  // namespace pathwatch::collector

@@ -1,0 +1,283 @@
+// One test suite, two stores: SQLite (a temporary file) and in-memory must behave alike.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "collector/store/memory_store.hpp"
+#include "collector/store/sqlite_schema.hpp"
+#include "collector/store/sqlite_store.hpp"
+
+namespace pathwatch::collector {
+namespace {
+
+using namespace std::chrono_literals;
+using shared::from_unix_nanos;
+
+// 2026-11-01T00:00:00Z
+const shared::UtcNanos kT0 = from_unix_nanos(1'793'491'200'000'000'000);
+
+FlowRef flow(const std::string& agent, const std::string& site, const std::string& path) {
+  return FlowRef{agent, site, "asp-app", "198.18.30.10", path, ProbeKind::kTcp, 8443};
+}
+
+StoredMessage window_msg(const std::string& agent, std::uint64_t seq, shared::UtcNanos start,
+                         PathState state = PathState::kUp, const std::string& path = "primary") {
+  StoredWindow w;
+  w.flow = flow(agent, "honcho", path);
+  w.seq = seq;
+  w.start = start;
+  w.end = start + 10s;
+  w.sent = 10;
+  w.received = state == PathState::kDown ? 0 : 10;
+  w.lost = 10 - w.received;
+  w.rtt_avg_ns = 2'000'000;
+  w.rtt_p99_ns = 3'000'000;
+  w.state = state;
+  return StoredMessage{agent, "honcho", seq, w.end, w.end, w};
+}
+
+StoredMessage state_msg(const std::string& agent, std::uint64_t seq, shared::UtcNanos at,
+                        PathState from, PathState to) {
+  StoredStateChange c;
+  c.flow = flow(agent, "honcho", "primary");
+  c.seq = seq;
+  c.at = at;
+  c.from = from;
+  c.to = to;
+  c.reason = "3 consecutive losses";
+  return StoredMessage{agent, "honcho", seq, at, at, c};
+}
+
+StoredMessage route_msg(const std::string& agent, std::uint64_t seq, shared::UtcNanos at) {
+  StoredRouteChange r;
+  r.at = at;
+  r.prefix = "198.18.30.0/24";
+  r.from_path = "primary";
+  r.to_path = "backup";
+  return StoredMessage{agent, "honcho", seq, at, at, r};
+}
+
+class StoreFactory {
+ public:
+  virtual ~StoreFactory() = default;
+  virtual StorePtr open() = 0;  // a second call opens the same data again (restart)
+};
+
+class MemoryFactory : public StoreFactory {
+ public:
+  StorePtr open() override {
+    // Memory has no restart: hand out the same instance's data by moving it along.
+    if (!kept_) kept_ = std::make_unique<MemoryStore>();
+    return std::exchange(kept_, nullptr);
+  }
+  std::unique_ptr<MemoryStore> kept_;
+};
+
+class SqliteFactory : public StoreFactory {
+ public:
+  SqliteFactory() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pw-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+  }
+  ~SqliteFactory() override { std::filesystem::remove_all(dir_); }
+  StorePtr open() override {
+    return std::make_unique<SqliteStore>(SqliteOptions{(dir_ / "pw.db").string()}, kT0);
+  }
+  std::filesystem::path dir_;
+  static inline int counter_ = 0;
+};
+
+template <typename F>
+class StoreTest : public ::testing::Test {
+ protected:
+  F factory_;
+};
+
+using Factories = ::testing::Types<MemoryFactory, SqliteFactory>;
+TYPED_TEST_SUITE(StoreTest, Factories);
+
+TYPED_TEST(StoreTest, DuplicateAgentSeqIsStoredOnce) {
+  auto store = this->factory_.open();
+  CommitBatch b;
+  b.messages = {window_msg("a1", 1, kT0), window_msg("a1", 2, kT0 + 10s),
+                window_msg("a1", 1, kT0)};  // seq 1 twice in one batch
+  const auto r = store->commit(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  // 3 messages: seq 1, seq 2 stored; the second seq 1 is a duplicate.
+  EXPECT_EQ(r.stored_count, 2u);
+  EXPECT_EQ(r.duplicate_count, 1u);
+  EXPECT_EQ(r.stored, (std::vector<bool>{true, true, false}));
+  // A later batch repeating seq 2 stores nothing.
+  CommitBatch again;
+  again.messages = {window_msg("a1", 2, kT0 + 10s)};
+  EXPECT_EQ(store->commit(again).duplicate_count, 1u);
+  EXPECT_EQ(store->windows(RowFilter{}).size(), 2u);
+  // The same seq from another agent is a different message.
+  CommitBatch other;
+  other.messages = {window_msg("a2", 2, kT0 + 10s)};
+  EXPECT_EQ(store->commit(other).stored_count, 1u);
+  EXPECT_TRUE(store->contains("a1", 2));
+  EXPECT_FALSE(store->contains("a1", 3));
+}
+
+TYPED_TEST(StoreTest, RowsComeBackByTimeAndFilter) {
+  auto store = this->factory_.open();
+  CommitBatch b;
+  b.messages = {window_msg("a1", 1, kT0),
+                state_msg("a1", 2, kT0 + 15s, PathState::kUp, PathState::kDown),
+                window_msg("a1", 3, kT0 + 10s, PathState::kDown), route_msg("a1", 4, kT0 + 16s)};
+  ASSERT_TRUE(store->commit(b).ok);
+  RowFilter f;
+  f.start = kT0 + 5s;
+  f.end = kT0 + 1h;
+  const auto w = store->windows(f);  // by start: only the window starting at +10s
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].seq, 3u);
+  EXPECT_EQ(w[0].state, PathState::kDown);
+  EXPECT_EQ(w[0].flow.site, "honcho");
+  EXPECT_EQ(w[0].flow.port, 8443u);
+  const auto c = store->state_changes(f);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].to, PathState::kDown);
+  EXPECT_EQ(c[0].reason, "3 consecutive losses");
+  ASSERT_EQ(store->route_changes(f).size(), 1u);
+  EXPECT_EQ(store->route_changes(f)[0].to_path, "backup");
+  f.site = "elsewhere";
+  EXPECT_TRUE(store->windows(f).empty());
+  // Latest state: the window ending at +20s (DOWN) is newer than the change at +15s.
+  const auto latest = store->latest_flow_states();
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].state, PathState::kDown);
+  EXPECT_EQ(latest[0].at, kT0 + 20s);
+}
+
+TYPED_TEST(StoreTest, AgentsMergeWithMinMax) {
+  auto store = this->factory_.open();
+  CommitBatch b;
+  b.messages = {window_msg("a1", 5, kT0)};
+  b.agents = {AgentUpdate{"a1", "honcho", kT0, kT0 + 10s, kT0 + 11s, 5, 5}};
+  ASSERT_TRUE(store->commit(b).ok);
+  CommitBatch older;  // another collector's older facts must not move anything back
+  older.agents = {AgentUpdate{"a1", "honcho", kT0 - 1h, kT0, kT0, 3, 3}};
+  ASSERT_TRUE(store->commit(older).ok);
+  const auto agents = store->agents();
+  ASSERT_EQ(agents.size(), 1u);
+  EXPECT_EQ(agents[0].first_seen, kT0 - 1h);
+  EXPECT_EQ(agents[0].last_seen, kT0 + 10s);
+  EXPECT_EQ(agents[0].last_seq, 5u);
+  EXPECT_EQ(agents[0].through_seq, 5u);
+}
+
+TYPED_TEST(StoreTest, SessionsUpsertAndRemove) {
+  auto store = this->factory_.open();
+  CommitBatch b;
+  b.sessions = {AgentSession{"a1", "honcho", kT0, kT0 + 1min},
+                AgentSession{"a1", "honcho", kT0 + 1h, kT0 + 2h}};
+  ASSERT_TRUE(store->commit(b).ok);
+  CommitBatch c;
+  c.sessions_removed = {AgentSession{"a1", "honcho", kT0 + 1h, kT0 + 2h}};
+  c.sessions = {AgentSession{"a1", "honcho", kT0, kT0 + 3h}};
+  ASSERT_TRUE(store->commit(c).ok);
+  const auto all = store->sessions(RowFilter{});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].last, kT0 + 3h);
+  ASSERT_EQ(store->latest_sessions().size(), 1u);
+}
+
+TYPED_TEST(StoreTest, MaintenanceAddListRemove) {
+  auto store = this->factory_.open();
+  const auto id = store->add_maintenance(MaintenanceRecord{0, kT0, kT0 + 2h, {"juki"}, "patch"});
+  auto list = store->maintenance();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].id, id);
+  EXPECT_EQ(list[0].services, std::vector<std::string>{"juki"});
+  EXPECT_TRUE(store->remove_maintenance(id));
+  EXPECT_FALSE(store->remove_maintenance(id));
+  EXPECT_TRUE(store->maintenance().empty());
+}
+
+TYPED_TEST(StoreTest, RetentionRollsUpThenPrunes) {
+  auto store = this->factory_.open();
+  CommitBatch b;
+  // 360 windows of 10 s = the hour [kT0, kT0+1h); 6 of them DOWN. Plus one window an hour later.
+  for (std::uint64_t i = 0; i < 360; ++i) {
+    b.messages.push_back(window_msg("a1", i + 1, kT0 + std::chrono::seconds{10 * i},
+                                    i < 6 ? PathState::kDown : PathState::kUp));
+  }
+  b.messages.push_back(window_msg("a1", 361, kT0 + 1h));
+  ASSERT_TRUE(store->commit(b).ok);
+  RetentionPolicy p;
+  p.raw = 24h;
+  p.hourly = 24h * 30;
+  p.events = 24h * 30;
+  // At kT0 + 2h nothing is old enough to prune; both complete hours are rolled up.
+  auto r = store->apply_retention(p, kT0 + 2h);
+  EXPECT_EQ(r.windows_pruned, 0u);
+  auto hourly = store->hourly_windows(RowFilter{});
+  ASSERT_EQ(hourly.size(), 2u);
+  EXPECT_EQ(hourly[0].hour, kT0);
+  EXPECT_EQ(hourly[0].windows, 360u);
+  EXPECT_EQ(hourly[0].windows_down, 6u);
+  EXPECT_EQ(hourly[0].sent, 3600u);  // 360 × 10
+  EXPECT_EQ(hourly[0].lost, 60u);    // 6 × 10
+  EXPECT_EQ(hourly[0].rtt_avg_ns, 2'000'000);
+  // A day and two hours later the raw windows go (361), the roll-ups stay.
+  r = store->apply_retention(p, kT0 + 26h);
+  EXPECT_EQ(r.windows_pruned, 361u);
+  EXPECT_TRUE(store->windows(RowFilter{}).empty());
+  EXPECT_EQ(store->hourly_windows(RowFilter{}).size(), 2u);
+  // After 31 days the roll-ups go too.
+  r = store->apply_retention(p, kT0 + 24h * 31);
+  EXPECT_EQ(r.hourly_pruned, 2u);
+}
+
+TEST(SqliteStore, ReopenedFileHasEverything) {
+  SqliteFactory factory;
+  {
+    auto store = factory.open();
+    CommitBatch b;
+    b.messages = {window_msg("a1", 1, kT0),
+                  state_msg("a1", 2, kT0 + 5s, PathState::kUp, PathState::kDown)};
+    b.agents = {AgentUpdate{"a1", "honcho", kT0, kT0 + 10s, kT0 + 10s, 2, 2}};
+    ASSERT_TRUE(store->commit(b).ok);
+  }
+  auto store = factory.open();
+  EXPECT_EQ(store->windows(RowFilter{}).size(), 1u);
+  EXPECT_EQ(store->state_changes(RowFilter{}).size(), 1u);
+  ASSERT_EQ(store->agents().size(), 1u);
+  EXPECT_EQ(store->agents()[0].through_seq, 2u);
+  // Dedup holds across the restart: seq 1 again is a duplicate.
+  CommitBatch again;
+  again.messages = {window_msg("a1", 1, kT0)};
+  EXPECT_EQ(store->commit(again).duplicate_count, 1u);
+}
+
+TEST(SqliteSchema, MigrationsRunOnceAndInOrder) {
+  SqliteFactory factory;
+  const std::string path = (factory.dir_ / "m.db").string();
+  {
+    sqlite::Connection db(path);
+    const sqlite::Migration v1[] = {{1, "CREATE TABLE t (a INTEGER)"}};
+    sqlite::migrate(db, v1, 1);
+    EXPECT_EQ(sqlite::schema_version(db), 1);
+  }
+  sqlite::Connection db(path);
+  const sqlite::Migration v2[] = {{1, "CREATE TABLE t (a INTEGER)"},
+                                  {2, "ALTER TABLE t ADD COLUMN b INTEGER"}};
+  sqlite::migrate(db, v2, 2);  // only step 2 runs (step 1 again would fail: table exists)
+  EXPECT_EQ(sqlite::schema_version(db), 2);
+  sqlite::migrate(db, v2, 3);  // nothing left to do
+  const sqlite::Migration older[] = {{1, "CREATE TABLE t (a INTEGER)"}};
+  EXPECT_THROW(sqlite::migrate(db, older, 4), StoreError);  // database newer than the build
+}
+
+TEST(SqliteStore, NewFileIsAtTheLatestSchema) {
+  SqliteFactory factory;
+  SqliteStore store(SqliteOptions{(factory.dir_ / "n.db").string()}, kT0);
+  EXPECT_EQ(store.schema_version(), sqlite::latest_schema_version());
+}
+
+}  // namespace
+}  // namespace pathwatch::collector
