@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/isolation/observation.hpp"
@@ -86,55 +87,66 @@ inline std::vector<Observation> simulate(const Topology& t, const Faults& f) {
 // Every site agent probes every ASP over primary, backup and as-routed; one boundary agent
 // probes the hops and every ASP. Segments: 3 * sites + 4 + 2 * asps + 1.
 inline std::string synthetic_topology_yaml(int sites, int asps) {
-  std::string y = "version: 1\nowners:\n";
-  y += "  city: {label: 市, contact: {email: it@city.example}}\n";
-  y += "  carrier-a: {label: キャリアA, contact: {email: noc@carrier-a.example}}\n";
-  y += "  carrier-b: {label: キャリアB, contact: {email: noc@carrier-b.example}}\n";
-  y +=
-      "  dc: {label: DC事業者}\n  lgcs-op: {label: LGCS運用者}\n  cloud: {label: クラウド運用者}\n";
-  for (int a = 0; a < asps; ++a)
-    y += "  vendor" + std::to_string(a) + ": {label: ASP" + std::to_string(a) + "}\n";
-  y += "segments:\n";
+  // Appends only (no "literal" + std::string): GCC 12 at -O3 warns falsely (-Wrestrict) on
+  // operator+ that inserts at the front.
+  std::string y;
+  auto add = [&y](std::initializer_list<std::string_view> parts) {
+    for (const auto p : parts) y.append(p);
+  };
+  add({"version: 1\nowners:\n", "  city: {label: 市, contact: {email: it@city.example}}\n",
+       "  carrier-a: {label: キャリアA, contact: {email: noc@carrier-a.example}}\n",
+       "  carrier-b: {label: キャリアB, contact: {email: noc@carrier-b.example}}\n",
+       "  dc: {label: DC事業者}\n  lgcs-op: {label: LGCS運用者}\n  cloud: {label: "
+       "クラウド運用者}\n"});
+  for (int a = 0; a < asps; ++a) {
+    const std::string n = std::to_string(a);
+    add({"  vendor", n, ": {label: ASP", n, "}\n"});
+  }
+  add({"segments:\n"});
   for (int s = 0; s < sites; ++s) {
     const std::string n = std::to_string(s);
     const std::string third = std::to_string(s % 250);
     const std::string second = std::to_string(18 + s / 250);
-    y += "  s" + n + "-lan: {owner: city, routers: [198." + second + "." + third + ".1]}\n";
-    y += "  s" + n + "-primary: {owner: carrier-a}\n";
-    y += "  s" + n + "-backup: {owner: carrier-b}\n";
+    add({"  s", n, "-lan: {owner: city, routers: [198.", second, ".", third, ".1]}\n"});
+    add({"  s", n, "-primary: {owner: carrier-a}\n"});
+    add({"  s", n, "-backup: {owner: carrier-b}\n"});
   }
-  y += "  dc-lan: {owner: dc}\n  dc-core: {owner: dc}\n  dc-edge: {owner: dc}\n";
-  y += "  lgcs: {owner: lgcs-op}\n  tgw: {owner: cloud}\n";
+  add({"  dc-lan: {owner: dc}\n  dc-core: {owner: dc}\n  dc-edge: {owner: dc}\n",
+       "  lgcs: {owner: lgcs-op}\n  tgw: {owner: cloud}\n"});
   for (int a = 0; a < asps; ++a) {
     const std::string n = std::to_string(a);
-    y += "  asp" + n + "-host: {owner: vendor" + n + "}\n";
-    y += "  asp" + n + "-service: {owner: vendor" + n + "}\n";
+    add({"  asp", n, "-host: {owner: vendor", n, "}\n"});
+    add({"  asp", n, "-service: {owner: vendor", n, "}\n"});
   }
-  y += "targets:\n";
+  add({"targets:\n"});
   for (int a = 0; a < asps; ++a) {
     const std::string n = std::to_string(a);
-    y += "  asp" + n + ": {route: [dc-edge, lgcs, tgw, asp" + n + "-host], tcp_service: asp" + n +
-         "-service}\n";
+    add({"  asp", n, ": {route: [dc-edge, lgcs, tgw, asp", n, "-host], tcp_service: asp", n,
+         "-service}\n"});
   }
   std::string list = "[";
-  for (int a = 0; a < asps; ++a) list += (a ? ", asp" : "asp") + std::to_string(a);
-  list += "]";
-  y += "vantage_points:\n";
+  for (int a = 0; a < asps; ++a) {
+    if (a > 0) list.append(", ");
+    list.append("asp");
+    list.append(std::to_string(a));
+  }
+  list.append("]");
+  add({"vantage_points:\n"});
   for (int s = 0; s < sites; ++s) {
     const std::string n = std::to_string(s);
-    y += "  agent" + n + ":\n    site: s" + n + "\n    paths:\n";
-    y += "      primary: {route: [s" + n + "-lan, s" + n + "-primary, dc-core]}\n";
-    y += "      backup: {route: [s" + n + "-lan, s" + n + "-backup, dc-core]}\n";
-    y += "      as-routed: {via: [primary, backup], service: true}\n";
-    y += "    targets: " + list + "\n";
+    add({"  agent", n, ":\n    site: s", n, "\n    paths:\n"});
+    add({"      primary: {route: [s", n, "-lan, s", n, "-primary, dc-core]}\n"});
+    add({"      backup: {route: [s", n, "-lan, s", n, "-backup, dc-core]}\n"});
+    add({"      as-routed: {via: [primary, backup], service: true}\n"});
+    add({"    targets: ", list, "\n"});
   }
-  y += "  boundary:\n    site: dc\n    kind: boundary\n    paths:\n      direct: {route: [dc-lan, "
-       "dc-core]}\n";
-  y += "    targets:\n";
-  for (int a = 0; a < asps; ++a) y += "      - asp" + std::to_string(a) + "\n";
-  y += "      - {name: lgcs-hop, route: [dc-edge]}\n      - {name: tgw-hop, route: [dc-edge, "
-       "lgcs]}\n";
-  y += "      - {name: tgw-far, route: [dc-edge, lgcs, tgw]}\n";
+  add({"  boundary:\n    site: dc\n    kind: boundary\n    paths:\n",
+       "      direct: {route: [dc-lan, dc-core]}\n    targets:\n"});
+  for (int a = 0; a < asps; ++a) add({"      - asp", std::to_string(a), "\n"});
+  add(
+      {"      - {name: lgcs-hop, route: [dc-edge]}\n      - {name: tgw-hop, route: [dc-edge, "
+       "lgcs]}\n",
+       "      - {name: tgw-far, route: [dc-edge, lgcs, tgw]}\n"});
   return y;
 }
 
