@@ -65,9 +65,15 @@ int run_collector(const shared::DaemonOptions& options) {
   sigaddset(&mask, SIGINT);
   pthread_sigmask(SIG_BLOCK, &mask, &old_mask);
   teardown.add([old_mask] { pthread_sigmask(SIG_SETMASK, &old_mask, nullptr); });
-  const int stop_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+  const int stop_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (stop_fd < 0) throw std::runtime_error("signalfd failed");
-  teardown.add([stop_fd] { close(stop_fd); });
+  teardown.add([stop_fd] {
+    // Consume the stop signal, or it is delivered (and kills us) when the mask is restored.
+    signalfd_siginfo info;
+    while (read(stop_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    }
+    close(stop_fd);
+  });
 
   // 3. Ingest socket.
   IngestSocketOptions socket_options;

@@ -53,5 +53,12 @@ expect "collector: unknown key" 2 \
 expect "agent: missing file" 2 "/nonexistent.yaml: cannot open configuration file" -- \
   "$bin/pathwatch-agent" --check-config /nonexistent.yaml
 
+# pathwatchctl without a collector: exit 1 (unreachable); bad usage: exit 2.
+expect "ctl: collector unreachable" 1 "unreachable" -- \
+  "$bin/pathwatchctl" --collector http://127.0.0.1:1 status
+expect "ctl: availability needs --month" 2 "needs --month" -- "$bin/pathwatchctl" availability
+expect "ctl: bad collector URL" 2 "expected http://HOST:PORT" -- \
+  "$bin/pathwatchctl" --collector ftp://x status
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
