@@ -1,0 +1,203 @@
+#include "collector/notify/delivery_queue.hpp"
+
+#include "collector/notify/retry_backoff.hpp"
+
+namespace pathwatch::collector::notify {
+namespace {
+
+constexpr shared::Nanos kLogInterval = std::chrono::minutes(1);
+
+}  // namespace
+
+const char* to_string(DeliveryState state) {
+  switch (state) {
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kSent:
+      return "sent";
+    case DeliveryState::kFailed:
+      return "failed";
+    case DeliveryState::kDropped:
+      return "dropped";
+  }
+  return "?";
+}
+
+DeliveryQueue::DeliveryQueue(std::vector<Notifier*> channels, RetryPolicy retry,
+                             std::size_t capacity, std::function<double()> uniform01,
+                             std::size_t history)
+    : channels_(std::move(channels)),
+      limiters_(channels_.size(), LogLimiter(kLogInterval)),
+      retry_(retry),
+      capacity_(capacity == 0 ? 1 : capacity),
+      uniform01_(std::move(uniform01)),
+      history_limit_(history),
+      log_(shared::component_logger("collector.notify")) {}
+
+std::uint64_t DeliveryQueue::enqueue(Notification notification, shared::MonoNanos now) {
+  const std::uint64_t id = next_notification_++;
+  auto payload = std::make_shared<const Notification>(std::move(notification));
+  for (std::size_t c = 0; c < channels_.size(); ++c) {
+    ++counters_.enqueued;
+    Job job;
+    job.id = next_job_++;
+    job.notification = id;
+    job.channel = c;
+    job.payload = payload;
+    job.due = now;
+    bool drop_incoming = false;
+    if (jobs_.size() >= capacity_) make_room(payload->kind, drop_incoming);
+    if (drop_incoming) {
+      if (payload->kind == NotificationKind::kUpdated) {
+        ++counters_.dropped_updates;
+      } else {
+        ++counters_.dropped_other;
+      }
+      history_.push_back(to_status(job, DeliveryState::kDropped));
+      if (history_.size() > history_limit_) history_.pop_front();
+      continue;
+    }
+    jobs_.emplace(job.id, std::move(job));
+  }
+  return id;
+}
+
+// Updates are superseded by the next update or the recovery, so they go first; an opened or
+// recovered message is the one people act on, so it is dropped only when nothing else can be.
+void DeliveryQueue::make_room(NotificationKind incoming, bool& drop_incoming) {
+  auto victim = jobs_.end();
+  for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
+    if (!it->second.in_flight && it->second.payload->kind == NotificationKind::kUpdated) {
+      victim = it;
+      break;
+    }
+  }
+  if (victim == jobs_.end() && incoming == NotificationKind::kUpdated) {
+    drop_incoming = true;
+    return;
+  }
+  if (victim == jobs_.end()) {
+    for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
+      if (!it->second.in_flight) {
+        victim = it;
+        break;
+      }
+    }
+  }
+  if (victim == jobs_.end()) {  // everything is in flight: nothing to push out
+    drop_incoming = true;
+    return;
+  }
+  if (victim->second.payload->kind == NotificationKind::kUpdated) {
+    ++counters_.dropped_updates;
+  } else {
+    ++counters_.dropped_other;
+  }
+  log_->warn("notification queue full ({} jobs): dropped {} of incident {} for {}", capacity_,
+             to_string(victim->second.payload->kind), victim->second.payload->incident_id,
+             channels_[victim->second.channel]->name());
+  finish(victim, DeliveryState::kDropped);
+}
+
+std::vector<DeliveryQueue::Attempt> DeliveryQueue::take_due(shared::MonoNanos now) {
+  std::vector<Attempt> due;
+  for (auto& [id, job] : jobs_) {
+    if (job.in_flight || job.due > now) continue;
+    job.in_flight = true;
+    due.push_back(Attempt{id, channels_[job.channel], job.payload});
+  }
+  return due;
+}
+
+void DeliveryQueue::report(std::uint64_t job_id, const DeliveryResult& result,
+                           shared::MonoNanos now) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return;
+  Job& job = it->second;
+  job.in_flight = false;
+  ++job.attempts;
+  ++counters_.attempts;
+  if (result.outcome == DeliveryOutcome::kSent) {
+    ++counters_.sent;
+    job.last_error.clear();
+    finish(it, DeliveryState::kSent);
+    return;
+  }
+  job.last_error = result.error;
+  const bool final =
+      result.outcome == DeliveryOutcome::kPermanent || job.attempts >= retry_.attempts;
+  log_failure(job, result, final, now);
+  if (final) {
+    ++counters_.failed;
+    finish(it, DeliveryState::kFailed);
+    return;
+  }
+  ++counters_.retries;
+  job.due = now + retry_delay(retry_, job.attempts, uniform01_());
+}
+
+std::size_t DeliveryQueue::run_due(shared::MonoNanos now) {
+  auto due = take_due(now);
+  for (const auto& a : due) report(a.job, a.channel->deliver(*a.notification), now);
+  return due.size();
+}
+
+std::optional<shared::MonoNanos> DeliveryQueue::next_due() const {
+  std::optional<shared::MonoNanos> next;
+  for (const auto& [id, job] : jobs_) {
+    if (!job.in_flight && (!next || job.due < *next)) next = job.due;
+  }
+  return next;
+}
+
+void DeliveryQueue::finish(std::map<std::uint64_t, Job>::iterator it, DeliveryState state) {
+  history_.push_back(to_status(it->second, state));
+  if (history_.size() > history_limit_) history_.pop_front();
+  jobs_.erase(it);
+}
+
+DeliveryStatus DeliveryQueue::to_status(const Job& job, DeliveryState state) const {
+  return DeliveryStatus{job.notification,
+                        job.payload->incident_id,
+                        job.payload->kind,
+                        channels_[job.channel]->name(),
+                        state,
+                        job.attempts,
+                        job.last_error};
+}
+
+void DeliveryQueue::log_failure(const Job& job, const DeliveryResult& result, bool final,
+                                shared::MonoNanos now) {
+  const auto allowed = limiters_[job.channel].allow(now);
+  if (!allowed) return;
+  const std::string suppressed =
+      *allowed > 0 ? " (" + std::to_string(*allowed) + " similar messages suppressed)" : "";
+  if (final) {
+    log_->error("{}: {} of incident {} failed after {} attempt(s), giving up: {}{}",
+                channels_[job.channel]->name(), to_string(job.payload->kind),
+                job.payload->incident_id, job.attempts, result.error, suppressed);
+  } else {
+    log_->warn("{}: {} of incident {} failed (attempt {} of {}), will retry: {}{}",
+               channels_[job.channel]->name(), to_string(job.payload->kind),
+               job.payload->incident_id, job.attempts, retry_.attempts, result.error, suppressed);
+  }
+}
+
+std::vector<DeliveryStatus> DeliveryQueue::status(std::uint64_t notification) const {
+  std::vector<DeliveryStatus> out;
+  for (const auto& [id, job] : jobs_) {
+    if (job.notification == notification) out.push_back(to_status(job, DeliveryState::kPending));
+  }
+  for (const auto& s : history_) {
+    if (s.notification == notification) out.push_back(s);
+  }
+  return out;
+}
+
+DeliveryCounters DeliveryQueue::counters() const {
+  DeliveryCounters c = counters_;
+  c.pending = jobs_.size();
+  return c;
+}
+
+}  // namespace pathwatch::collector::notify

@@ -1,0 +1,100 @@
+#include "collector/notify/delivery_worker.hpp"
+
+#include "shared/logging/logging.hpp"
+
+namespace pathwatch::collector::notify {
+namespace {
+
+std::vector<Notifier*> raw(const std::vector<NotifierPtr>& channels) {
+  std::vector<Notifier*> out;
+  for (const auto& c : channels) out.push_back(c.get());
+  return out;
+}
+
+}  // namespace
+
+DeliveryWorker::DeliveryWorker(std::vector<NotifierPtr> channels, RetryPolicy retry,
+                               std::size_t capacity, const shared::Clock& clock)
+    : channels_(std::move(channels)),
+      clock_(clock),
+      random_(std::random_device{}()),
+      // The jitter draw runs under mutex_ (inside queue_ calls), so random_ needs no lock.
+      queue_(raw(channels_), retry, capacity,
+             [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); }) {}
+
+DeliveryWorker::~DeliveryWorker() {
+  stop();
+}
+
+void DeliveryWorker::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void DeliveryWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  const auto c = queue_.counters();
+  if (c.pending > 0) {
+    shared::component_logger("collector.notify")
+        ->warn("stopping with {} notification deliveries not done", c.pending);
+  }
+}
+
+std::uint64_t DeliveryWorker::submit(Notification notification) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    id = queue_.enqueue(std::move(notification), clock_.mono_now());
+  }
+  wake_.notify_one();
+  return id;
+}
+
+std::vector<DeliveryStatus> DeliveryWorker::status(std::uint64_t notification) const {
+  std::lock_guard lock(mutex_);
+  return queue_.status(notification);
+}
+
+DeliveryCounters DeliveryWorker::counters() const {
+  std::lock_guard lock(mutex_);
+  return queue_.counters();
+}
+
+bool DeliveryWorker::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, timeout, [this] { return queue_.idle(); });
+}
+
+void DeliveryWorker::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto due = queue_.take_due(clock_.mono_now());
+    if (!due.empty()) {
+      // Deliver without the lock: submit() must never wait for the network.
+      std::vector<DeliveryResult> results;
+      lock.unlock();
+      for (const auto& a : due) results.push_back(a.channel->deliver(*a.notification));
+      lock.lock();
+      const auto now = clock_.mono_now();
+      for (std::size_t i = 0; i < due.size(); ++i) queue_.report(due[i].job, results[i], now);
+      if (queue_.idle()) idle_.notify_all();
+      continue;
+    }
+    const auto next = queue_.next_due();
+    if (next) {
+      wake_.wait_for(lock, *next - clock_.mono_now());
+    } else {
+      wake_.wait(lock);
+    }
+  }
+}
+
+}  // namespace pathwatch::collector::notify

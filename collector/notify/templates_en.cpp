@@ -1,0 +1,117 @@
+// The English wording of every notification (selected per channel with `language: en`).
+// Tests pin the exact text (tests/unit/collector/notify/templates_test.cpp).
+#include <string>
+
+#include "collector/notify/message_text.hpp"
+#include "collector/notify/time_text.hpp"
+
+namespace pathwatch::collector::notify::templates {
+namespace {
+
+constexpr Language kLang = Language::kEn;
+
+std::string headline(const Notification& n, const std::string& services) {
+  const bool down = n.fault == FaultNature::kDown;
+  switch (n.kind) {
+    case NotificationKind::kOpened:
+      return services + (down ? " is down." : " is degraded.");
+    case NotificationKind::kUpdated:
+      return "The fault isolation of the incident on " + services + " has changed.";
+    case NotificationKind::kRecovered:
+      return services + " has recovered.";
+  }
+  return "";
+}
+
+std::string subject_word(const Notification& n) {
+  const bool down = n.fault == FaultNature::kDown;
+  switch (n.kind) {
+    case NotificationKind::kOpened:
+      return down ? "Down" : "Degraded";
+    case NotificationKind::kUpdated:
+      return down ? "Down (update)" : "Degraded (update)";
+    case NotificationKind::kRecovered:
+      return "Recovered";
+  }
+  return "";
+}
+
+void causes_block(const VerdictSummary& v, std::string& out) {
+  if (v.causes.empty()) {
+    out += "Suspected: not isolated yet\n";
+    return;
+  }
+  out += "Suspected:\n";
+  for (std::size_t i = 0; i < v.causes.size(); ++i) {
+    const auto& alternatives = v.causes[i].alternatives;
+    for (std::size_t j = 0; j < alternatives.size(); ++j) {
+      const auto& s = alternatives[j];
+      std::string prefix = "  ";
+      if (v.causes.size() > 1 && j == 0) prefix += "(" + std::to_string(i + 1) + ") ";
+      if (j > 0) prefix += "or ";
+      out += prefix + segment_label(s, kLang) + " — owner: " + owner_label(s, kLang) + "\n";
+      const std::string contact = contact_text(s);
+      out += "    contact: " + (contact.empty() ? std::string("(none on file)") : contact) + "\n";
+    }
+  }
+  if (!v.conclusive) out += "  (the evidence cannot single out one explanation)\n";
+  if (v.other_explanations > 0) {
+    out += "  (" + std::to_string(v.other_explanations) + " more equally good explanation(s))\n";
+  }
+}
+
+}  // namespace
+
+MessageText render_en(const Notification& n) {
+  const std::string services = join_services(n, kLang);
+  MessageText m;
+  m.subject = "[pathwatch] " + subject_word(n) + ": " + services;
+  if (n.kind == NotificationKind::kRecovered) {
+    if (n.recovered_at) {
+      m.subject += " (lasted " + format_duration(*n.recovered_at - n.started_at, kLang) + ")";
+    }
+  } else {
+    const std::string cause = cause_text(n.verdict, kLang);
+    m.subject += " — suspected: " + (cause.empty() ? std::string("not isolated yet") : cause);
+  }
+
+  const auto& evidence =
+      n.verdict.evidence_en.empty() ? n.verdict.evidence_ja : n.verdict.evidence_en;
+  std::string& b = m.body;
+  b += headline(n, services) + "\n\n";
+  b += "Incident: " + n.incident_id + "\n";
+  b += "Service: " + services + "\n";
+  b += "Sites: " + join_sites(n, kLang) + "\n";
+  b += "Started: " + format_jst_minute(n.started_at) + " (" + format_utc_second(n.started_at) +
+       ")\n";
+  if (n.kind == NotificationKind::kUpdated) {
+    b += "Updated: " + format_jst_minute(n.at) + " (" + format_utc_second(n.at) + ")\n";
+  }
+  if (n.kind == NotificationKind::kRecovered && n.recovered_at) {
+    b += "Recovered: " + format_jst_minute(*n.recovered_at) + " (" +
+         format_utc_second(*n.recovered_at) + ")\n";
+    b += "Duration: " + format_duration(*n.recovered_at - n.started_at, kLang) + "\n";
+  }
+  b += "\n";
+  causes_block(n.verdict, b);
+  if (n.previous) {
+    const std::string before = cause_text(*n.previous, kLang);
+    b += "Previously suspected: " + (before.empty() ? std::string("not isolated yet") : before) +
+         "\n";
+  }
+  if (!n.failovers.empty()) {
+    b += "\nLine switches:\n";
+    for (const auto& f : n.failovers) {
+      b += "  " + format_jst_minute(f.at) + " " + f.site + ": " + f.from_path + " → " + f.to_path +
+           "\n";
+    }
+  }
+  if (!evidence.empty()) {
+    b += "\nEvidence (fault isolation):\n";
+    for (const auto& line : evidence) b += "  " + line + "\n";
+  }
+  b += "\n-- \npathwatch (automatic message)\n";
+  return m;
+}
+
+}  // namespace pathwatch::collector::notify::templates
