@@ -14,12 +14,53 @@ TEST(CollectorConfig, ExampleConfigInEtcIsValid) {
 
 TEST(CollectorConfig, BadEndpointIsRejectedWithItsPosition) {
   try {
-    parse_collector_config(shared::ConfigNode::load_string(
-                               "collector: {listen: [http://x]}\nstore: {database: x.db}\n", "c.yaml"),
-                           "c.yaml");
+    parse_collector_config(
+        shared::ConfigNode::load_string(
+            "collector: {listen: [http://x]}\nstore: {database: x.db}\n", "c.yaml"),
+        "c.yaml");
     FAIL() << "expected a ConfigError";
   } catch (const shared::ConfigError& e) {
-    EXPECT_STREQ(e.what(), "c.yaml:1:22: collector.listen[0]: listen endpoints look like tcp://ADDRESS:PORT");
+    EXPECT_STREQ(e.what(),
+                 "c.yaml:1:22: collector.listen[0]: listen endpoints look like tcp://ADDRESS:PORT");
+  }
+}
+
+TEST(CollectorConfig, IngestStoreAndApiKeys) {
+  const auto c =
+      parse_collector_config(shared::ConfigNode::load_string("collector:\n"
+                                                             "  listen: tcp://127.0.0.1:7000\n"
+                                                             "  max_message_size: 128KiB\n"
+                                                             "  gap_timeout: 2m\n"
+                                                             "  batch_messages: 100\n"
+                                                             "store:\n"
+                                                             "  database: x.db\n"
+                                                             "  synchronous: normal\n"
+                                                             "  retention: {raw: 7d, hourly: 0d}\n"
+                                                             "api:\n"
+                                                             "  listen: '[::1]:0'\n",
+                                                             "c.yaml"),
+                             "c.yaml");
+  EXPECT_EQ(c.ingest.limits.max_message_bytes, 128u * 1024);  // 128 KiB
+  EXPECT_EQ(c.ingest.gap_timeout, std::chrono::minutes{2});
+  EXPECT_EQ(c.ingest.batch_messages, 100u);
+  EXPECT_FALSE(c.synchronous_full);
+  EXPECT_EQ(c.retention.raw, std::chrono::hours{24 * 7});
+  EXPECT_EQ(c.retention.hourly.count(), 0);  // 0d = keep forever
+  EXPECT_EQ(c.api_address, "::1");
+  EXPECT_EQ(c.api_port, 0);
+}
+
+TEST(CollectorConfig, BadApiListenIsRejectedWithItsPosition) {
+  try {
+    parse_collector_config(
+        shared::ConfigNode::load_string(
+            "collector: {listen: tcp://127.0.0.1:7000}\nstore: {database: x.db}\napi: {listen: "
+            "localhost}\n",
+            "c.yaml"),
+        "c.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const shared::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "c.yaml:3:15: api.listen: expected ADDRESS:PORT, e.g. 127.0.0.1:7080");
   }
 }
 
