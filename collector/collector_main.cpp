@@ -89,8 +89,7 @@ int run_collector(const shared::DaemonOptions& options) {
   ApiContext api_ctx{&store, &config.analysis, &counters, &clock, config.ingest.silence};
   HttpServer api(config.api_address, config.api_port,
                  [&api_ctx](const ApiRequest& r) { return handle_api(r, api_ctx); });
-  api.start();
-  teardown.add([&api] { api.stop(); });
+  api.start();  // stopped and joined by its destructor, before the store it reads goes away
   log->info("API listening on http://{}:{}", config.api_address, api.port());
 
   // 5. Serve.
