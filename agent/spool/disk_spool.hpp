@@ -136,6 +136,7 @@ class DiskSpool final : public Outbox {
   SpoolFileOps& ops_;
   std::string state_file_;
   int lock_fd_ = -1;
+  int state_fd_ = -1;  // the current state file, for in-place rewrites on ack
   std::array<Log, 2> logs_{Log{"summary", {}, false}, Log{"event", {}, false}};
   MemoryOutbox memory_;
   bool disk_failed_ = false;

@@ -14,6 +14,13 @@ namespace {
 
 constexpr const char* kHeader = "pathwatch-spool-state 1";
 
+// Fixed width (20 digits), so an in-place rewrite covers the old text exactly.
+int format_state(const SpoolState& state, char (&text)[160]) {
+  return std::snprintf(text, sizeof text,
+                       "%s\nacked_through %020" PRIu64 "\nhighest_seq %020" PRIu64 "\nend\n",
+                       kHeader, state.acked_through, state.highest_seq);
+}
+
 }  // namespace
 
 std::optional<SpoolState> read_spool_state(const std::string& file) {
@@ -27,12 +34,21 @@ std::optional<SpoolState> read_spool_state(const std::string& file) {
   return s;
 }
 
+int overwrite_spool_state(int fd, const SpoolState& state) {
+  char text[160];
+  const int len = format_state(state, text);
+  ssize_t n;
+  do {
+    n = ::pwrite(fd, text, static_cast<std::size_t>(len), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  return n == len ? 0 : -EIO;
+}
+
 int write_spool_state(SpoolFileOps& ops, const std::string& directory, const std::string& file,
                       const SpoolState& state, bool durable) {
   char text[160];
-  const int len = std::snprintf(text, sizeof text,
-                                "%s\nacked_through %" PRIu64 "\nhighest_seq %" PRIu64 "\nend\n",
-                                kHeader, state.acked_through, state.highest_seq);
+  const int len = format_state(state, text);
   const std::string tmp = file + ".tmp";
   const int fd = ops.open_write(tmp, false);
   if (fd < 0) return fd;

@@ -26,6 +26,11 @@ std::optional<SpoolState> read_spool_state(const std::string& file);
 int write_spool_state(SpoolFileOps& ops, const std::string& directory, const std::string& file,
                       const SpoolState& state, bool durable);
 
+// Rewrites the state in place through `fd` (the open state file): one pwrite(2) of a
+// fixed-length text, no rename. Survives a killed process; the next durable write_spool_state
+// covers power cuts (a torn in-place write reads as damaged: everything is resent). 0 or -errno.
+int overwrite_spool_state(int fd, const SpoolState& state);
+
 // fsync(2) of a directory, so created, renamed and deleted names survive a power cut.
 int sync_directory(const std::string& directory);
 

@@ -121,8 +121,8 @@ TEST_F(DiskSpoolTest, HighestSeqSurvivesWhenEverythingWasAcknowledged) {
     for (std::uint64_t s = 1; s <= 5; ++s) spool->push(entry(s));
     spool->ack(5);
   }
-  EXPECT_TRUE(segment_files(dir_.spool()).empty());
   auto spool = open(options());
+  EXPECT_TRUE(segment_files(dir_.spool()).empty());  // acknowledged: deleted on open
   EXPECT_EQ(spool->messages(), 0u);
   EXPECT_EQ(spool->highest_seq(), 5u);
   EXPECT_EQ(spool->resume_seq(1), 6u);        // the seq store lagged: the spool wins
