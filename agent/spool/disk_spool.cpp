@@ -371,6 +371,11 @@ void DiskSpool::close_segment(Segment& seg, bool remove) {
 void DiskSpool::ack(std::uint64_t through_seq) {
   if (through_seq <= acked_through_) return;
   acked_through_ = through_seq;
+  // State first, then deletions: a kill in between must not leave a state file older than
+  // the segments (the restart would see acknowledged records missing, not resent ones).
+  // Without fsync: exact after a killed process, made durable at the next sync point.
+  write_state(/*durable=*/false);
+  state_unsynced_ = true;
   for (Log& log : logs_) {
     while (!log.segments.empty()) {
       Segment& s = log.segments.front();
@@ -389,9 +394,6 @@ void DiskSpool::ack(std::uint64_t through_seq) {
     if (log.segments.empty()) log.unsynced = false;
   }
   memory_.ack(through_seq);
-  // Without fsync: exact after a killed process, and made durable by the next sync point.
-  write_state(/*durable=*/false);
-  state_unsynced_ = true;
   sync_due();
 }
 
