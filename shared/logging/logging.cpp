@@ -39,7 +39,7 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) 
     if (std::string_view(sv.data(), sv.size()) == name) return level;
   }
   if (name == "error") return spdlog::level::err;
-  if (name == "warning") return spdlog::level::warn;
+  if (name == "warn") return spdlog::level::warn;  // spdlog 1.10 spells it "warning"
   return std::nullopt;
 }
 
