@@ -34,12 +34,13 @@ void DeliveryWorker::start() {
 }
 
 void DeliveryWorker::stop() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.join();
   std::lock_guard lock(mutex_);
   const auto c = queue_.counters();
   if (c.pending > 0) {
