@@ -1,0 +1,249 @@
+// AlertEngine: one notification thread per condition (service incident, path down, failover,
+// flapping, loss, latency, budget), opened once, updated only on change, recovered once.
+#include "collector/alert/alert_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "collector/incident/incident.hpp"
+#include "collector/notify/verdict_summary.hpp"
+
+namespace pathwatch::collector::alert {
+
+using notify::FaultNature;
+using notify::Notification;
+using notify::NotificationKind;
+
+namespace {
+
+std::vector<notify::NamedItem> named(const std::vector<std::string>& names) {
+  std::vector<notify::NamedItem> out;
+  for (const auto& n : names) out.push_back(notify::NamedItem{n, "", ""});
+  return out;
+}
+
+notify::FailoverNote note(const incident::FailoverRecord& f) {
+  return notify::FailoverNote{f.at, f.site, f.from_path, f.to_path};
+}
+
+// The thread id's time part: readable, and unique enough with the condition's name in front.
+std::string stamp(shared::UtcNanos t) {
+  return incident::incident_id_for(t).substr(4);
+}
+
+std::string flow_name(const FlowRef& f) {
+  return f.kind == ProbeKind::kTcp
+             ? fmt::format("{}/{}/{}/tcp{}", f.agent_id, f.path, f.target, f.port)
+             : fmt::format("{}/{}/{}", f.agent_id, f.path, f.target);
+}
+
+// What a recipient would see differ between two messages of one thread.
+bool same_content(const Notification& a, const Notification& b) {
+  auto names = [](const std::vector<notify::NamedItem>& v) {
+    std::vector<std::string> out;
+    for (const auto& i : v) out.push_back(i.name);
+    return out;
+  };
+  auto causes = [](const notify::VerdictSummary& s) {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& c : s.causes) {
+      out.emplace_back();
+      for (const auto& x : c.alternatives) out.back().push_back(x.segment);
+    }
+    return out;
+  };
+  return a.fault == b.fault && names(a.services) == names(b.services) &&
+         names(a.sites) == names(b.sites) && causes(a.verdict) == causes(b.verdict) &&
+         a.verdict.conclusive == b.verdict.conclusive && a.failovers.size() == b.failovers.size();
+}
+
+}  // namespace
+
+Notification AlertEngine::open_thread(const std::string& id, FaultNature fault,
+                                      shared::UtcNanos started, shared::UtcNanos at) {
+  Notification n;
+  n.kind = NotificationKind::kOpened;
+  n.fault = fault;
+  n.incident_id = id;
+  n.at = at;
+  n.started_at = started;
+  threads_[id].last = n;
+  return n;
+}
+
+std::optional<Notification> AlertEngine::close_thread(const std::string& id, shared::UtcNanos at) {
+  auto it = threads_.find(id);
+  if (it == threads_.end()) return std::nullopt;
+  Notification n = it->second.last;
+  n.kind = NotificationKind::kRecovered;
+  n.previous.reset();
+  n.at = at;
+  n.recovered_at = at;
+  threads_.erase(it);
+  return n;
+}
+
+std::vector<std::string> AlertEngine::open_threads() const {
+  std::vector<std::string> out;
+  for (const auto& [id, t] : threads_) out.push_back(id);
+  return out;
+}
+
+std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation& ev,
+                                                     const isolation::Verdict* verdict) {
+  std::vector<Notification> out;
+  const notify::VerdictSummary current =
+      verdict ? notify::summarize_verdict(*verdict).summary : notify::VerdictSummary{};
+
+  // Service incidents: the tracker already reports changes only.
+  if (config_.service_down) {
+    for (const auto& u : ev.updates) {
+      const auto& inc = u.incident;
+      if (u.kind == incident::UpdateKind::kClosed) {
+        if (auto n = close_thread(inc.id, inc.closed.value_or(ev.at))) {
+          n->services = named(inc.services);
+          n->sites = named(inc.sites);
+          for (const auto& f : inc.failovers) n->failovers.push_back(note(f));
+          out.push_back(std::move(*n));
+        }
+        continue;
+      }
+      Notification n;
+      n.kind = threads_.count(inc.id) ? NotificationKind::kUpdated : NotificationKind::kOpened;
+      n.fault = inc.fault;
+      n.incident_id = inc.id;
+      n.at = ev.at;
+      n.started_at = inc.opened;
+      n.services = named(inc.services);
+      n.sites = named(inc.sites);
+      n.verdict = inc.summary;
+      for (const auto& f : inc.failovers) n.failovers.push_back(note(f));
+      auto it = threads_.find(inc.id);
+      if (it != threads_.end()) {
+        if (same_content(it->second.last, n)) continue;  // no repeats while nothing changes
+        n.previous = it->second.last.verdict;
+      }
+      threads_[inc.id].last = n;
+      out.push_back(std::move(n));
+    }
+  }
+
+  // Failovers (and the failback that recovers them) and flapping.
+  for (const auto& f : ev.failovers) {
+    auto& recent = switches_[f.site];
+    recent.push_back(f.at);
+    if (!config_.failover) continue;
+    if (!f.failback) {
+      if (failover_threads_.count(f.agent_id)) continue;
+      const std::string id = fmt::format("FO-{}-{}", f.site, stamp(f.at));
+      Notification n = open_thread(id, FaultNature::kDegraded, f.at, ev.at);
+      n.sites = named({f.site});
+      n.verdict = current;
+      n.failovers.push_back(note(f));
+      threads_[id].last = n;
+      failover_threads_[f.agent_id] = id;
+      out.push_back(std::move(n));
+    } else if (auto it = failover_threads_.find(f.agent_id); it != failover_threads_.end()) {
+      if (auto n = close_thread(it->second, f.at)) {
+        n->failovers.push_back(note(f));
+        out.push_back(std::move(*n));
+      }
+      failover_threads_.erase(it);
+    }
+  }
+  if (config_.flap_switches > 0) {
+    for (auto& [site, recent] : switches_) {
+      while (!recent.empty() && recent.front() + config_.flap_within < ev.at) recent.pop_front();
+      const bool flapping = static_cast<int>(recent.size()) >= config_.flap_switches;
+      auto it = flap_threads_.find(site);
+      if (flapping && it == flap_threads_.end()) {
+        const std::string id = fmt::format("FLAP-{}-{}", site, stamp(recent.front()));
+        Notification n = open_thread(id, FaultNature::kDegraded, recent.front(), ev.at);
+        n.sites = named({site});
+        n.verdict = current;
+        threads_[id].last = n;
+        flap_threads_[site] = id;
+        out.push_back(std::move(n));
+      } else if (recent.empty() && it != flap_threads_.end()) {
+        if (auto n = close_thread(it->second, ev.at)) out.push_back(std::move(*n));
+        flap_threads_.erase(it);
+      }
+    }
+  }
+
+  // Paths down longer than the limit.
+  if (config_.path_down_after) {
+    std::set<std::string> down_now;
+    for (const auto& p : ev.paths_down) {
+      const std::string key = p.agent_id + "/" + p.path;
+      down_now.insert(key);
+      if (path_threads_.count(key) || ev.at - p.since < *config_.path_down_after) continue;
+      const std::string id = fmt::format("PATH-{}-{}-{}", p.agent_id, p.path, stamp(p.since));
+      Notification n = open_thread(id, FaultNature::kDown, p.since, ev.at);
+      n.sites = named({p.site});
+      n.verdict = current;
+      threads_[id].last = n;
+      path_threads_[key] = id;
+      out.push_back(std::move(n));
+    }
+    for (auto it = path_threads_.begin(); it != path_threads_.end();) {
+      if (down_now.count(it->first)) {
+        ++it;
+        continue;
+      }
+      if (auto n = close_thread(it->second, ev.at)) out.push_back(std::move(*n));
+      it = path_threads_.erase(it);
+    }
+  }
+  return out;
+}
+
+std::vector<Notification> AlertEngine::on_window(const StoredWindow& w) {
+  std::vector<Notification> out;
+  const std::string flow = flow_name(w.flow);
+  auto rule = [&](bool over, std::map<std::string, std::string>& threads, const char* prefix) {
+    auto it = threads.find(flow);
+    if (over && it == threads.end()) {
+      const std::string id = fmt::format("{}-{}-{}", prefix, flow, stamp(w.start));
+      Notification n = open_thread(id, FaultNature::kDegraded, w.start, w.end);
+      n.sites = named({w.flow.site});
+      threads_[id].last = n;
+      threads[flow] = id;
+      out.push_back(std::move(n));
+    } else if (!over && it != threads.end()) {
+      if (auto n = close_thread(it->second, w.end)) out.push_back(std::move(*n));
+      threads.erase(it);
+    }
+  };
+  if (config_.loss_over_percent && w.sent > 0) {
+    const double loss = 100.0 * w.lost / w.sent;
+    rule(loss > *config_.loss_over_percent, loss_threads_, "LOSS");
+  }
+  if (config_.latency_over && w.received > 0) {
+    rule(shared::Nanos{w.rtt_avg_ns} > *config_.latency_over, latency_threads_, "RTT");
+  }
+  return out;
+}
+
+std::vector<Notification> AlertEngine::on_budget(const std::string& service,
+                                                 std::chrono::year_month month,
+                                                 double burned_percent, shared::UtcNanos at) {
+  std::vector<Notification> out;
+  if (!config_.budget_burned_percent || burned_percent < *config_.budget_burned_percent) return out;
+  const std::string key =
+      fmt::format("{}/{:04d}-{:02d}", service, int(month.year()), unsigned(month.month()));
+  if (!budget_sent_.insert(key).second) return out;  // once per service and month
+  Notification n;
+  n.kind = NotificationKind::kOpened;
+  n.fault = FaultNature::kDegraded;
+  n.incident_id =
+      fmt::format("SLA-{}-{:04d}{:02d}", service, int(month.year()), unsigned(month.month()));
+  n.at = at;
+  n.started_at = at;
+  n.services = named({service});
+  out.push_back(std::move(n));
+  return out;
+}
+
+}  // namespace pathwatch::collector::alert

@@ -1,0 +1,60 @@
+// Alert rules over the incident tracker's evaluations and the window summaries: decides which
+// notifications to send, one thread (incident id) per condition, a recovery notice when it
+// ends, and nothing while nothing changes. Pure: evaluations and rows in, notifications out.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "collector/alert/alert_config.hpp"
+#include "collector/incident/incident_tracker.hpp"
+#include "collector/isolation/verdict.hpp"
+#include "collector/notify/notification.hpp"
+#include "collector/store/records.hpp"
+
+namespace pathwatch::collector::alert {
+
+class AlertEngine {
+ public:
+  explicit AlertEngine(AlertConfig config) : config_(std::move(config)) {}
+
+  // Service incidents (opened/updated/closed), failovers, flapping and paths down longer
+  // than the limit. `verdict` (the tracker's current one) explains path and failover alerts.
+  std::vector<notify::Notification> on_evaluation(const incident::Evaluation& evaluation,
+                                                  const isolation::Verdict* verdict = nullptr);
+  // Loss and latency over their limits, per flow.
+  std::vector<notify::Notification> on_window(const StoredWindow& window);
+  // The share of a service's monthly error budget used so far (0-100+), from availability.
+  std::vector<notify::Notification> on_budget(const std::string& service,
+                                              std::chrono::year_month month, double burned_percent,
+                                              shared::UtcNanos at);
+
+  // Threads (conditions) open now, by id: for status and tests.
+  std::vector<std::string> open_threads() const;
+
+ private:
+  struct Thread {
+    notify::Notification last;  // what was sent last (kind opened or updated)
+  };
+
+  notify::Notification open_thread(const std::string& id, notify::FaultNature fault,
+                                   shared::UtcNanos started, shared::UtcNanos at);
+  std::optional<notify::Notification> close_thread(const std::string& id, shared::UtcNanos at);
+
+  AlertConfig config_;
+  std::map<std::string, Thread> threads_;
+  std::map<std::string, std::string> path_threads_;               // "agent/path" -> thread id
+  std::map<std::string, std::string> failover_threads_;           // agent -> thread id
+  std::map<std::string, std::deque<shared::UtcNanos>> switches_;  // site -> recent switches
+  std::map<std::string, std::string> flap_threads_;               // site -> thread id
+  std::map<std::string, std::string> loss_threads_;               // flow -> thread id
+  std::map<std::string, std::string> latency_threads_;            // flow -> thread id
+  std::set<std::string> budget_sent_;                             // "service/YYYY-MM"
+};
+
+}  // namespace pathwatch::collector::alert

@@ -1,0 +1,192 @@
+// Incident helpers: the verdict reduced to a history point, readable ids, and the JSON form
+// kept in the store and served by the API.
+#include "collector/incident/incident.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "collector/isolation/verdict_json.hpp"
+#include "collector/notify/verdict_summary.hpp"
+#include "shared/time/jst.hpp"
+
+namespace pathwatch::collector::incident {
+
+using Json = nlohmann::json;
+
+VerdictPoint summarize(const isolation::Verdict& verdict) {
+  const auto fields = notify::summarize_verdict(verdict);
+  VerdictPoint p;
+  p.at = verdict.at;
+  p.impact = verdict.impact;
+  p.fault = fields.fault;
+  p.conclusive = fields.summary.conclusive;
+  std::string text;
+  for (const auto& cause : fields.summary.causes) {
+    std::vector<std::string> alts;
+    std::string part;
+    for (const auto& s : cause.alternatives) {
+      alts.push_back(s.segment);
+      part += (part.empty() ? "" : " or ") + s.segment;
+    }
+    text += (text.empty() ? "" : " + ") + part;
+    p.causes.push_back(std::move(alts));
+  }
+  p.summary = fmt::format("{}: {}", notify::to_string(p.fault),
+                          text.empty() ? std::string{"not isolated"} : text);
+  if (!p.causes.empty() && !p.conclusive) p.summary += " (inconclusive)";
+  return p;
+}
+
+std::string incident_id_for(shared::UtcNanos opened) {
+  const auto c = shared::to_jst(opened);
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(c.time_of_day).count();
+  return fmt::format("INC-{:04d}{:02d}{:02d}-{:02d}{:02d}{:02d}", int(c.date.year()),
+                     unsigned(c.date.month()), unsigned(c.date.day()), secs / 3600,
+                     (secs / 60) % 60, secs % 60);
+}
+
+namespace {
+
+Json time_json(shared::UtcNanos t) {
+  return Json{{"unix_nanos", shared::to_unix_nanos(t)},
+              {"utc", shared::format_utc(t)},
+              {"jst", shared::format_jst(t)}};
+}
+
+shared::UtcNanos time_from(const Json& j) {
+  return shared::from_unix_nanos(j.at("unix_nanos").get<std::int64_t>());
+}
+
+notify::FaultNature fault_from(const std::string& s) {
+  if (s == "down") return notify::FaultNature::kDown;
+  if (s == "degraded") return notify::FaultNature::kDegraded;
+  throw std::runtime_error("incident: unknown fault " + s);
+}
+
+isolation::ServiceImpact impact_from(const std::string& s) {
+  for (auto i : {isolation::ServiceImpact::kNotMeasured, isolation::ServiceImpact::kNone,
+                 isolation::ServiceImpact::kDegraded, isolation::ServiceImpact::kDown}) {
+    if (s == isolation::to_string(i)) return i;
+  }
+  throw std::runtime_error("incident: unknown impact " + s);
+}
+
+Json suspect_json(const notify::SuspectSegment& s) {
+  return Json{{"segment", s.segment},
+              {"label", s.label},
+              {"label_en", s.label_en},
+              {"owner", s.owner},
+              {"owner_label", s.owner_label},
+              {"owner_label_en", s.owner_label_en},
+              {"email", s.email},
+              {"phone", s.phone},
+              {"notes", s.notes}};
+}
+
+notify::SuspectSegment suspect_from(const Json& j) {
+  notify::SuspectSegment s;
+  s.segment = j.at("segment").get<std::string>();
+  s.label = j.value("label", "");
+  s.label_en = j.value("label_en", "");
+  s.owner = j.value("owner", "");
+  s.owner_label = j.value("owner_label", "");
+  s.owner_label_en = j.value("owner_label_en", "");
+  s.email = j.value("email", "");
+  s.phone = j.value("phone", "");
+  s.notes = j.value("notes", "");
+  return s;
+}
+
+}  // namespace
+
+std::string incident_to_json(const Incident& inc, bool with_verdict) {
+  Json history = Json::array();
+  for (const auto& p : inc.history) {
+    history.push_back(Json{{"at", time_json(p.at)},
+                           {"impact", isolation::to_string(p.impact)},
+                           {"fault", notify::to_string(p.fault)},
+                           {"causes", p.causes},
+                           {"conclusive", p.conclusive},
+                           {"summary", p.summary}});
+  }
+  Json failovers = Json::array();
+  for (const auto& f : inc.failovers) {
+    failovers.push_back(Json{{"at", time_json(f.at)},
+                             {"site", f.site},
+                             {"agent_id", f.agent_id},
+                             {"from_path", f.from_path},
+                             {"to_path", f.to_path},
+                             {"failback", f.failback}});
+  }
+  Json causes = Json::array();
+  for (const auto& c : inc.summary.causes) {
+    Json alts = Json::array();
+    for (const auto& s : c.alternatives) alts.push_back(suspect_json(s));
+    causes.push_back(alts);
+  }
+  Json j{{"id", inc.id},
+         {"state", inc.closed ? "closed" : "open"},
+         {"fault", notify::to_string(inc.fault)},
+         {"opened", time_json(inc.opened)},
+         {"updated", time_json(inc.updated)},
+         {"closed", inc.closed ? time_json(*inc.closed) : Json(nullptr)},
+         {"services", inc.services},
+         {"sites", inc.sites},
+         {"summary", inc.history.empty() ? std::string{} : inc.history.back().summary},
+         {"history", history},
+         {"failovers", failovers},
+         {"causes", causes},
+         {"conclusive", inc.summary.conclusive},
+         {"other_explanations", inc.summary.other_explanations},
+         {"evidence_ja", inc.summary.evidence_ja},
+         {"evidence_en", inc.summary.evidence_en}};
+  if (with_verdict && !inc.verdict_json.empty()) j["verdict"] = Json::parse(inc.verdict_json);
+  return j.dump();
+}
+
+Incident incident_from_json(const std::string& text) {
+  try {
+    const Json j = Json::parse(text);
+    Incident inc;
+    inc.id = j.at("id").get<std::string>();
+    inc.fault = fault_from(j.at("fault").get<std::string>());
+    inc.opened = time_from(j.at("opened"));
+    inc.updated = time_from(j.at("updated"));
+    if (!j.at("closed").is_null()) inc.closed = time_from(j.at("closed"));
+    inc.services = j.at("services").get<std::vector<std::string>>();
+    inc.sites = j.at("sites").get<std::vector<std::string>>();
+    for (const auto& h : j.at("history")) {
+      VerdictPoint p;
+      p.at = time_from(h.at("at"));
+      p.impact = impact_from(h.at("impact").get<std::string>());
+      p.fault = fault_from(h.at("fault").get<std::string>());
+      p.causes = h.at("causes").get<std::vector<std::vector<std::string>>>();
+      p.conclusive = h.at("conclusive").get<bool>();
+      p.summary = h.at("summary").get<std::string>();
+      inc.history.push_back(std::move(p));
+    }
+    for (const auto& f : j.at("failovers")) {
+      inc.failovers.push_back(
+          FailoverRecord{time_from(f.at("at")), f.at("site").get<std::string>(),
+                         f.at("agent_id").get<std::string>(), f.at("from_path").get<std::string>(),
+                         f.at("to_path").get<std::string>(), f.at("failback").get<bool>()});
+    }
+    for (const auto& c : j.at("causes")) {
+      notify::Cause cause;
+      for (const auto& s : c) cause.alternatives.push_back(suspect_from(s));
+      inc.summary.causes.push_back(std::move(cause));
+    }
+    inc.summary.conclusive = j.at("conclusive").get<bool>();
+    inc.summary.other_explanations = j.at("other_explanations").get<std::size_t>();
+    inc.summary.evidence_ja = j.at("evidence_ja").get<std::vector<std::string>>();
+    inc.summary.evidence_en = j.at("evidence_en").get<std::vector<std::string>>();
+    if (j.contains("verdict")) inc.verdict_json = j.at("verdict").dump();
+    return inc;
+  } catch (const Json::exception& e) {
+    throw std::runtime_error(std::string{"incident: malformed JSON: "} + e.what());
+  }
+}
+
+}  // namespace pathwatch::collector::incident

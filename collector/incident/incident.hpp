@@ -1,0 +1,65 @@
+// An incident: services impaired from some vantage point, with the isolation verdict and how
+// it changed over time, the sites and line switches involved. Plain data, stored as JSON.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/isolation/verdict.hpp"
+#include "collector/notify/notification.hpp"
+#include "shared/time/time_types.hpp"
+
+namespace pathwatch::collector::incident {
+
+// The verdict at one instant, reduced to what changes an operator's next call.
+struct VerdictPoint {
+  shared::UtcNanos at{};
+  isolation::ServiceImpact impact = isolation::ServiceImpact::kNotMeasured;
+  notify::FaultNature fault = notify::FaultNature::kDown;
+  // The best explanation: every cause failed; a cause with several segments is "A or B".
+  std::vector<std::vector<std::string>> causes;
+  bool conclusive = false;
+  std::string summary;  // "down: dc-edge or lgcs" / "degraded: main-primary" / "not isolated"
+  // Same cause, same certainty, same nature: no new history entry, no new notification.
+  bool same_as(const VerdictPoint& other) const {
+    return fault == other.fault && causes == other.causes && conclusive == other.conclusive;
+  }
+};
+
+// A line switch at a site (from route changes, or primary flows down while backup flows work).
+struct FailoverRecord {
+  shared::UtcNanos at{};
+  std::string site;
+  std::string agent_id;
+  std::string from_path;
+  std::string to_path;  // "" = no route left
+  bool failback = false;
+};
+
+struct Incident {
+  std::string id;  // INC-YYYYMMDD-HHMMSS (JST of the opening, data time)
+  notify::FaultNature fault = notify::FaultNature::kDown;
+  shared::UtcNanos opened{};
+  shared::UtcNanos updated{};
+  std::optional<shared::UtcNanos> closed;
+  std::vector<std::string> services;  // every service impaired during the incident
+  std::vector<std::string> sites;     // every site that saw it
+  std::vector<VerdictPoint> history;  // oldest first; back() is the current verdict
+  std::vector<FailoverRecord> failovers;
+  notify::VerdictSummary summary;  // the current verdict for messages (owners, contacts, text)
+  std::string verdict_json;        // the current full verdict (isolation::verdict_to_json)
+};
+
+// The reduced form of a verdict (the down diagnosis when anything is down, else degraded).
+VerdictPoint summarize(const isolation::Verdict& verdict);
+
+// "INC-20261123-140509": the opening's JST civil time (readable by the people who call).
+std::string incident_id_for(shared::UtcNanos opened);
+
+// JSON for the store and the API; times as integer UTC nanoseconds plus readable strings.
+std::string incident_to_json(const Incident& incident, bool with_verdict = true);
+// Throws std::runtime_error when malformed (a store row written by another build).
+Incident incident_from_json(const std::string& json);
+
+}  // namespace pathwatch::collector::incident

@@ -1,0 +1,318 @@
+// IncidentTracker: service impairment from the observations, the verdict over time, failover
+// records, and the open/update/close decisions.
+#include "collector/incident/incident_tracker.hpp"
+
+#include <algorithm>
+
+#include "collector/isolation/verdict_json.hpp"
+#include "collector/notify/verdict_summary.hpp"
+
+namespace pathwatch::collector::incident {
+
+using isolation::ObservedState;
+using notify::FaultNature;
+
+const char* to_string(UpdateKind kind) {
+  switch (kind) {
+    case UpdateKind::kOpened:
+      return "opened";
+    case UpdateKind::kUpdated:
+      return "updated";
+    case UpdateKind::kClosed:
+      return "closed";
+  }
+  return "?";
+}
+
+namespace {
+
+bool add_unique(std::vector<std::string>& list, const std::string& item) {
+  if (item.empty() || std::find(list.begin(), list.end(), item) != list.end()) return false;
+  list.push_back(item);
+  return true;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+}  // namespace
+
+IncidentTracker::IncidentTracker(const isolation::Topology& topology,
+                                 std::vector<ServiceSpec> services, TrackerOptions options)
+    : topology_(topology),
+      services_(std::move(services)),
+      options_(std::move(options)),
+      board_(options_.stale_after) {}
+
+void IncidentTracker::resume(Incident open) {
+  last_id_ = open.id;
+  open_ = std::move(open);
+}
+
+std::string IncidentTracker::site_of(const std::string& agent_id) const {
+  for (const auto& vp : topology_.vantage_points) {
+    if (vp.agent_id == agent_id) return vp.site;
+  }
+  return {};
+}
+
+bool IncidentTracker::is_as_routed(const std::string& agent_id, const std::string& path) const {
+  for (const auto& m : topology_.measurements) {
+    if (m.agent_id != agent_id || m.path != path) continue;
+    return std::any_of(m.routes.begin(), m.routes.end(),
+                       [](const isolation::MeasurementRoute& r) { return !r.via.empty(); });
+  }
+  return path == "as-routed";  // not in the topology: the agent config's conventional name
+}
+
+bool IncidentTracker::apply(const StoredRouteChange& change) {
+  const bool changed = board_.apply(change);
+  if (!changed) return dirty(false);
+  const bool was = on_backup_[change.agent_id];
+  const bool now = change.to_path != options_.primary_path;
+  if (was != now && (now || change.from_path != "")) {
+    on_backup_[change.agent_id] = now;
+    pending_failovers_.push_back(
+        FailoverRecord{change.at, change.site.empty() ? site_of(change.agent_id) : change.site,
+                       change.agent_id, change.from_path, change.to_path, !now});
+  }
+  return dirty(true);
+}
+
+// Probes see a failover before (or without) a route change: every primary measurement of an
+// agent down while a measurement on another pinned line works. on_backup_ is shared with
+// route changes, so one switch is recorded once whichever source saw it first.
+void IncidentTracker::detect_probe_failovers(shared::UtcNanos at,
+                                             std::vector<FailoverRecord>& out) {
+  struct AgentLines {
+    std::string site;
+    int primary_known = 0, primary_down = 0;
+    shared::UtcNanos primary_since{};
+    std::string backup_up;
+  };
+  std::map<std::string, AgentLines> agents;
+  const auto set = board_.snapshot(at);
+  const auto& states = board_.measurements();
+  auto it = states.begin();
+  for (const auto& o : set.observations) {
+    const auto& s = (it++)->second;
+    if (o.state == ObservedState::kUnknown) continue;
+    auto& a = agents[o.agent_id];
+    a.site = s.site;
+    if (o.path == options_.primary_path) {
+      ++a.primary_known;
+      if (o.state == ObservedState::kDown) {
+        ++a.primary_down;
+        a.primary_since = std::max(a.primary_since, s.since);
+      }
+    } else if (!is_as_routed(o.agent_id, o.path) && o.state != ObservedState::kDown &&
+               a.backup_up.empty()) {
+      a.backup_up = o.path;
+    }
+  }
+  for (const auto& [agent, a] : agents) {
+    if (a.primary_known == 0) continue;
+    bool& on_backup = on_backup_[agent];
+    const bool failed_over = a.primary_down == a.primary_known && !a.backup_up.empty();
+    const bool primary_back = a.primary_down < a.primary_known;
+    if (!on_backup && failed_over) {
+      on_backup = true;
+      out.push_back(FailoverRecord{a.primary_since, a.site, agent, options_.primary_path,
+                                   a.backup_up, false});
+    } else if (on_backup && primary_back &&
+               board_.line(agent).value_or(options_.primary_path) == options_.primary_path) {
+      on_backup = false;
+      out.push_back(FailoverRecord{at, a.site, agent, "", options_.primary_path, true});
+    }
+  }
+}
+
+std::vector<PathDown> IncidentTracker::paths_down(shared::UtcNanos at) const {
+  struct Tally {
+    std::string site;
+    int known = 0, down = 0;
+    shared::UtcNanos since{};
+  };
+  std::map<std::pair<std::string, std::string>, Tally> paths;
+  const auto set = board_.snapshot(at);
+  auto it = board_.measurements().begin();
+  for (const auto& o : set.observations) {
+    const auto& s = (it++)->second;
+    if (o.state == ObservedState::kUnknown) continue;
+    auto& t = paths[{o.agent_id, o.path}];
+    t.site = s.site;
+    ++t.known;
+    if (o.state == ObservedState::kDown) {
+      ++t.down;
+      t.since = std::max(t.since, s.since);
+    }
+  }
+  std::vector<PathDown> out;
+  for (const auto& [key, t] : paths) {
+    if (t.known > 0 && t.down == t.known) out.push_back({key.first, t.site, key.second, t.since});
+  }
+  return out;
+}
+
+std::optional<IncidentTracker::Impairment> IncidentTracker::impairment(
+    const isolation::ObservationSet& set) const {
+  // Implicit services: one per target measured on a service path.
+  std::vector<ServiceSpec> implicit;
+  const std::vector<ServiceSpec>* services = &services_;
+  if (services_.empty()) {
+    std::set<std::string> targets;
+    for (const auto& m : topology_.measurements) {
+      if (m.service) targets.insert(m.target);
+    }
+    for (const auto& t : targets) {
+      ServiceSpec s;
+      s.name = t;
+      s.targets = {t};
+      implicit.push_back(std::move(s));
+    }
+    services = &implicit;
+  }
+
+  Impairment imp;
+  bool any = false;
+  bool first_since = true;
+  auto note = [&](const ServiceSpec& svc, const std::string& site, ObservedState state,
+                  shared::UtcNanos since) {
+    imp.services[svc.name].insert(site);
+    if (state == ObservedState::kDown) imp.fault = FaultNature::kDown;
+    if (first_since || since < imp.since) imp.since = since;
+    first_since = false;
+    any = true;
+  };
+
+  const auto& states = board_.measurements();
+  for (const auto& svc : *services) {
+    // 1. What users experience: a failing measurement on a service (as-routed) path.
+    auto it = states.begin();
+    for (const auto& o : set.observations) {
+      const auto& s = (it++)->second;
+      if (o.state != ObservedState::kDown && o.state != ObservedState::kDegraded) continue;
+      if (!contains(svc.targets, o.target)) continue;
+      const auto* m = topology_.find_measurement(o.agent_id, o.path, o.target);
+      if (!m || !m->service) continue;
+      note(svc, s.site, o.state, s.since);
+    }
+    // 2. From a reference site: every measured path to a target fails (the contract's view,
+    // also for sites without an as-routed measurement).
+    for (const auto& site : svc.reference_sites) {
+      for (const auto& target : svc.targets) {
+        int known = 0, down = 0, failing = 0;
+        shared::UtcNanos since{};
+        auto jt = states.begin();
+        for (const auto& o : set.observations) {
+          const auto& s = (jt++)->second;
+          if (s.site != site || o.target != target || o.state == ObservedState::kUnknown) continue;
+          if (svc.path_policy == PathPolicy::kListed && !contains(svc.paths, o.path)) continue;
+          ++known;
+          if (o.state == ObservedState::kDown) ++down;
+          if (o.state != ObservedState::kUp) {
+            ++failing;
+            since = std::max(since, s.since);
+          }
+        }
+        if (known == 0 || failing < known) continue;
+        note(svc, site, down == known ? ObservedState::kDown : ObservedState::kDegraded, since);
+      }
+    }
+  }
+  if (!any) return std::nullopt;
+  return imp;
+}
+
+Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
+  Evaluation ev;
+  ev.at = at;
+  const auto set = board_.snapshot(at, &topology_);
+  if (dirty_ || !verdict_) {
+    verdict_ = isolation::isolate(topology_, set);
+    dirty_ = false;
+  }
+  verdict_->at = at;
+
+  ev.failovers = std::move(pending_failovers_);
+  pending_failovers_.clear();
+  detect_probe_failovers(at, ev.failovers);
+  ev.paths_down = paths_down(at);
+
+  const auto imp = impairment(set);
+  if (imp) ev.impaired = imp->services;
+
+  if (open_) {
+    for (const auto& f : ev.failovers) open_->failovers.push_back(f);
+  }
+
+  if (imp) {
+    clear_since_.reset();
+    if (!impaired_since_) impaired_since_ = imp->since;
+    const auto point = summarize(*verdict_);
+    const auto fields = notify::summarize_verdict(*verdict_);
+    if (!open_) {
+      if (at - *impaired_since_ < options_.open_after) return ev;
+      Incident inc;
+      inc.opened = std::min(imp->since, at);
+      inc.id = incident_id_for(inc.opened);
+      if (inc.id <= last_id_) inc.id = last_id_ + "-2";  // same second as the previous one
+      last_id_ = inc.id;
+      inc.updated = at;
+      inc.fault = imp->fault;
+      for (const auto& [svc, sites] : imp->services) {
+        add_unique(inc.services, svc);
+        for (const auto& s : sites) add_unique(inc.sites, s);
+      }
+      inc.history.push_back(point);
+      inc.summary = fields.summary;
+      inc.verdict_json = isolation::verdict_to_json(*verdict_);
+      // Line switches shortly before the opening belong to it (the cut that caused it).
+      inc.failovers = ev.failovers;
+      open_ = inc;
+      ev.updates.push_back(IncidentUpdate{UpdateKind::kOpened, inc, std::nullopt, std::nullopt});
+      return ev;
+    }
+    Incident& inc = *open_;
+    bool changed = !ev.failovers.empty();
+    for (const auto& [svc, sites] : imp->services) {
+      changed = add_unique(inc.services, svc) || changed;
+      for (const auto& s : sites) changed = add_unique(inc.sites, s) || changed;
+    }
+    if (imp->fault != inc.fault) {
+      inc.fault = imp->fault;
+      changed = true;
+    }
+    std::optional<VerdictPoint> previous;
+    std::optional<notify::VerdictSummary> previous_summary;
+    if (inc.history.empty() || !inc.history.back().same_as(point)) {
+      if (!inc.history.empty()) previous = inc.history.back();
+      previous_summary = inc.summary;
+      inc.history.push_back(point);
+      inc.summary = fields.summary;
+      changed = true;
+    }
+    if (changed) {
+      inc.updated = at;
+      inc.verdict_json = isolation::verdict_to_json(*verdict_);
+      ev.updates.push_back(IncidentUpdate{UpdateKind::kUpdated, inc, previous, previous_summary});
+    }
+    return ev;
+  }
+
+  impaired_since_.reset();
+  if (!open_) return ev;
+  if (!clear_since_) clear_since_ = at;
+  if (at - *clear_since_ < options_.close_after) return ev;
+  Incident inc = std::move(*open_);
+  open_.reset();
+  inc.closed = *clear_since_;
+  inc.updated = at;
+  clear_since_.reset();
+  ev.updates.push_back(
+      IncidentUpdate{UpdateKind::kClosed, std::move(inc), std::nullopt, std::nullopt});
+  return ev;
+}
+
+}  // namespace pathwatch::collector::incident

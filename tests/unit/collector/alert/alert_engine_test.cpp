@@ -1,0 +1,219 @@
+// AlertEngine over the tracker's evaluations and hand-made windows: one thread per incident,
+// updates only on change, recovery notices, path down after X, failover, flapping, loss,
+// latency and SLA budget, and the strict `alerts:` config.
+#include "collector/alert/alert_engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include "collector/alert/alert_config.hpp"
+#include "collector/isolation/topology_config.hpp"
+#include "shared/config/config_error.hpp"
+#include "tests/unit/collector/incident/lab_rows.hpp"
+
+namespace pathwatch::collector::alert {
+namespace {
+
+using incident::IncidentTracker;
+using incident::testing::change;
+using incident::testing::route;
+using incident::testing::t;
+using notify::NotificationKind;
+
+constexpr auto kUp = PathState::kUp;
+constexpr auto kDown = PathState::kDown;
+
+class Alerts : public ::testing::Test {
+ protected:
+  Alerts() : topo_(isolation::load_topology("etc/lab/topology.yaml")) {}
+
+  std::vector<notify::Notification> step(IncidentTracker& tr, AlertEngine& ae, int at) {
+    const auto ev = tr.evaluate(t(at));
+    return ae.on_evaluation(ev, tr.last_verdict() ? &*tr.last_verdict() : nullptr);
+  }
+
+  void main_up(IncidentTracker& tr) {
+    for (const char* path : {"primary", "backup", "as-routed"}) {
+      tr.apply(change("main-agent", path, "asp-app", kUp, 0));
+      tr.apply(change("main-agent", path, "collector", kUp, 0));
+    }
+    tr.apply(route("main-agent", "", "primary", 0));
+  }
+
+  isolation::Topology topo_;
+};
+
+// One incident → opened, one updated (a second site joins), recovered; all on one thread,
+// and nothing while nothing changes.
+TEST_F(Alerts, OneThreadPerIncidentNoRepeatsRecovery) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after.reset();
+  AlertEngine ae(cfg);
+  main_up(tr);
+  EXPECT_TRUE(step(tr, ae, 1).empty());
+
+  tr.apply(change("main-agent", "as-routed", "asp-app", kDown, 10));
+  auto n = step(tr, ae, 10);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
+  const std::string id = n[0].incident_id;
+  EXPECT_EQ(id, "INC-20261123-140010");
+  EXPECT_EQ(n[0].started_at, t(10));
+  EXPECT_EQ(n[0].services.at(0).name, "asp-app");
+
+  // Five evaluations with no new rows: no notification (no repeats).
+  for (int s = 11; s <= 15; ++s) EXPECT_TRUE(step(tr, ae, s).empty()) << s;
+
+  tr.apply(change("branch-agent", "as-routed", "asp-app", kDown, 16));
+  n = step(tr, ae, 16);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kUpdated);
+  EXPECT_EQ(n[0].incident_id, id);
+  ASSERT_EQ(n[0].sites.size(), 2u);  // main, branch
+  EXPECT_EQ(n[0].sites[1].name, "branch");
+
+  tr.apply(change("main-agent", "as-routed", "asp-app", kUp, 20));
+  tr.apply(change("branch-agent", "as-routed", "asp-app", kUp, 20));
+  n = step(tr, ae, 20);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[0].incident_id, id);
+  ASSERT_TRUE(n[0].recovered_at.has_value());
+  EXPECT_EQ(*n[0].recovered_at, t(20));
+  EXPECT_TRUE(step(tr, ae, 21).empty());
+  EXPECT_TRUE(ae.open_threads().empty());
+}
+
+// Primary cut survived by the backup: a failover notice and, 30 s later, a path-down alert;
+// no service incident; both recover on failback.
+TEST_F(Alerts, PrimaryCutGivesFailoverAndPathDownAfterX) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after = std::chrono::seconds{30};
+  AlertEngine ae(cfg);
+  main_up(tr);
+  step(tr, ae, 1);
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10));
+  tr.apply(change("main-agent", "primary", "collector", kDown, 10));
+  tr.apply(route("main-agent", "primary", "backup", 10));
+  auto n = step(tr, ae, 10);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].incident_id, "FO-main-20261123-140010");
+  EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
+  ASSERT_EQ(n[0].failovers.size(), 1u);
+  EXPECT_EQ(n[0].failovers[0].to_path, "backup");
+  EXPECT_TRUE(n[0].services.empty());  // no service impaired
+
+  EXPECT_TRUE(step(tr, ae, 39).empty());  // down 29 s < 30 s
+  n = step(tr, ae, 40);                   // down 30 s
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].incident_id, "PATH-main-agent-primary-20261123-140010");
+  EXPECT_EQ(n[0].verdict.causes.at(0).alternatives.at(0).segment, "main-primary");
+  EXPECT_TRUE(step(tr, ae, 50).empty());  // no repeat
+
+  tr.apply(change("main-agent", "primary", "asp-app", kUp, 60));
+  tr.apply(change("main-agent", "primary", "collector", kUp, 60));
+  tr.apply(route("main-agent", "backup", "primary", 61));
+  n = step(tr, ae, 61);
+  ASSERT_EQ(n.size(), 2u);  // failover recovered, path recovered
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[0].incident_id, "FO-main-20261123-140010");
+  EXPECT_EQ(n[1].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[1].incident_id, "PATH-main-agent-primary-20261123-140010");
+}
+
+// Four switches within 10 minutes (default flapping rule) → one flapping notice.
+TEST_F(Alerts, FlappingOnce) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after.reset();
+  cfg.failover = false;
+  AlertEngine ae(cfg);
+  main_up(tr);
+  step(tr, ae, 1);
+  int flaps = 0;
+  // Switches at 10, 20, 30, 40 s: the 4th reaches flap_switches = 4.
+  for (int i = 0; i < 4; ++i) {
+    tr.apply(route("main-agent", i % 2 ? "backup" : "primary", i % 2 ? "primary" : "backup",
+                   10 * (i + 1)));
+    for (const auto& x : step(tr, ae, 10 * (i + 1))) {
+      EXPECT_EQ(x.incident_id, "FLAP-main-20261123-140010");
+      ++flaps;
+    }
+  }
+  EXPECT_EQ(flaps, 1);
+  // 10 min after the last switch the window is empty: recovered.
+  const auto n = step(tr, ae, 40 + 601);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+}
+
+StoredWindow window(int start, std::uint32_t sent, std::uint32_t lost, std::int64_t rtt_ns) {
+  StoredWindow w;
+  w.flow.agent_id = "main-agent";
+  w.flow.site = "main";
+  w.flow.path = "primary";
+  w.flow.target = "asp-app";
+  w.start = t(start);
+  w.end = t(start + 10);
+  w.sent = sent;
+  w.lost = lost;
+  w.received = sent - lost;
+  w.rtt_avg_ns = rtt_ns;
+  return w;
+}
+
+TEST_F(Alerts, LossAndLatencyOverLimit) {
+  AlertConfig cfg;
+  cfg.loss_over_percent = 10.0;
+  cfg.latency_over = std::chrono::milliseconds{100};
+  AlertEngine ae(cfg);
+  EXPECT_TRUE(ae.on_window(window(0, 20, 2, 5'000'000)).empty());  // 10 % is not over 10 %
+  auto n = ae.on_window(window(10, 20, 6, 5'000'000));             // 30 %
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].incident_id, "LOSS-main-agent/primary/asp-app-20261123-140010");
+  EXPECT_EQ(n[0].fault, notify::FaultNature::kDegraded);
+  EXPECT_TRUE(ae.on_window(window(20, 20, 6, 5'000'000)).empty());  // still over: no repeat
+  n = ae.on_window(window(30, 20, 0, 150'000'000));  // loss back to 0, RTT 150 ms > 100 ms
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[1].incident_id, "RTT-main-agent/primary/asp-app-20261123-140030");
+}
+
+TEST_F(Alerts, BudgetOncePerServiceAndMonth) {
+  AlertConfig cfg;
+  cfg.budget_burned_percent = 80.0;
+  AlertEngine ae(cfg);
+  const auto nov = std::chrono::year{2026} / std::chrono::November;
+  EXPECT_TRUE(ae.on_budget("juki", nov, 79.9, t(0)).empty());
+  auto n = ae.on_budget("juki", nov, 85.0, t(1));
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].incident_id, "SLA-juki-202611");
+  EXPECT_TRUE(ae.on_budget("juki", nov, 95.0, t(2)).empty());
+  EXPECT_EQ(ae.on_budget("juki", std::chrono::year{2026} / std::chrono::December, 81, t(3)).size(),
+            1u);
+}
+
+TEST(AlertConfigTest, StrictKeys) {
+  const auto c = parse_alert_config(shared::ConfigNode::load_string(
+      "path_down: {after: 30s}\nflapping: false\nloss: {over_percent: 5}\n"
+      "latency: {over: 80ms}\nsla_budget: {burned_percent: 75}\n",
+      "alerts.yaml"));
+  EXPECT_EQ(c.path_down_after, std::chrono::seconds{30});
+  EXPECT_EQ(c.flap_switches, 0);
+  EXPECT_EQ(c.loss_over_percent, 5.0);
+  EXPECT_EQ(c.latency_over, std::chrono::milliseconds{80});
+  EXPECT_EQ(c.budget_burned_percent, 75.0);
+  EXPECT_TRUE(c.service_down);
+  try {
+    parse_alert_config(shared::ConfigNode::load_string("loss: {over: 5}\n", "a.yaml"));
+    FAIL() << "unknown key accepted";
+  } catch (const shared::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("a.yaml:1:"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_alert_config(shared::ConfigNode::load_string("path_down: true\n", "a.yaml")),
+               shared::ConfigError);
+}
+
+}  // namespace
+}  // namespace pathwatch::collector::alert

@@ -1,0 +1,272 @@
+// IncidentTracker over hand-made observation sequences on the lab topology: open, verdict
+// history, close; no service incident for a primary cut the backup survives; failovers.
+#include "collector/incident/incident_tracker.hpp"
+
+#include <gtest/gtest.h>
+
+#include "collector/isolation/topology_config.hpp"
+#include "tests/unit/collector/incident/lab_rows.hpp"
+
+namespace pathwatch::collector::incident {
+namespace {
+
+using testing::change;
+using testing::route;
+using testing::t;
+
+constexpr auto kUp = PathState::kUp;
+constexpr auto kDown = PathState::kDown;
+constexpr auto kDegraded = PathState::kDegraded;
+
+class Tracker : public ::testing::Test {
+ protected:
+  Tracker() : topo_(isolation::load_topology("etc/lab/topology.yaml")) {}
+
+  // Every main-agent and dc-agent measurement up at t(0) (9 + 5 = 14 measurements).
+  void all_up(IncidentTracker& tr) {
+    for (const char* path : {"primary", "backup", "as-routed"}) {
+      tr.apply(change("main-agent", path, "asp-app", kUp, 0));
+      tr.apply(change("main-agent", path, "asp-app", kUp, 0, 8443, 1));
+      tr.apply(change("main-agent", path, "collector", kUp, 0));
+    }
+    for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+      tr.apply(change("dc-agent", "direct", target, kUp, 0));
+    }
+    tr.apply(change("dc-agent", "direct", "asp-app", kUp, 0, 8443, 1));
+    tr.apply(route("main-agent", "", "primary", 0));
+  }
+
+  isolation::Topology topo_;
+};
+
+TEST_F(Tracker, NothingFailingOpensNothing) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  const auto ev = tr.evaluate(t(1));
+  EXPECT_TRUE(ev.updates.empty());
+  EXPECT_TRUE(ev.paths_down.empty());
+  EXPECT_TRUE(ev.impaired.empty());
+  EXPECT_EQ(tr.board().measurements().size(), 14u);  // 9 main-agent + 5 dc-agent
+}
+
+// DC edge cut: first only main-agent has reported (every asp-app measurement down, the
+// collector reachable): the suspects past dc-core cannot be separated; then the boundary
+// agent reports lgcs-hop down too, which singles out dc-edge. One incident, two verdicts.
+TEST_F(Tracker, OpensWithVerdictHistoryAndCloses) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  EXPECT_TRUE(tr.evaluate(t(1)).updates.empty());
+
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
+  }
+  auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].kind, UpdateKind::kOpened);
+  const Incident opened = ev.updates[0].incident;
+  EXPECT_EQ(opened.id, "INC-20261123-140010");  // t(10) = 14:00:10 JST
+  EXPECT_EQ(opened.fault, notify::FaultNature::kDown);
+  EXPECT_EQ(opened.opened, t(10));
+  EXPECT_EQ(opened.services, std::vector<std::string>{"asp-app"});  // implicit service
+  EXPECT_EQ(opened.sites, std::vector<std::string>{"main"});
+  ASSERT_EQ(opened.history.size(), 1u);
+  // dc-agent still says asp-app is up: that proves dc-edge, lgcs, tgw, asp-host (and the
+  // service); main-agent's collector probes prove main-lan, both lines and dc-core. Nothing
+  // is left on main-agent's failing routes: the down measurements are unexplained.
+  const std::string first = opened.history[0].summary;
+  EXPECT_EQ(first, "down: not isolated");
+
+  // The boundary agent now sees it too: lgcs-hop (crosses dc-edge only) down.
+  for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+    tr.apply(change("dc-agent", "direct", target, kDown, 11));
+  }
+  tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
+  ev = tr.evaluate(t(11));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].kind, UpdateKind::kUpdated);
+  const Incident& updated = ev.updates[0].incident;
+  EXPECT_EQ(updated.id, opened.id);
+  ASSERT_EQ(updated.history.size(), 2u);
+  EXPECT_EQ(updated.history[1].summary, "down: dc-edge");
+  EXPECT_TRUE(updated.history[1].conclusive);
+  EXPECT_NE(first, updated.history[1].summary);
+  ASSERT_TRUE(ev.updates[0].previous.has_value());
+  EXPECT_EQ(ev.updates[0].previous->summary, first);
+
+  // Nothing new: no update.
+  EXPECT_TRUE(tr.evaluate(t(12)).updates.empty());
+
+  // Recovery.
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kUp, 20));
+    tr.apply(change("main-agent", path, "asp-app", kUp, 20, 8443, 1));
+  }
+  ev = tr.evaluate(t(20));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].kind, UpdateKind::kClosed);
+  ASSERT_TRUE(ev.updates[0].incident.closed.has_value());
+  EXPECT_EQ(*ev.updates[0].incident.closed, t(20));
+  EXPECT_FALSE(tr.open_incident().has_value());
+}
+
+// Primary line cut, backup carries the traffic: a failover and a path down, no incident.
+TEST_F(Tracker, SurvivedPrimaryCutIsAFailoverNotAnIncident) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.evaluate(t(1));
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10, 0, 0, "198.18.1.1"));
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10, 8443, 4, "198.18.1.1"));
+  tr.apply(change("main-agent", "primary", "collector", kDown, 10, 0, 0, "198.18.1.1"));
+  tr.apply(route("main-agent", "primary", "backup", 11));
+  const auto ev = tr.evaluate(t(12));
+  EXPECT_TRUE(ev.updates.empty());
+  EXPECT_TRUE(ev.impaired.empty());
+  ASSERT_EQ(ev.failovers.size(), 1u);  // from the route change; probes do not add a second
+  EXPECT_EQ(ev.failovers[0].site, "main");
+  EXPECT_EQ(ev.failovers[0].to_path, "backup");
+  EXPECT_FALSE(ev.failovers[0].failback);
+  ASSERT_EQ(ev.paths_down.size(), 1u);
+  EXPECT_EQ(ev.paths_down[0].path, "primary");
+  EXPECT_EQ(ev.paths_down[0].since, t(10));
+  // The verdict names the primary line (the ICMP from main-rtr proves main-lan).
+  ASSERT_TRUE(tr.last_verdict().has_value());
+  EXPECT_EQ(tr.last_verdict()->impact, isolation::ServiceImpact::kNone);
+  EXPECT_EQ(summarize(*tr.last_verdict()).summary, "down: main-primary");
+
+  // Failback.
+  tr.apply(change("main-agent", "primary", "asp-app", kUp, 30));
+  tr.apply(change("main-agent", "primary", "asp-app", kUp, 30, 8443, 1));
+  tr.apply(change("main-agent", "primary", "collector", kUp, 30));
+  tr.apply(route("main-agent", "backup", "primary", 31));
+  const auto back = tr.evaluate(t(31));
+  ASSERT_EQ(back.failovers.size(), 1u);
+  EXPECT_TRUE(back.failovers[0].failback);
+  EXPECT_TRUE(back.paths_down.empty());
+}
+
+// Probes alone (no route change reported) also see the failover, once.
+TEST_F(Tracker, ProbeStatesShowAFailoverOnce) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10));
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10, 8443, 3));
+  tr.apply(change("main-agent", "primary", "collector", kDown, 10));
+  auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.failovers.size(), 1u);
+  EXPECT_EQ(ev.failovers[0].to_path, "backup");
+  EXPECT_EQ(ev.failovers[0].at, t(10));
+  EXPECT_TRUE(tr.evaluate(t(11)).failovers.empty());
+  // The route change that follows is the same switch.
+  tr.apply(route("main-agent", "primary", "backup", 12));
+  EXPECT_TRUE(tr.evaluate(t(12)).failovers.empty());
+}
+
+// Both lines cut: every main-agent measurement down, dc-agent fine → a service incident;
+// with no router evidence parsimony ranks the site LAN first (docs/isolation.md).
+TEST_F(Tracker, BothLinesCutIsAServiceIncident) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
+    tr.apply(change("main-agent", path, "collector", kDown, 10));
+  }
+  const auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "down: main-lan");
+}
+
+// 30 % loss on the primary: the primary and as-routed measurements degraded → a degraded
+// incident naming the primary line.
+TEST_F(Tracker, LossOnThePrimaryIsADegradedIncident) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.evaluate(t(1));
+  for (const char* path : {"primary", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDegraded, 10));
+    tr.apply(change("main-agent", path, "asp-app", kDegraded, 10, 8443, 1));
+    tr.apply(change("main-agent", path, "collector", kDegraded, 10));
+  }
+  const auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.fault, notify::FaultNature::kDegraded);
+  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "degraded: main-primary");
+}
+
+// ASP port closed: TCP RST on every TCP probe, ICMP fine → the ASP application.
+TEST_F(Tracker, TcpResetBlamesTheService) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 2));
+  }
+  tr.apply(change("dc-agent", "direct", "asp-app", kDown, 10, 8443, 2));
+  const auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "down: asp-service");
+}
+
+// Configured services: a reference site whose every path to a target is down is a service
+// incident even without as-routed measurements; hold times delay open and close.
+TEST_F(Tracker, ReferenceSiteAndHoldTimes) {
+  ServiceSpec juki;
+  juki.name = "juki";
+  juki.targets = {"asp-app"};
+  juki.reference_sites = {"main"};
+  TrackerOptions opt;
+  opt.open_after = std::chrono::seconds{5};
+  opt.close_after = std::chrono::seconds{5};
+  IncidentTracker tr(topo_, {juki}, opt);
+  for (const char* path : {"primary", "backup"}) {
+    tr.apply(change("main-agent", path, "asp-app", kUp, 0));
+  }
+  tr.evaluate(t(1));
+  for (const char* path : {"primary", "backup"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
+  }
+  EXPECT_TRUE(tr.evaluate(t(10)).updates.empty());  // 0 s < open_after 5 s
+  EXPECT_TRUE(tr.evaluate(t(14)).updates.empty());  // 4 s
+  auto ev = tr.evaluate(t(15));                     // 5 s
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.opened, t(10));
+  EXPECT_EQ(ev.updates[0].incident.services, std::vector<std::string>{"juki"});
+  tr.apply(change("main-agent", "backup", "asp-app", kUp, 20));
+  EXPECT_TRUE(tr.evaluate(t(20)).updates.empty());
+  ev = tr.evaluate(t(25));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].kind, UpdateKind::kClosed);
+  EXPECT_EQ(*ev.updates[0].incident.closed, t(20));
+}
+
+// A silent agent's last state is not evidence: after stale_after it is unknown.
+TEST_F(Tracker, StaleMeasurementsAreUnknown) {
+  IncidentTracker tr(topo_, {});
+  tr.apply(change("main-agent", "as-routed", "asp-app", kDown, 0));
+  EXPECT_EQ(tr.evaluate(t(1)).updates.size(), 1u);  // opened
+  const auto ev = tr.evaluate(t(61 + 1));           // 62 s > stale_after 60 s
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].kind, UpdateKind::kClosed);
+}
+
+TEST_F(Tracker, IncidentJsonRoundTrip) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.apply(change("main-agent", "as-routed", "asp-app", kDown, 10));
+  tr.apply(route("main-agent", "primary", "backup", 9));
+  const auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  const Incident& a = ev.updates[0].incident;
+  const Incident b = incident_from_json(incident_to_json(a));
+  EXPECT_EQ(b.id, a.id);
+  EXPECT_EQ(b.opened, a.opened);
+  EXPECT_EQ(b.services, a.services);
+  EXPECT_EQ(b.history.size(), 1u);
+  EXPECT_EQ(b.history[0].summary, a.history[0].summary);
+  EXPECT_EQ(b.failovers.size(), 1u);
+  EXPECT_EQ(b.verdict_json, a.verdict_json);
+  EXPECT_THROW(incident_from_json("{}"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pathwatch::collector::incident
