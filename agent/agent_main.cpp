@@ -19,6 +19,8 @@
 #include "agent/publish/seq_store.hpp"
 #include "agent/publish/zmq_transport.hpp"
 #include "agent/runtime/agent_runtime.hpp"
+#include "agent/runtime/seq_resume.hpp"
+#include "agent/spool/disk_spool.hpp"
 #include "shared/cli/command_line.hpp"
 #include "shared/config/config_error.hpp"
 #include "shared/logging/logging.hpp"
@@ -85,16 +87,37 @@ int run_agent(const shared::DaemonOptions& options) {
   shared::SystemClock clock;
   boost::asio::io_context io;
 
-  // Step 2: sequence numbers that survive restarts.
-  SeqStore seq_store(config->spool.directory);
-  EnvelopeFactory envelopes(config->agent_id, config->site, clock, seq_store.first());
-  TeardownStep close_seq([&] { seq_store.close(envelopes.next_seq()); });
+  // Step 2: where messages wait for the collector's ack, and sequence numbers that survive
+  // restarts. With spool.directory: the disk spool, opened before the SeqStore (which would
+  // otherwise create the directory with the process umask); without it: memory only.
+  DiskSpoolPtr spool;
+  std::unique_ptr<MemoryOutbox> memory_outbox;
   if (config->spool.directory.empty()) {
-    log->warn("no spool directory: sequence numbers restart at 1 with the agent");
+    log->warn("no spool directory: messages wait in memory and seq restarts at 1");
+    memory_outbox = std::make_unique<MemoryOutbox>(config->spool.max_bytes, kOutboxMessages);
+  } else {
+    try {
+      spool = open_disk_spool(config->spool, clock);
+    } catch (const SpoolStartError& e) {
+      log->error("cannot use the spool: {}", e.what());
+      return shared::kExitFailure;
+    }
+  }
+  Outbox& outbox = spool ? static_cast<Outbox&>(*spool) : *memory_outbox;
+  SeqStore seq_store(config->spool.directory);
+  // After a crash the spool may hold seqs above the store's reservation (the spool syncs
+  // events, the seq store does not): number above both (docs/spool.md).
+  const SeqResume resume =
+      plan_seq_resume(seq_store.first(), spool ? spool->highest_seq() : std::uint64_t{0});
+  const std::uint64_t first_seq = resume.first;
+  EnvelopeFactory envelopes(config->agent_id, config->site, clock, first_seq);
+  TeardownStep close_seq([&] { seq_store.close(envelopes.next_seq()); });
+  if (spool) {
+    log->info("spool {}: {} unacknowledged messages, acknowledged through {}, next seq {}",
+              config->spool.directory, spool->messages(), spool->acked_through(), first_seq);
   }
 
   // Step 3: the publisher and its link to the collector.
-  MemoryOutbox outbox(config->spool.max_bytes, kOutboxMessages);
   if (!config->collector.insecure_plaintext) {
     log->warn("CURVE is not implemented yet: connecting in plaintext");
   }
@@ -108,11 +131,25 @@ int run_agent(const shared::DaemonOptions& options) {
       [&](std::uint64_t seq) {
         if (!seq_store.reserve(seq)) log->error("cannot persist the sequence number");
       });
+  if (resume.skipped() > 0) {
+    // Reserved by a run that crashed and never used: say so, or the collector waits for
+    // them (gap_timeout) before its ack moves past them.
+    log->info("seq {}..{}: reserved by the previous run, not in the spool (crash)",
+              resume.skipped_first, resume.skipped_last);
+    DropTally none;
+    none.first_seq = resume.skipped_first;
+    none.last_seq = resume.skipped_last;
+    // No message carried these seqs, so no time either: date the range at this start.
+    none.first_unix_nanos = none.last_unix_nanos = shared::to_unix_nanos(clock.utc_now());
+    publisher.publish_drop_report(none);
+  }
   publisher.start();
   TeardownStep stop_publisher([&] { publisher.stop(); });
 
   // Step 4: probing.
   AgentRuntime runtime(io, clock, publisher);
+  // Summaries are written at once and synced within a second (docs/spool.md).
+  if (spool) runtime.set_tick_hook([&] { spool->sync_due(); });
   try {
     runtime.start(config);
   } catch (const std::runtime_error& e) {
@@ -179,8 +216,13 @@ int run_agent(const shared::DaemonOptions& options) {
 
   io.run();
   if (stopping && publisher.unacknowledged() > 0) {
-    log->warn("{} messages were not acknowledged before exit (no disk spool yet: lost)",
-              publisher.unacknowledged());
+    if (spool) {
+      log->info("{} messages not acknowledged yet: they stay in the spool for the next run",
+                publisher.unacknowledged());
+    } else {
+      log->warn("{} messages were not acknowledged before exit (no spool directory: lost)",
+                publisher.unacknowledged());
+    }
   }
   log->info("stopped");
   return shared::kExitOk;

@@ -1,6 +1,9 @@
 // Plain agent data -> pathwatch.v1 message bodies.
 #include "agent/publish/messages.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace pathwatch::agent {
 
 namespace pb = pathwatch::v1;
@@ -112,6 +115,18 @@ void fill_route_change(const RouteChangeEvent& e, pb::RouteChange& out) {
   out.set_at_unix_nanos(shared::to_unix_nanos(e.at));
   out.set_source(e.source == RouteSource::kHops ? pb::RouteChange::SOURCE_HOPS
                                                 : pb::RouteChange::SOURCE_NETLINK);
+}
+
+void fill_interface_counters(const InterfaceCounters& d, pb::InterfaceCounters& out) {
+  out.set_interface(d.interface);
+  out.set_oper_up(d.present && d.oper_up);
+  // A window sees a handful of transitions; saturate rather than wrap the uint32 field.
+  out.set_link_changes(static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(d.link_changes, std::numeric_limits<std::uint32_t>::max())));
+  out.set_rx_errors(d.rx_errors);
+  out.set_tx_errors(d.tx_errors);
+  out.set_rx_dropped(d.rx_dropped);
+  out.set_tx_dropped(d.tx_dropped);
 }
 
 void fill_link_change(const LinkChangeEvent& e, pb::LinkChange& out) {

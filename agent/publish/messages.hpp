@@ -25,6 +25,8 @@ void fill_state_change(const FlowKey& key, const StateChangeEvent& event,
                        pathwatch::v1::StateChange& out);
 void fill_route_change(const RouteChangeEvent& event, pathwatch::v1::RouteChange& out);
 void fill_link_change(const LinkChangeEvent& event, pathwatch::v1::LinkChange& out);
+// `delta`: one window's counters_delta() (agent/route/interface_counters.hpp).
+void fill_interface_counters(const InterfaceCounters& delta, pathwatch::v1::InterfaceCounters& out);
 
 struct HelloFacts {
   std::string agent_version;

@@ -54,7 +54,12 @@ void Publisher::report_drops() {
   reporting_drops_ = true;
   log_->warn("outbox full: dropped {} summaries and {} events (seq {}..{})", d.summaries, d.events,
              d.first_seq, d.last_seq);
-  publish(MessageClass::kControl, [&](pb::Envelope& env) {
+  publish_drop_report(d);
+  reporting_drops_ = false;
+}
+
+std::uint64_t Publisher::publish_drop_report(const DropTally& d) {
+  return publish(MessageClass::kControl, [&](pb::Envelope& env) {
     auto& r = *env.mutable_drop_report();
     r.set_dropped_summaries(d.summaries);
     r.set_dropped_events(d.events);
@@ -63,7 +68,6 @@ void Publisher::report_drops() {
     r.set_first_dropped_unix_nanos(d.first_unix_nanos);
     r.set_last_dropped_unix_nanos(d.last_unix_nanos);
   });
-  reporting_drops_ = false;
 }
 
 void Publisher::publish_hello() {

@@ -53,6 +53,10 @@ class Publisher {
   std::uint64_t publish(MessageClass message_class, const FillBody& fill);
   // A Hello now (config reload).
   void publish_hello();
+  // A DropReport for `drops`. The publisher sends one by itself for whatever the outbox
+  // drops; the agent calls this for seqs it skipped (reserved by a run that crashed and
+  // never used), so the collector's gap stops holding its ack back at once.
+  std::uint64_t publish_drop_report(const DropTally& drops);
   void tick(shared::MonoNanos now);
 
   bool connected() const { return connected_; }

@@ -6,6 +6,7 @@
 
 #include "agent/probe/probe_factory.hpp"
 #include "agent/publish/messages.hpp"
+#include "agent/route/interface_counters.hpp"
 #include "agent/route/kernel_netlink_source.hpp"
 #include "agent/route/watched_prefix.hpp"
 
@@ -187,6 +188,24 @@ void AgentRuntime::start_route_watcher() {
       route_watcher_.reset();
     }
   }
+  // The first window's deltas start here. A new watcher counts link changes from 0 again.
+  interface_baseline_.clear();
+  interface_deltas();
+}
+
+std::map<std::string, InterfaceCounters> AgentRuntime::interface_deltas() {
+  std::map<std::string, InterfaceCounters> deltas;
+  if (!route_watcher_) return deltas;
+  for (const auto& [id, flow] : flows_) {
+    const std::string& name = flow.def.path.interface;
+    if (name.empty() || !flow.window || deltas.count(name)) continue;
+    const InterfaceCounters now = route_watcher_->counters(name);
+    auto before = interface_baseline_.find(name);
+    // No earlier reading (a path added by a reload): nothing to subtract yet, so zeros.
+    deltas[name] = counters_delta(before != interface_baseline_.end() ? before->second : now, now);
+    interface_baseline_[name] = now;
+  }
+  return deltas;
 }
 
 void AgentRuntime::send(FlowId id) {
@@ -230,16 +249,23 @@ void AgentRuntime::publish_state_change(const Flow& flow, const StateChangeEvent
   });
 }
 
-void AgentRuntime::publish_summary(const Flow& flow, const WindowStats& stats) {
+void AgentRuntime::publish_summary(const Flow& flow, const WindowStats& stats,
+                                   const std::map<std::string, InterfaceCounters>* interfaces) {
   ++counters_.summaries;
   publisher_.publish(MessageClass::kSummary, [&](pb::Envelope& env) {
-    fill_window_summary(flow.def.key, stats, flow.state->state(), *env.mutable_window());
+    auto& window = *env.mutable_window();
+    fill_window_summary(flow.def.key, stats, flow.state->state(), window);
+    if (interfaces == nullptr || flow.def.path.interface.empty()) return;
+    if (auto it = interfaces->find(flow.def.path.interface); it != interfaces->end()) {
+      fill_interface_counters(it->second, *window.add_interfaces());
+    }
   });
 }
 
 void AgentRuntime::close_windows(shared::UtcNanos end) {
+  const auto interfaces = interface_deltas();
   for (auto& [id, flow] : flows_) {
-    if (flow.window) publish_summary(flow, flow.window->close(end));
+    if (flow.window) publish_summary(flow, flow.window->close(end), &interfaces);
   }
   window_start_ = end;
 }
@@ -266,6 +292,7 @@ void AgentRuntime::arm_tick_timer() {
   tick_timer_.async_wait([this, alive](const boost::system::error_code& ec) {
     if (ec || alive.expired() || !running_) return;
     publisher_.tick(clock_.mono_now());
+    if (tick_hook_) tick_hook_();
     arm_tick_timer();
   });
 }

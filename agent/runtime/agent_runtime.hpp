@@ -73,6 +73,9 @@ class AgentRuntime {
   // Feeds one probe result (engines call it through their sink; tests call it by hand).
   void on_result(const ProbeResult& result);
 
+  // Called from the ~1 s tick, next to Publisher::tick (the disk spool's sync_due).
+  void set_tick_hook(std::function<void()> hook) { tick_hook_ = std::move(hook); }
+
   std::optional<PathState> state(const FlowKey& key) const;
   std::optional<FlowId> flow_id(const FlowKey& key, bool hop_probe = false) const;
   const Counters& counters() const { return counters_; }
@@ -96,7 +99,13 @@ class AgentRuntime {
   void apply(std::shared_ptr<const AgentConfig> config);
   ProbeEngine* engine_for(const FlowDef& def, std::map<std::string, Engine>& engines);
   void send(FlowId id);
-  void publish_summary(const Flow& flow, const WindowStats& stats);
+  // `interfaces`: this window's counter deltas by interface name (nullptr: none, e.g. the
+  // partial window of a removed flow).
+  void publish_summary(const Flow& flow, const WindowStats& stats,
+                       const std::map<std::string, InterfaceCounters>* interfaces = nullptr);
+  // Reads the counters of every interface a flow's path uses and returns the deltas since
+  // the previous reading (the window's), remembering this reading for the next window.
+  std::map<std::string, InterfaceCounters> interface_deltas();
   void publish_state_change(const Flow& flow, const StateChangeEvent& event);
   void arm_window_timer();
   void arm_tick_timer();
@@ -112,6 +121,9 @@ class AgentRuntime {
   FlowId next_flow_id_ = 1;
   ProbeScheduler scheduler_;
   std::unique_ptr<RouteWatcher> route_watcher_;
+  // The last counter reading per interface: the start of the current window's deltas.
+  std::map<std::string, InterfaceCounters> interface_baseline_;
+  std::function<void()> tick_hook_;
   boost::asio::steady_timer window_timer_;
   boost::asio::steady_timer tick_timer_;
   shared::UtcNanos window_start_{};

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/publish/memory_outbox.hpp"
+#include "agent/route/fake_netlink_source.hpp"
 #include "tests/unit/agent/publish/fake_transport.hpp"
 
 namespace pathwatch::agent {
@@ -134,6 +135,102 @@ TEST(AgentRuntimeTest, StateChangePublishedAtOnceAndReloadKeepsUnchangedFlows) {
   r.answer(*backup, 4);
   EXPECT_EQ(r.runtime.counters().results_unknown_flow, 1u);
   r.runtime.stop();
+}
+
+// A path pinned to an interface: each window summary carries that interface's oper state and
+// the window's counter deltas, and a link transition is published as a LinkChange at once.
+TEST(AgentRuntimeTest, WindowSummariesCarryInterfaceCounterDeltas) {
+  boost::asio::io_context io;
+  shared::ManualClock clock{shared::from_unix_nanos(1'700'000'000'000'000'000)};
+  EnvelopeFactory envelopes{"a", "s", clock};
+  MemoryOutbox outbox{1 << 20, 1000};
+  testing::FakeTransport transport;
+  Publisher publisher{envelopes, outbox, transport, clock, [](pb::Hello&) {}};
+  FakeNetlinkSource* netlink = nullptr;
+  RuntimeFactories f;
+  f.icmp_engine = [](boost::asio::io_context&, const PathConfig&, bool, ProbeResultSink,
+                     const shared::Clock&) { return std::make_unique<FakeEngine>(); };
+  f.tcp_engine = [](boost::asio::io_context&, const PathConfig&, ProbeResultSink,
+                    const shared::Clock&) { return std::make_unique<FakeEngine>(); };
+  f.route_watcher = [&](boost::asio::io_context& ctx, const shared::Clock& c, const AgentConfig&,
+                        RouteWatcherCallbacks callbacks) {
+    auto source = std::make_unique<FakeNetlinkSource>();
+    netlink = source.get();
+    netlink->set_link(LinkInfo{7, "wan0", true, 10, 1, 100, 2});
+    return std::make_unique<RouteWatcher>(ctx, c, std::move(source), std::vector<WatchedPrefix>{},
+                                          std::map<std::string, std::string>{{"wan0", "primary"}},
+                                          std::move(callbacks), RouteWatcherOptions{0ms});
+  };
+  AgentRuntime runtime{io, clock, publisher, f};
+  publisher.start();
+  transport.connect();
+
+  auto c = std::make_shared<AgentConfig>();
+  c->agent_id = "a";
+  c->site = "s";
+  PathConfig primary;
+  primary.name = "primary";
+  primary.interface = "wan0";
+  PathConfig backup;
+  backup.name = "backup";
+  backup.source_address = "198.18.1.11";
+  c->paths = {primary, backup};
+  TargetConfig t;
+  t.name = "asp";
+  t.address = "198.18.30.10";
+  t.paths = {"primary", "backup"};
+  c->targets.push_back(t);
+  runtime.start(c);
+  ASSERT_NE(netlink, nullptr);
+
+  // During the window: rx_errors 10 -> 13, tx_dropped 2 -> 7, and the link went down.
+  netlink->set_link(LinkInfo{7, "wan0", false, 13, 1, 100, 7});
+  runtime.close_windows(clock.utc_now() + 10s);
+
+  std::vector<pb::Envelope> windows;
+  std::vector<pb::Envelope> links;
+  for (std::size_t i = 0; i < transport.sent.size(); ++i) {
+    auto e = transport.sent_envelope(i);
+    if (e.has_window()) windows.push_back(e);
+    if (e.has_link_change()) links.push_back(e);
+  }
+  // The link dump at window end saw the transition: one LinkChange, published before the
+  // summaries that count it.
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].link_change().interface(), "wan0");
+  EXPECT_EQ(links[0].link_change().path(), "primary");
+  EXPECT_FALSE(links[0].link_change().oper_up());
+  ASSERT_EQ(windows.size(), 2u);  // asp over primary and over backup
+  for (const auto& w : windows) {
+    if (w.window().flow().path() == "backup") {
+      EXPECT_EQ(w.window().interfaces_size(), 0);  // pinned by source: no interface
+      continue;
+    }
+    ASSERT_EQ(w.window().interfaces_size(), 1);
+    const auto& ifc = w.window().interfaces(0);
+    EXPECT_EQ(ifc.interface(), "wan0");
+    EXPECT_FALSE(ifc.oper_up());
+    EXPECT_EQ(ifc.link_changes(), 1u);
+    EXPECT_EQ(ifc.rx_errors(), 3u);   // 13 - 10
+    EXPECT_EQ(ifc.tx_errors(), 0u);   // 1 - 1
+    EXPECT_EQ(ifc.rx_dropped(), 0u);  // 100 - 100
+    EXPECT_EQ(ifc.tx_dropped(), 5u);  // 7 - 2
+  }
+
+  // Next window: nothing changed, so all deltas are 0 and no new LinkChange.
+  transport.sent.clear();
+  runtime.close_windows(clock.utc_now() + 20s);
+  for (std::size_t i = 0; i < transport.sent.size(); ++i) {
+    auto e = transport.sent_envelope(i);
+    EXPECT_FALSE(e.has_link_change());
+    if (e.has_window() && e.window().flow().path() == "primary") {
+      ASSERT_EQ(e.window().interfaces_size(), 1);
+      EXPECT_EQ(e.window().interfaces(0).link_changes(), 0u);
+      EXPECT_EQ(e.window().interfaces(0).rx_errors(), 0u);
+      EXPECT_EQ(e.window().interfaces(0).tx_dropped(), 0u);
+    }
+  }
+  runtime.stop();
 }
 
 }  // namespace

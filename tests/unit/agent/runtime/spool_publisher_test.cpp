@@ -1,0 +1,116 @@
+// The publisher over the disk spool across a restart, wired as run_agent wires them: what was
+// published while the collector was unreachable is sent after the next run's Hello, oldest
+// first with its original created time, and the new run's seqs continue above it.
+#include <gtest/gtest.h>
+
+#include "agent/publish/publisher.hpp"
+#include "agent/publish/seq_store.hpp"
+#include "agent/runtime/seq_resume.hpp"
+#include "agent/spool/disk_spool.hpp"
+#include "tests/unit/agent/publish/fake_transport.hpp"
+#include "tests/unit/agent/spool/spool_test_support.hpp"
+
+namespace pathwatch::agent {
+namespace {
+
+using namespace std::chrono_literals;
+namespace pb = pathwatch::v1;
+
+constexpr std::int64_t kStart = 1'700'000'000'000'000'000;
+
+struct AgentRun {
+  explicit AgentRun(const std::string& dir, shared::ManualClock& clock)
+      : spool(open_disk_spool(SpoolConfig{dir, 1 << 20}, clock)),
+        seq_store(dir),
+        resume(plan_seq_resume(seq_store.first(), spool->highest_seq())),
+        envelopes("a", "s", clock, resume.first),
+        publisher(
+            envelopes, *spool, transport, clock, [](pb::Hello&) {}, {},
+            [this](std::uint64_t seq) { seq_store.reserve(seq); }) {
+    publisher.start();
+  }
+  std::uint64_t summary(shared::ManualClock& clock) {
+    clock.advance(1s);
+    return publisher.publish(MessageClass::kSummary,
+                             [](pb::Envelope& e) { e.mutable_window()->set_sent(1); });
+  }
+
+  DiskSpoolPtr spool;
+  SeqStore seq_store;
+  SeqResume resume;
+  EnvelopeFactory envelopes;
+  testing::FakeTransport transport;
+  Publisher publisher;
+};
+
+TEST(SpoolPublisherTest, CrashWhileDisconnectedThenDeliverAfterRestart) {
+  testing::TempDir tmp;
+  shared::ManualClock clock{shared::from_unix_nanos(kStart)};
+  std::vector<std::int64_t> created;
+  {
+    AgentRun first(tmp.spool(), clock);
+    first.transport.connect();  // Hello = seq 1, acknowledged
+    first.transport.ack(1);
+    first.transport.disconnect();
+    for (int i = 0; i < 5; ++i) first.summary(clock);  // seqs 2..6, nobody to send them to
+    EXPECT_EQ(first.transport.sent.size(), 1u);        // only the Hello went out
+    ASSERT_EQ(first.publisher.unacknowledged(), 5u);
+    // No SeqStore::close: a crash. (The destructors still sync; SIGKILL keeps written
+    // records too, see tests/unit/agent/spool/spool_crash_test.cpp.)
+  }
+  AgentRun second(tmp.spool(), clock);
+  // The first run's reservation was 1 + 1024 (SeqStore::kBlock) = 1025; the spool's highest
+  // is 6, so seqs 7..1024 were never used.
+  EXPECT_EQ(second.resume.first, 1025u);
+  EXPECT_EQ(second.resume.skipped_first, 7u);
+  EXPECT_EQ(second.resume.skipped_last, 1024u);
+  EXPECT_EQ(second.spool->messages(), 5u);
+  second.transport.connect();
+  // Hello (1025) first, then the spooled 2..6 in order.
+  const auto seqs = second.transport.sent_seqs();
+  ASSERT_EQ(seqs.size(), 6u);
+  EXPECT_EQ(seqs[0], 1025u);
+  EXPECT_TRUE(second.transport.sent_envelope(0).has_hello());
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    EXPECT_EQ(seqs[i], i + 1);
+    // Original times: the first run published seq s at kStart + (s - 1) s.
+    EXPECT_EQ(second.transport.sent_envelope(i).created_unix_nanos(),
+              kStart + static_cast<std::int64_t>(i) * 1'000'000'000);
+  }
+  second.transport.ack(1025);
+  EXPECT_EQ(second.publisher.unacknowledged(), 0u);
+  EXPECT_EQ(second.summary(clock), 1026u);
+}
+
+TEST(SpoolPublisherTest, SpoolOverflowIsReportedInADropReport) {
+  testing::TempDir tmp;
+  shared::ManualClock clock{shared::from_unix_nanos(kStart)};
+  // 64 KiB bound: segments of 8 KiB (max_bytes / 8, at least 4 KiB), so publishing far more
+  // than 64 KiB of summaries without a collector drops whole summary segments.
+  auto spool = open_disk_spool(SpoolConfig{tmp.spool(), 64 << 10}, clock);
+  EnvelopeFactory envelopes("a", "s", clock, 1);
+  testing::FakeTransport transport;
+  Publisher publisher(envelopes, *spool, transport, clock, [](pb::Hello&) {});
+  publisher.start();
+  const std::string pad(400, 'x');
+  for (int i = 0; i < 400; ++i) {  // 400 x ~450 B ≈ 180 KiB > 64 KiB
+    publisher.publish(MessageClass::kSummary, [&](pb::Envelope& e) {
+      e.mutable_window()->mutable_flow()->set_target(pad);
+    });
+  }
+  transport.connect();
+  std::uint64_t dropped = 0;
+  std::uint64_t first_dropped = 0;
+  for (std::size_t i = 0; i < transport.sent.size(); ++i) {
+    const auto e = transport.sent_envelope(i);
+    if (!e.has_drop_report()) continue;
+    if (first_dropped == 0) first_dropped = e.drop_report().first_dropped_seq();
+    dropped += e.drop_report().dropped_summaries();
+  }
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(first_dropped, 1u);  // the oldest summaries go first
+  EXPECT_LE(spool->disk_bytes(), 64u << 10);
+}
+
+}  // namespace
+}  // namespace pathwatch::agent
