@@ -19,6 +19,7 @@ struct ZmqIngestServer::Impl {
   std::vector<std::string> bound;
   std::unordered_map<std::string, zmq::message_t> routes;  // agent_id -> routing id
   shared::LoggerPtr log = shared::component_logger("collector.ingest");
+  std::unique_ptr<IngestLimiter> limiter;
 
   void send_acks(const FlushResult& flushed, IngestCounters* counters) {
     for (const auto& ack : flushed.acks) {
@@ -45,6 +46,7 @@ struct ZmqIngestServer::Impl {
 
 ZmqIngestServer::ZmqIngestServer(const IngestSocketOptions& options)
     : impl_(std::make_unique<Impl>()) {
+  impl_->limiter = std::make_unique<IngestLimiter>(options.flood);
   if (!options.insecure_plaintext) {
     // The seam for CURVE: set curve_server/secret key and a ZAP handler here.
     throw std::runtime_error(
@@ -70,6 +72,10 @@ std::vector<std::string> ZmqIngestServer::bound_endpoints() const {
   return impl_->bound;
 }
 
+const FloodCounters& ZmqIngestServer::flood_counters() const {
+  return impl_->limiter->counters();
+}
+
 void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::Clock& clock,
                           int stop_fd, const std::function<void(shared::UtcNanos)>& tick) {
   Impl& s = *impl_;
@@ -93,6 +99,12 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
         malformed = true;
         if (!extra.more()) break;
       }
+    }
+    // Flood limits before any decoding, keyed by the connection's routing id (the
+    // authenticated CURVE key should be the key once ZAP fills PeerIdentity).
+    const std::string_view sender(static_cast<const char*>(id.data()), id.size());
+    if (s.limiter->admit(sender, payload.size(), clock.mono_now()) != Admission::kAdmitted) {
+      return true;
     }
     const auto bytes = malformed
                            ? std::span<const std::byte>{}

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/ingest/ingest_limits.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/store/store.hpp"
 #include "shared/time/clock.hpp"
@@ -20,6 +21,8 @@ struct IngestSocketOptions {
   // Hard cap enforced by libzmq itself (it drops the connection): far above the pipeline's own
   // limit so oversized messages are counted and rejected by the pipeline first.
   std::int64_t zmq_max_message_bytes = 4 * 64 * 1024;
+  // Per-sender message and byte rates, enforced before a frame is decoded.
+  FloodLimits flood;
 };
 
 class ZmqIngestServer {
@@ -30,6 +33,8 @@ class ZmqIngestServer {
 
   // The endpoints as bound (a tcp port 0 shows the port the kernel chose).
   std::vector<std::string> bound_endpoints() const;
+  // What the flood limits dropped (readable from other threads).
+  const FloodCounters& flood_counters() const;
 
   // Serves until stop_fd becomes readable (a signalfd or a pipe), then stops accepting,
   // commits and acks what was received, and returns. `tick` runs about once a second on this
