@@ -97,8 +97,8 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
   return r;
 }
 
-FlushResult IngestPipeline::flush(Store& store, shared::UtcNanos now) {
-  FlushResult result;
+IngestPipeline::PreparedBatch IngestPipeline::prepare() {
+  PreparedBatch p;
   // Per-agent facts and sessions of this batch.
   std::map<std::string, AgentUpdate> updates;
   SessionChanges changes;
@@ -123,33 +123,39 @@ FlushResult IngestPipeline::flush(Store& store, shared::UtcNanos now) {
   for (auto& [id, u] : updates) {
     u.through_seq = ledger_.through_if_committed(id);
     batch_.agents.push_back(u);
+    p.agents.push_back(id);
   }
   batch_.sessions = changes.upserts();
   batch_.sessions_removed = changes.removed();
+  p.needs_commit = !batch_.messages.empty() || !batch_.gaps.empty();
+  p.batch = std::move(batch_);
+  batch_ = CommitBatch{};
+  return p;
+}
 
-  if (!batch_.messages.empty() || !batch_.gaps.empty()) {
-    const CommitResult c = store.commit(batch_);
-    if (!c.ok) {
+FlushResult IngestPipeline::finish(PreparedBatch& p, const CommitResult* c, shared::UtcNanos now) {
+  FlushResult result;
+  if (c != nullptr) {
+    if (!c->ok) {
       counters_.commit_failures.fetch_add(1, std::memory_order_relaxed);
       log_->error(
           "commit of {} messages failed: {}; they stay unacknowledged and the agents "
           "will resend them",
-          batch_.messages.size(), c.error);
-      for (const auto& m : batch_.messages) ledger_.aborted(m.agent_id, m.seq);
-      batch_ = CommitBatch{};
+          p.batch.messages.size(), c->error);
+      for (const auto& m : p.batch.messages) ledger_.aborted(m.agent_id, m.seq);
       result.ok = false;
-      result.error = c.error;
+      result.error = c->error;
       return result;
     }
     counters_.commits.fetch_add(1, std::memory_order_relaxed);
-    counters_.stored.fetch_add(c.stored_count, std::memory_order_relaxed);
-    counters_.duplicates.fetch_add(c.duplicate_count, std::memory_order_relaxed);
-    result.stored = c.stored_count;
-    result.duplicates = c.duplicate_count;
+    counters_.stored.fetch_add(c->stored_count, std::memory_order_relaxed);
+    counters_.duplicates.fetch_add(c->duplicate_count, std::memory_order_relaxed);
+    result.stored = c->stored_count;
+    result.duplicates = c->duplicate_count;
     // A store-side duplicate is durable too (another collector, or before a restart).
-    for (const auto& m : batch_.messages) ledger_.committed(m.agent_id, m.seq, now);
+    for (const auto& m : p.batch.messages) ledger_.committed(m.agent_id, m.seq, now);
   }
-  for (const auto& [id, u] : updates) ack_agents_.push_back(id);
+  for (auto& id : p.agents) ack_agents_.push_back(std::move(id));
   std::sort(ack_agents_.begin(), ack_agents_.end());
   ack_agents_.erase(std::unique(ack_agents_.begin(), ack_agents_.end()), ack_agents_.end());
   for (const auto& id : ack_agents_) {
@@ -157,8 +163,53 @@ FlushResult IngestPipeline::flush(Store& store, shared::UtcNanos now) {
     if (through > 0) result.acks.push_back(Ack{id, through});
   }
   ack_agents_.clear();
-  batch_ = CommitBatch{};
   return result;
+}
+
+FlushResult IngestPipeline::flush(Store& store, shared::UtcNanos now) {
+  if (in_flight_) {
+    // A pipelined batch is committing: it must land first (its watermark comes before ours).
+    if (auto earlier = collect(*in_flight_committer_, now, true); earlier && !earlier->ok) {
+      return *earlier;
+    }
+  }
+  PreparedBatch p = prepare();
+  if (!p.needs_commit) return finish(p, nullptr, now);
+  const CommitResult c = store.commit(p.batch);
+  return finish(p, &c, now);
+}
+
+bool IngestPipeline::submit(CommitThread& committer, shared::UtcNanos now) {
+  if (in_flight_) return false;
+  PreparedBatch p = prepare();
+  if (!p.needs_commit) {
+    // Nothing to write (acks owed for duplicates or given-up gaps): no transaction needed, but
+    // the acks still wait for collect() so the caller has one place that sends them.
+    done_without_commit_ = finish(p, nullptr, now);
+    return true;
+  }
+  in_flight_ = std::move(p);
+  in_flight_committer_ = &committer;
+  committer.start(in_flight_->batch);
+  return true;
+}
+
+std::optional<FlushResult> IngestPipeline::collect(CommitThread& committer, shared::UtcNanos now,
+                                                   bool wait) {
+  if (done_without_commit_) {
+    auto r = std::move(done_without_commit_);
+    done_without_commit_.reset();
+    return r;
+  }
+  if (!in_flight_) return std::nullopt;
+  std::optional<CommitResult> c = committer.result(wait);
+  if (!c) return std::nullopt;
+  PreparedBatch p = std::move(*in_flight_);
+  in_flight_.reset();
+  in_flight_committer_ = nullptr;
+  // On failure, later seqs handle() accepted meanwhile stay pending and commit with the next
+  // batch; the ledger holds the ack below the failed batch's first seq until it is resent.
+  return finish(p, &*c, now);
 }
 
 void IngestPipeline::expire_gaps(shared::UtcNanos now) {

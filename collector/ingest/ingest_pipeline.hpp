@@ -1,15 +1,18 @@
 // The collector's ingest logic without sockets: decode and validate each agent message, drop
 // duplicates, track sequences and sessions, batch accepted messages, commit a batch to the
-// store in one transaction and say which acks may go out. Single-threaded; times passed in.
+// store in one transaction and say which acks may go out. Single-threaded (the commit itself may
+// run on a CommitThread while the next batch is decoded); times passed in.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "collector/ingest/commit_thread.hpp"
 #include "collector/ingest/envelope_decoder.hpp"
 #include "collector/ingest/ingest_counters.hpp"
 #include "collector/ingest/seq_ledger.hpp"
@@ -81,6 +84,15 @@ class IngestPipeline {
 
   // Commits everything pending in one transaction, then reports the acks. Never throws.
   FlushResult flush(Store& store, shared::UtcNanos now);
+
+  // Pipelined flush: the same transaction, run on `committer`'s thread while handle() goes on
+  // decoding the next batch. At most one batch is in flight, so the watermark written with a
+  // batch never assumes an earlier batch that could still fail. submit() returns false (and does
+  // nothing) while a batch is in flight; collect() returns the flush result once it committed
+  // (wait = true blocks until then). Acks still go out only after the commit.
+  bool submit(CommitThread& committer, shared::UtcNanos now);
+  std::optional<FlushResult> collect(CommitThread& committer, shared::UtcNanos now, bool wait);
+  bool in_flight() const { return in_flight_.has_value(); }
   // Gives up on gaps older than the gap timeout; their agents get an ack at the next flush.
   void expire_gaps(shared::UtcNanos now);
 
@@ -90,13 +102,25 @@ class IngestPipeline {
  private:
   HandleResult reject(HandleResult r, RejectReason reason, shared::UtcNanos now);
 
+  // A batch taken out of handle()'s hands: its transaction and the agents it acks.
+  struct PreparedBatch {
+    CommitBatch batch;
+    std::vector<std::string> agents;
+    bool needs_commit = false;
+  };
+  PreparedBatch prepare();
+  FlushResult finish(PreparedBatch& prepared, const CommitResult* commit, shared::UtcNanos now);
+
   IngestOptions options_;
   IngestCounters& counters_;
   const AgentAuthorizer* authorizer_;
   SeqLedger ledger_;
   SessionTracker sessions_;
   CommitBatch batch_;
-  std::vector<std::string> ack_agents_;  // agents owed an ack regardless of new data
+  std::optional<PreparedBatch> in_flight_;  // submitted to a CommitThread, not yet collected
+  CommitThread* in_flight_committer_ = nullptr;
+  std::optional<FlushResult> done_without_commit_;  // submit() had nothing to write
+  std::vector<std::string> ack_agents_;             // agents owed an ack regardless of new data
   shared::LoggerPtr log_;
   std::array<shared::UtcNanos, kRejectReasonCount> last_reject_log_{};
 };

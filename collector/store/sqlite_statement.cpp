@@ -70,7 +70,9 @@ bool Statement::step() {
 
 void Statement::run() {
   step();
-  reset();
+  // Every caller of run() binds all parameters again before the next run, so the bindings are
+  // not cleared here (sqlite3_clear_bindings was ~1 % of ingest CPU).
+  sqlite3_reset(stmt_);
 }
 
 void Statement::reset() {

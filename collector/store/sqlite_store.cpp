@@ -1,9 +1,11 @@
 // SQLite store: batched commits with prepared statements inside one IMMEDIATE transaction;
-// integer ids for agents and flows cached by the writer (dropped on rollback).
+// integer ids for agents and flows cached by the writer (dropped on rollback); dedup against
+// per-agent ranges of stored seqs, checked and extended once per agent per batch.
 #include "collector/store/sqlite_store.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 
@@ -136,8 +138,13 @@ struct SqliteStore::Writer {
         std::make_unique<Statement>(db,
                                     "UPDATE flows SET latest_state = ?2, latest_at = ?3 "
                                     "WHERE id = ?1 AND (latest_at IS NULL OR latest_at <= ?3)");
-    insert_message = std::make_unique<Statement>(
-        db, "INSERT OR IGNORE INTO messages (agent, seq, kind, created) VALUES (?, ?, ?, ?)");
+    select_ranges = std::make_unique<Statement>(
+        db,
+        "SELECT first, last FROM seq_ranges WHERE agent = ? AND first <= ? ORDER BY first DESC");
+    delete_range =
+        std::make_unique<Statement>(db, "DELETE FROM seq_ranges WHERE agent = ? AND first = ?");
+    insert_range = std::make_unique<Statement>(
+        db, "INSERT INTO seq_ranges (agent, first, last) VALUES (?,?,?)");
     insert_window = std::make_unique<Statement>(
         db, "INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert_state = std::make_unique<Statement>(
@@ -198,14 +205,67 @@ struct SqliteStore::Writer {
     return id;
   }
 
+  // Marks `fresh[i]` for the messages (indexes into `batch`, all of agent `agent`) whose seq is
+  // neither stored yet nor repeated earlier in the batch, and records their seqs as stored.
+  void claim_seqs(std::int64_t agent, const std::vector<StoredMessage>& batch,
+                  std::vector<std::size_t>& indexes, std::vector<bool>& fresh) {
+    std::sort(indexes.begin(), indexes.end(),
+              [&](std::size_t a, std::size_t b) { return batch[a].seq < batch[b].seq; });
+    const auto lo = u64(batch[indexes.front()].seq);
+    const auto hi = u64(batch[indexes.back()].seq);
+    // Stored ranges touching [lo - 1, hi + 1], newest first: disjoint and sorted, so the scan
+    // stops at the first one ending below lo - 1.
+    ranges_.clear();
+    select_ranges->bind(1, agent).bind(2, hi + 1);
+    while (select_ranges->step()) {
+      const auto first = select_ranges->column_int(0);
+      const auto last = select_ranges->column_int(1);
+      if (last < lo - 1) break;
+      ranges_.emplace_back(first, last);
+    }
+    select_ranges->reset();
+    std::reverse(ranges_.begin(), ranges_.end());
+    const std::size_t stored_ranges = ranges_.size();
+    old_.assign(ranges_.begin(), ranges_.end());
+    std::int64_t previous = -1;
+    std::size_t r = 0;
+    for (const std::size_t i : indexes) {
+      const auto seq = u64(batch[i].seq);
+      while (r < stored_ranges && ranges_[r].second < seq) ++r;
+      const bool stored = r < stored_ranges && ranges_[r].first <= seq;
+      fresh[i] = !stored && seq != previous;
+      if (fresh[i]) ranges_.emplace_back(seq, seq);
+      previous = seq;
+    }
+    if (ranges_.size() == stored_ranges) return;  // all duplicates
+    // Merge the new seqs into the stored ranges; rewrite only what changed.
+    std::sort(ranges_.begin(), ranges_.end());
+    merged_.clear();
+    for (const auto& x : ranges_) {
+      if (!merged_.empty() && x.first <= merged_.back().second + 1) {
+        merged_.back().second = std::max(merged_.back().second, x.second);
+      } else {
+        merged_.push_back(x);
+      }
+    }
+    for (const auto& [first, last] : old_) {
+      delete_range->bind(1, agent).bind(2, first).run();
+    }
+    for (const auto& [first, last] : merged_) {
+      insert_range->bind(1, agent).bind(2, first).bind(3, last).run();
+    }
+  }
+
   Connection db;
   std::unique_ptr<Statement> begin, commit, insert_agent, select_agent, update_agent,
-      update_agent_hello, insert_flow, select_flow, update_flow_latest, insert_message,
-      insert_window, insert_state, insert_route, insert_link, insert_hello, insert_drop, insert_gap,
-      upsert_session, delete_session;
+      update_agent_hello, insert_flow, select_flow, update_flow_latest, select_ranges, delete_range,
+      insert_range, insert_window, insert_state, insert_route, insert_link, insert_hello,
+      insert_drop, insert_gap, upsert_session, delete_session;
   std::unordered_map<std::string, std::int64_t> agents;
   std::unordered_map<std::string, std::int64_t> flows;
   std::string key_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges_, old_, merged_;  // claim_seqs' scratch
+  std::unordered_map<std::int64_t, std::vector<std::size_t>> by_agent_;       // commit's scratch
 };
 
 struct SqliteStore::Reader {
@@ -242,13 +302,22 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
   };
   try {
     w.begin->run();
+    // Dedup first, once per agent: which messages are new (schema v2, seq_ranges).
+    std::vector<std::int64_t> agent_of(batch.messages.size());
+    std::vector<bool> is_new(batch.messages.size(), false);
+    for (auto& [agent, indexes] : w.by_agent_) indexes.clear();
     for (std::size_t i = 0; i < batch.messages.size(); ++i) {
       const StoredMessage& m = batch.messages[i];
-      const std::int64_t agent = w.agent_ref(m.agent_id, m.site, m.created, m.received);
-      w.insert_message->bind(1, agent).bind(2, u64(m.seq));
-      w.insert_message->bind(3, std::int64_t{static_cast<int>(kind_of(m.body))});
-      w.insert_message->bind(4, ns(m.created)).run();
-      if (w.db.changes() == 0) {
+      agent_of[i] = w.agent_ref(m.agent_id, m.site, m.created, m.received);
+      w.by_agent_[agent_of[i]].push_back(i);
+    }
+    for (auto& [agent, indexes] : w.by_agent_) {
+      if (!indexes.empty()) w.claim_seqs(agent, batch.messages, indexes, is_new);
+    }
+    for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+      const StoredMessage& m = batch.messages[i];
+      const std::int64_t agent = agent_of[i];
+      if (!is_new[i]) {
         ++result.duplicate_count;
         continue;
       }
@@ -332,6 +401,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
   } catch (const StoreError& e) {
     sqlite3_exec(w.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     // Ids handed out inside the rolled-back transaction no longer exist.
+    w.by_agent_.clear();
     w.agents.clear();
     w.flows.clear();
     result = CommitResult{};
@@ -618,10 +688,10 @@ std::vector<HourlyWindow> SqliteStore::hourly_windows(const RowFilter& filter) {
 bool SqliteStore::contains(const std::string& agent_id, std::uint64_t seq) {
   std::lock_guard lock(reader_mutex_);
   Statement q(reader_->db,
-              "SELECT 1 FROM messages m JOIN agents a ON a.id = m.agent WHERE a.agent_id = ? AND "
-              "m.seq = ?");
+              "SELECT r.last >= ?2 FROM seq_ranges r JOIN agents a ON a.id = r.agent WHERE "
+              "a.agent_id = ?1 AND r.first <= ?2 ORDER BY r.first DESC LIMIT 1");
   q.bind(1, agent_id).bind(2, u64(seq));
-  return q.step();
+  return q.step() && q.column_int(0) != 0;
 }
 
 std::int64_t SqliteStore::add_maintenance(const MaintenanceRecord& record) {
@@ -704,8 +774,7 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shar
             "DELETE FROM sessions WHERE last < ?"}) {
         result.events_pruned += prune(sql, cutoff);
       }
-      // Dedup keys go with the events; a resend older than this is pruned again next run.
-      prune("DELETE FROM messages WHERE created < ?", cutoff);
+      // Dedup ranges (seq_ranges) are kept: a few rows per agent, and they must outlive the data.
     }
     db.exec("COMMIT");
   } catch (...) {

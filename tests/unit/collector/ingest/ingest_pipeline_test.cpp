@@ -151,6 +151,45 @@ TEST_F(PipelineTest, FailedCommitAcksNothingAndTheResendIsStored) {
   EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
 }
 
+TEST_F(PipelineTest, PipelinedCommitAcksAfterItAndOverlapsTheNextBatch) {
+  CommitThread committer(store_);
+  feed(window_env("a1", 1));
+  feed(window_env("a1", 2));
+  ASSERT_TRUE(pipeline_.submit(committer, kNow));
+  EXPECT_FALSE(pipeline_.submit(committer, kNow));  // one batch in flight at a time
+  // Decoding goes on meanwhile: 3 is new, 2 is in flight (not acked yet, not stored twice).
+  EXPECT_EQ(feed(window_env("a1", 3)).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(feed(window_env("a1", 2)).outcome, HandleResult::Outcome::kDuplicate);
+  const auto first = pipeline_.collect(committer, kNow, true);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->stored, 2u);  // seqs 1 and 2
+  EXPECT_EQ(first->acks, (std::vector<Ack>{{"a1", 2}}));
+  ASSERT_TRUE(pipeline_.submit(committer, kNow));
+  const auto second = pipeline_.collect(committer, kNow, true);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->acks, (std::vector<Ack>{{"a1", 3}}));
+  EXPECT_EQ(store_.windows(RowFilter{}).size(), 3u);  // 1, 2, 3 once each
+}
+
+TEST_F(PipelineTest, PipelinedFailedCommitHoldsTheAckUntilTheResend) {
+  CommitThread committer(store_);
+  feed(window_env("a1", 1));
+  store_.fail_next_commit("disk full");
+  ASSERT_TRUE(pipeline_.submit(committer, kNow));
+  feed(window_env("a1", 2));  // accepted while seq 1's commit is failing
+  const auto failed = pipeline_.collect(committer, kNow, true);
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_FALSE(failed->ok);
+  EXPECT_TRUE(failed->acks.empty());
+  // Seq 2 commits, but the ack cannot pass the missing 1: no ack for a1 yet.
+  ASSERT_TRUE(pipeline_.submit(committer, kNow));
+  EXPECT_TRUE(pipeline_.collect(committer, kNow, true)->acks.empty());
+  // The agent resends 1 (no ack came): stored; the watermark covers 1 and 2.
+  EXPECT_EQ(feed(window_env("a1", 1)).outcome, HandleResult::Outcome::kAccepted);
+  ASSERT_TRUE(pipeline_.submit(committer, kNow));
+  EXPECT_EQ(pipeline_.collect(committer, kNow, true)->acks, (std::vector<Ack>{{"a1", 2}}));
+}
+
 TEST_F(PipelineTest, RestartedCollectorFindsDuplicatesInTheStore) {
   for (std::uint64_t s = 1; s <= 3; ++s) feed(window_env("a1", s));
   ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);

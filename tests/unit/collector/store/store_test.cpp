@@ -254,6 +254,68 @@ TEST(SqliteStore, ReopenedFileHasEverything) {
   EXPECT_EQ(store->commit(again).duplicate_count, 1u);
 }
 
+TYPED_TEST(StoreTest, OutOfOrderSeqsAreEachStoredOnce) {
+  auto store = this->factory_.open();
+  CommitBatch first;
+  first.messages = {window_msg("a1", 1, kT0), window_msg("a1", 2, kT0 + 10s),
+                    route_msg("a1", 5, kT0 + 40s), window_msg("b1", 2, kT0)};
+  ASSERT_EQ(store->commit(first).stored_count, 4u);
+  // Seqs 3 and 4 fill the hole between 2 and 5, 5 is a duplicate (a different kind cannot
+  // sneak in under a stored seq), 7 opens a new run; b1's seqs are its own.
+  CommitBatch second;
+  second.messages = {
+      window_msg("a1", 4, kT0 + 30s), state_msg("a1", 5, kT0, PathState::kUp, PathState::kDown),
+      window_msg("a1", 3, kT0 + 20s), window_msg("a1", 7, kT0 + 60s), window_msg("b1", 1, kT0)};
+  const auto r = store->commit(second);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.stored_count, 4u);  // a1: 3, 4, 7; b1: 1
+  EXPECT_EQ(r.duplicate_count, 1u);
+  // Everything again: 1..5 and 7 of a1 (6 messages) and b1's 1 and 2 are all duplicates.
+  CommitBatch again;
+  for (std::uint64_t seq : {1, 2, 3, 4, 5, 7}) {
+    again.messages.push_back(window_msg("a1", seq, kT0 + 10s * static_cast<int>(seq)));
+  }
+  again.messages.push_back(window_msg("b1", 1, kT0));
+  again.messages.push_back(window_msg("b1", 2, kT0));
+  const auto d = store->commit(again);
+  EXPECT_EQ(d.stored_count, 0u);
+  EXPECT_EQ(d.duplicate_count, 8u);
+  EXPECT_TRUE(store->contains("a1", 4));
+  EXPECT_TRUE(store->contains("a1", 7));
+  EXPECT_FALSE(store->contains("a1", 6));
+  EXPECT_FALSE(store->contains("a1", 8));
+  EXPECT_FALSE(store->contains("c1", 1));
+  // Rows: a1 windows 1, 2, 3, 4, 7 and b1 windows 1, 2 = 7.
+  EXPECT_EQ(store->windows(RowFilter{}).size(), 7u);
+}
+
+TEST(SqliteStore, SchemaV2TurnsStoredMessagesIntoSeqRanges) {
+  SqliteFactory factory;
+  const std::string path = (factory.dir_ / "v1.db").string();
+  {
+    // A v1 database: agent a1 (id 1) stored seqs 1, 2, 3 and 7.
+    sqlite::Connection db(path);
+    sqlite::migrate(db, sqlite::migrations().first(1), 1);
+    db.exec(
+        "INSERT INTO agents (id, agent_id, site, first_seen, last_seen, last_received) VALUES "
+        "(1, 'a1', 'honcho', 0, 0, 0)");
+    db.exec(
+        "INSERT INTO messages VALUES (1, 1, 11, 0), (1, 2, 11, 0), (1, 3, 11, 0), "
+        "(1, 7, 11, 0)");
+  }
+  SqliteStore store(SqliteOptions{path}, kT0);
+  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_TRUE(store.contains("a1", 3));
+  EXPECT_TRUE(store.contains("a1", 7));
+  EXPECT_FALSE(store.contains("a1", 5));
+  CommitBatch b;
+  b.messages = {window_msg("a1", 2, kT0), window_msg("a1", 4, kT0), window_msg("a1", 7, kT0)};
+  const auto r = store.commit(b);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.stored_count, 1u);  // only 4 is new
+  EXPECT_EQ(r.duplicate_count, 2u);
+}
+
 TEST(SqliteSchema, MigrationsRunOnceAndInOrder) {
   SqliteFactory factory;
   const std::string path = (factory.dir_ / "m.db").string();
