@@ -118,10 +118,9 @@ int run_agent(const shared::DaemonOptions& options) {
   }
 
   // Step 3: the publisher and its link to the collector.
-  if (!config->collector.insecure_plaintext) {
-    log->warn("CURVE is not implemented yet: connecting in plaintext");
-  }
-  ZmqTransport transport(io, ZmqTransportOptions{config->collector.endpoints});
+  // CURVE keys (exit 2 naming a missing, malformed or group/world-readable key file), or the
+  // insecure_plaintext warning.
+  ZmqTransport transport(io, transport_options_from(config->collector));
   const HelloFacts facts{shared::kVersion, host_name(), clock.utc_now()};
   // `config` is captured by reference: SIGHUP replaces it and Hello must describe the new one.
   Publisher publisher(

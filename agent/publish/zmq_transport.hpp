@@ -1,5 +1,13 @@
-// The collector link over ZeroMQ: a DEALER socket connected to every configured endpoint,
-// driven from the agent's single Asio io_context (no extra thread of ours).
+// The collector link over ZeroMQ: a DEALER socket, a CURVE client (zmq_curve(7)) unless the
+// config says insecure_plaintext, connected to ONE collector endpoint at a time and moved to
+// the next when the current one has been silent (no ack, no heartbeat) for failover_after
+// (EndpointFailover); driven from the agent's single Asio io_context (no extra thread of ours).
+//
+// One endpoint at a time because acks are per collector: a DEALER connected to all endpoints
+// round-robins messages across them, and one collector's ack says nothing about what the other
+// committed. Moving closes the socket and opens a fresh one: the old socket's queued frames go
+// with it (the outbox still holds them and the publisher resends after on_connected), and no
+// late event of the old connection can reach the publisher.
 //
 // Why on the io_context rather than a dedicated I/O thread: every send is non-blocking
 // (ZMQ_DONTWAIT) and libzmq already moves bytes on its own I/O thread, so our side only
@@ -10,20 +18,26 @@
 //
 // ZMQ_IMMEDIATE keeps messages out of connections not yet complete (a send with no
 // connection returns "would block" and the message stays in the outbox); a socket monitor
-// reports connects and disconnects so the publisher can say Hello and resend; ZMTP
-// heartbeats notice a collector that vanished without closing the connection.
+// reports completed handshakes (CURVE included) and disconnects so the publisher can say Hello
+// and resend; ZMTP heartbeats notice a collector that vanished without closing the connection.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
 
+#include "agent/config/agent_config.hpp"
+#include "agent/publish/endpoint_failover.hpp"
 #include "agent/publish/transport.hpp"
 #include "shared/logging/logging.hpp"
+#include "shared/security/curve_keys.hpp"
 
 namespace pathwatch::agent {
 
@@ -34,7 +48,20 @@ struct ZmqTransportOptions {
   int reconnect_max_ms = 5000;
   int heartbeat_ms = 5000;
   int heartbeat_timeout_ms = 15000;
+  // Nothing heard from the current collector this long (+ up to 20 % jitter): next endpoint.
+  // The collector sends a heartbeat every 5 s and acks every message, so silence means gone.
+  std::chrono::milliseconds failover_after{20000};
+  // CURVE client keys; all empty (and insecure_plaintext) for a plaintext lab link.
+  bool insecure_plaintext = false;
+  std::string curve_server_public_key;  // Z85
+  std::string curve_public_key;         // Z85
+  shared::CurveSecretKey curve_secret_key;
 };
+
+// The transport options of a configured collector link: reads the CURVE key files (the secret
+// one owner-only) and checks the public key belongs to the secret one. Throws
+// shared::ConfigError naming the file (exit 2). Logs a warning for insecure_plaintext.
+ZmqTransportOptions transport_options_from(const CollectorLink& link);
 
 class ZmqTransport final : public Transport {
  public:
@@ -45,6 +72,8 @@ class ZmqTransport final : public Transport {
     std::uint64_t receive_errors = 0;
     std::uint64_t connects = 0;
     std::uint64_t disconnects = 0;
+    std::uint64_t auth_failures = 0;  // the collector refused our key (or we its key)
+    std::uint64_t failovers = 0;      // moves to the next endpoint
   };
 
   ZmqTransport(boost::asio::io_context& io, ZmqTransportOptions options);
@@ -55,8 +84,13 @@ class ZmqTransport final : public Transport {
   void stop() override;
 
   const Counters& counters() const { return counters_; }
+  // The endpoint in use now.
+  const std::string& current_endpoint() const { return options_.endpoints[failover_.current()]; }
 
  private:
+  void open_socket();   // a fresh DEALER (+ monitor) connected to current_endpoint()
+  void close_socket();  // invalidates every pending wait; on_disconnected if we were connected
+  void wait_failover();
   void wait_socket();
   void wait_monitor();
   void drain_socket();
@@ -74,6 +108,10 @@ class ZmqTransport final : public Transport {
   bool running_ = false;
   bool drain_posted_ = false;
   int connections_ = 0;
+  EndpointFailover failover_;
+  boost::asio::steady_timer failover_timer_;
+  std::minstd_rand jitter_{std::random_device{}()};
+  std::chrono::steady_clock::time_point last_auth_log_{};
   Counters counters_;
   shared::LoggerPtr log_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
