@@ -1,5 +1,7 @@
 // A tiny collector for lab tests of the agent: a ZeroMQ ROUTER that prints every Envelope it
-// receives as one JSON line on stdout and acknowledges it at once (nothing is stored).
+// receives as one JSON line on stdout and acknowledges it at once (nothing is stored). The
+// ack is the real collector's: the contiguous watermark per agent, where a DropReport's range
+// counts as received and an agent's first message starts it (docs/collector.md).
 //   fake_collector ENDPOINT SECONDS
 // Bounded: exits after SECONDS, or at SIGTERM/SIGINT.
 #include <fmt/format.h>
@@ -7,6 +9,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string>
 #include <zmq.hpp>
 
@@ -47,23 +51,77 @@ std::string describe(const pathwatch::v1::Envelope& e) {
   }
   if (e.has_window()) {
     const auto& w = e.window();
+    std::string ifaces;
+    for (const auto& i : w.interfaces()) {
+      ifaces += fmt::format(
+          R"({}{{"interface":{},"oper_up":{},"link_changes":{},"rx_errors":{},"tx_errors":{},"rx_dropped":{},"tx_dropped":{}}})",
+          ifaces.empty() ? "" : ",", json_string(i.interface()), i.oper_up(), i.link_changes(),
+          i.rx_errors(), i.tx_errors(), i.rx_dropped(), i.tx_dropped());
+    }
     return head +
            fmt::format(
-               R"(,"type":"window","flow":{},"start":{},"end":{},"sent":{},"received":{},"lost":{},"state":{},"rtt_avg":{}}})",
+               R"(,"type":"window","flow":{},"start":{},"end":{},"sent":{},"received":{},"lost":{},"state":{},"rtt_avg":{},"interfaces":[{}]}})",
                flow_json(w.flow()), w.start_unix_nanos(), w.end_unix_nanos(), w.sent(),
-               w.received(), w.lost(), static_cast<int>(w.state()), w.rtt().avg_ns());
+               w.received(), w.lost(), static_cast<int>(w.state()), w.rtt().avg_ns(), ifaces);
   }
   if (e.has_route_change()) {
     const auto& r = e.route_change();
-    return head + fmt::format(R"(,"type":"route","prefix":{},"from":{},"to":{}}})",
-                              json_string(r.prefix()), json_string(r.from_path()),
-                              json_string(r.to_path()));
+    return head +
+           fmt::format(
+               R"(,"type":"route","prefix":{},"from":{},"to":{},"source":{},"at":{},"gateway":{},"out_interface":{}}})",
+               json_string(r.prefix()), json_string(r.from_path()), json_string(r.to_path()),
+               static_cast<int>(r.source()), r.at_unix_nanos(), json_string(r.gateway()),
+               json_string(r.out_interface()));
   }
   if (e.has_heartbeat()) return head + R"(,"type":"heartbeat"})";
-  if (e.has_link_change()) return head + R"(,"type":"link"})";
-  if (e.has_drop_report()) return head + R"(,"type":"drop"})";
+  if (e.has_link_change()) {
+    const auto& l = e.link_change();
+    return head + fmt::format(R"(,"type":"link","interface":{},"path":{},"oper_up":{},"at":{}}})",
+                              json_string(l.interface()), json_string(l.path()), l.oper_up(),
+                              l.at_unix_nanos());
+  }
+  if (e.has_drop_report()) {
+    const auto& d = e.drop_report();
+    return head + fmt::format(
+                      R"(,"type":"drop","summaries":{},"events":{},"first_seq":{},"last_seq":{}}})",
+                      d.dropped_summaries(), d.dropped_events(), d.first_dropped_seq(),
+                      d.last_dropped_seq());
+  }
   return head + R"(,"type":"other"})";
 }
+
+// The contiguous watermark of one agent: every seq <= through was received or reported dropped.
+struct Ledger {
+  bool known = false;
+  std::uint64_t through = 0;
+  std::set<std::uint64_t> ahead;                    // received above the watermark
+  std::map<std::uint64_t, std::uint64_t> given_up;  // first -> last (DropReport ranges)
+
+  void receive(const pathwatch::v1::Envelope& e) {
+    if (!known) {  // a new agent starts at its first message
+      known = true;
+      through = e.seq() - 1;
+    }
+    if (e.seq() > through) ahead.insert(e.seq());
+    if (e.has_drop_report() && e.drop_report().first_dropped_seq() > 0) {
+      given_up[e.drop_report().first_dropped_seq()] = e.drop_report().last_dropped_seq();
+    }
+    for (int guard = 0; guard < 1'000'000; ++guard) {  // bounded advance
+      if (ahead.count(through + 1)) {
+        ahead.erase(through + 1);
+        ++through;
+        continue;
+      }
+      auto g = given_up.find(through + 1);
+      if (g != given_up.end() && g->second >= through + 1) {
+        through = g->second;
+        given_up.erase(g);
+        continue;
+      }
+      break;
+    }
+  }
+};
 
 }  // namespace
 
@@ -79,7 +137,7 @@ int main(int argc, char** argv) {
   zmq::socket_t router(ctx, zmq::socket_type::router);
   router.set(zmq::sockopt::linger, 0);
   router.bind(argv[1]);
-  std::uint64_t highest = 0;
+  std::map<std::string, Ledger> ledgers;
   while (!stop_requested && std::chrono::steady_clock::now() < deadline) {
     zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(100));
@@ -96,10 +154,11 @@ int main(int argc, char** argv) {
     }
     std::printf("%s\n", describe(env).c_str());
     std::fflush(stdout);
-    if (env.seq() > highest) highest = env.seq();
+    Ledger& ledger = ledgers[env.agent_id()];
+    ledger.receive(env);
     pathwatch::v1::CollectorMessage ack;
     ack.set_schema_version(1);
-    ack.mutable_ack()->set_through_seq(highest);
+    ack.mutable_ack()->set_through_seq(ledger.through);
     const std::string bytes = ack.SerializeAsString();
     router.send(identity, zmq::send_flags::sndmore);
     router.send(zmq::buffer(bytes), zmq::send_flags::none);
