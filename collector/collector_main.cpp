@@ -14,6 +14,7 @@
 #include "collector/api/api_handler.hpp"
 #include "collector/api/http_server.hpp"
 #include "collector/config/collector_config.hpp"
+#include "collector/incident/incident_service.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/ingest/zmq_ingest_server.hpp"
 #include "collector/store/sqlite_store.hpp"
@@ -57,6 +58,21 @@ int run_collector(const shared::DaemonOptions& options) {
   SqliteStore store(store_options, clock.utc_now());
   log->info("store {} (schema v{})", config.database, store.schema_version());
 
+  // 1b. Incidents and alerts (with `topology:`): incident store, notification delivery thread
+  // and the monitor the run loop ticks (docs/incidents.md). Dropped after the API stops.
+  std::unique_ptr<incident::IncidentService> incidents;
+  if (config.topology) {
+    incident::IncidentSetup setup;
+    setup.topology = config.topology;
+    setup.services = config.analysis.services;
+    setup.alerts = config.alerts;
+    setup.notify = config.notify;
+    setup.database = config.database;
+    setup.busy_timeout = config.busy_timeout;
+    setup.monitor.tracker.stale_after = config.ingest.silence;
+    incidents = std::make_unique<incident::IncidentService>(std::move(setup), store, clock);
+  }
+
   // 2. Signals: SIGTERM/SIGINT become readable on a signalfd the ingest loop polls, so a stop
   // is handled between batches, never inside one. Blocked before any thread starts.
   sigset_t mask, old_mask;
@@ -87,6 +103,7 @@ int run_collector(const shared::DaemonOptions& options) {
   // 4. API.
   IngestCounters counters;
   ApiContext api_ctx{&store, &config.analysis, &counters, &clock, config.ingest.silence};
+  if (incidents) api_ctx.incidents = &incidents->incidents();
   HttpServer api(config.api_address, config.api_port,
                  [&api_ctx](const ApiRequest& r) { return handle_api(r, api_ctx); });
   api.start();  // stopped and joined by its destructor, before the store it reads goes away
@@ -97,6 +114,7 @@ int run_collector(const shared::DaemonOptions& options) {
   pipeline.load(store);
   shared::UtcNanos next_retention = clock.utc_now();
   ingest.run(pipeline, store, clock, stop_fd, [&](shared::UtcNanos now) {
+    if (incidents) incidents->tick(now);
     if (now < next_retention) return;
     next_retention = now + kRetentionInterval;
     try {

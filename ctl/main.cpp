@@ -25,6 +25,8 @@ constexpr const char* kUsage =
     "  maintenance list\n"
     "  maintenance add --start T --end T [--service S]... [--note TEXT]\n"
     "  maintenance remove ID\n"
+    "  incidents [--open] [--limit N]       incidents, newest first\n"
+    "  incident ID                         one incident: verdict over time, causes, evidence\n"
     "\n"
     "Times T: '2026-11-03 01:00' (JST) or '2026-11-02T16:00Z' (UTC).\n"
     "\n"

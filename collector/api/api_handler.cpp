@@ -11,6 +11,7 @@
 #include "collector/analysis/failover.hpp"
 #include "collector/analysis/flow_timeline.hpp"
 #include "collector/api/api_json.hpp"
+#include "collector/api/incident_routes.hpp"
 #include "shared/time/jst.hpp"
 
 namespace pathwatch::collector {
@@ -309,6 +310,11 @@ ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
     constexpr std::string_view kMaintenance = "/v1/maintenance";
     if (path.substr(0, kMaintenance.size()) == kMaintenance) {
       return maintenance_route(request, path.substr(kMaintenance.size()), ctx);
+    }
+    constexpr std::string_view kIncidents = "/v1/incidents";
+    if (path.substr(0, kIncidents.size()) == kIncidents &&
+        (path.size() == kIncidents.size() || path[kIncidents.size()] == '/')) {
+      return incident_route(request, path.substr(kIncidents.size()), query, ctx.incidents);
     }
     const bool known = path == "/v1/status" || path == "/v1/sites" || path == "/v1/events" ||
                        path == "/v1/availability";

@@ -13,6 +13,10 @@
 
 namespace pathwatch::collector {
 
+namespace incident {
+class IncidentStore;
+}  // namespace incident
+
 struct ApiRequest {
   std::string method;  // "GET", "POST", "DELETE"
   std::string target;  // path and query, e.g. "/v1/events?site=honcho"
@@ -30,6 +34,7 @@ struct ApiContext {
   const IngestCounters* counters = nullptr;  // may be null (tests)
   const shared::Clock* clock = nullptr;
   shared::Nanos silence{std::chrono::seconds{60}};  // an agent quiet this long is "silent"
+  incident::IncidentStore* incidents = nullptr;      // null: /v1/incidents answers 404
 };
 
 ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx);

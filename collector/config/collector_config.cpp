@@ -5,6 +5,8 @@
 #include <charconv>
 #include <filesystem>
 
+#include "collector/isolation/topology_config.hpp"
+
 namespace pathwatch::collector {
 
 using shared::ConfigMap;
@@ -95,6 +97,15 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
   }
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
   config.analysis = parse_analysis_config(top, base_dir);
+  if (auto n = top.optional("topology")) {
+    std::filesystem::path p = n->as_nonempty_string();
+    if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+    config.topology_file = p.string();
+    config.topology = std::make_shared<const isolation::Topology>(
+        isolation::load_topology(config.topology_file));
+  }
+  if (auto n = top.optional("alerts")) config.alerts = alert::parse_alert_config(*n);
+  if (auto n = top.optional("notify")) config.notify = notify::parse_notify_config(*n);
   top.finish();
   return config;
 }

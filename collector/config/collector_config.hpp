@@ -4,11 +4,16 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "collector/alert/alert_config.hpp"
 #include "collector/analysis/analysis_config.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
+#include "collector/isolation/topology.hpp"
+#include "collector/notify/notify_config.hpp"
 #include "collector/store/sqlite_store.hpp"
 #include "collector/store/store.hpp"
 #include "shared/config/config_node.hpp"
@@ -28,6 +33,11 @@ struct CollectorConfig {
   std::string api_address = "127.0.0.1";  // loopback by default: pathwatchctl's way in
   std::uint16_t api_port = 7080;
   AnalysisConfig analysis;
+  // Incidents and alerts (docs/incidents.md): `topology: FILE` turns them on.
+  std::string topology_file;
+  std::shared_ptr<const isolation::Topology> topology;  // null: no incidents
+  alert::AlertConfig alerts;
+  std::optional<notify::NotifyConfig> notify;  // nullopt: incidents are stored, not sent
 };
 
 // Throws shared::ConfigError.
