@@ -9,7 +9,9 @@ const char* to_string(ProbeKind kind) {
 
 std::string to_string(const FlowKey& key) {
   std::string s = key.target + "/" + key.path + "/" + to_string(key.kind);
-  if (key.kind == ProbeKind::kTcp) s += ":" + std::to_string(key.port);
+  // append, not `":" + std::to_string(...)`: GCC 12 at -O3 reports a false -Wrestrict on
+  // operator+(const char*, string&&) (GCC PR 105651), which breaks Release builds.
+  if (key.kind == ProbeKind::kTcp) s.append(":").append(std::to_string(key.port));
   return s;
 }
 
