@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "ctl/keygen_command.hpp"
 #include "ctl/incident_commands.hpp"
 #include "ctl/table.hpp"
 #include "shared/cli/command_line.hpp"
@@ -295,6 +296,7 @@ int maintenance(const std::vector<std::string>& args, const CtlOptions& o) {
 
 int run_command(const std::string& command, const std::vector<std::string>& args,
                 const CtlOptions& options) {
+  if (command == "keygen") return keygen(args);
   if (command == "status") return status(args, options);
   if (command == "incidents") return incidents_command(args, options);
   if (command == "incident") return incident_command(args, options);

@@ -27,6 +27,7 @@ constexpr const char* kUsage =
     "  maintenance remove ID\n"
     "  incidents [--open] [--limit N]       incidents, newest first\n"
     "  incident ID                         one incident: verdict over time, causes, evidence\n"
+    "  keygen --out DIR --name NAME        CURVE key pair: NAME.key (0600), NAME.pub (0644)\n"
     "\n"
     "Times T: '2026-11-03 01:00' (JST) or '2026-11-02T16:00Z' (UTC).\n"
     "\n"
