@@ -3,6 +3,7 @@
 // reverse order. Ingest commits and acks what it received before returning.
 #include "collector/collector_main.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -10,16 +11,21 @@
 #include <functional>
 #include <stdexcept>
 #include <vector>
+#include <zmq.hpp>
 
 #include "collector/api/api_handler.hpp"
 #include "collector/api/http_server.hpp"
+#include "collector/auth/key_authorizer.hpp"
+#include "collector/auth/zap_handler.hpp"
 #include "collector/config/collector_config.hpp"
 #include "collector/incident/incident_service.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/ingest/zmq_ingest_server.hpp"
 #include "collector/store/sqlite_store.hpp"
 #include "shared/cli/command_line.hpp"
+#include "shared/config/config_error.hpp"
 #include "shared/logging/logging.hpp"
+#include "shared/security/curve_keys.hpp"
 
 namespace pathwatch::collector {
 
@@ -49,6 +55,28 @@ int run_collector(const shared::DaemonOptions& options) {
   auto log = shared::component_logger("collector");
   shared::SystemClock clock;
   Teardown teardown;
+
+  // 0. CURVE: the server key (an owner-only file, or exit 2 naming it) and the agents' keys.
+  shared::CurveSecretKey curve_secret;
+  if (config.insecure_plaintext) {
+    log->warn(
+        "insecure_plaintext: agent links are neither authenticated nor encrypted; any "
+        "host that reaches {} can write data (lab and loopback only)",
+        fmt::join(config.listen, ", "));
+  } else if (config.curve_secret_key_file.empty()) {
+    throw shared::ConfigError(config.collector_location,
+                              "collector needs 'curve' keys (public_key, secret_key), or "
+                              "'insecure_plaintext: true' for a lab");
+  } else {
+    curve_secret = shared::load_secret_key_file(config.curve_secret_key_file);
+    const std::string pub = shared::load_public_key_file(config.curve_public_key_file);
+    if (shared::curve_public_of(curve_secret) != pub) {
+      throw shared::ConfigError(
+          {config.curve_public_key_file, 0, 0},
+          "this public key does not belong to the secret key " + config.curve_secret_key_file);
+    }
+    if (config.agents.empty()) log->warn("no agents registered: every agent will be refused");
+  }
 
   // 1. Store: open, migrate.
   SqliteOptions store_options;
@@ -91,10 +119,33 @@ int run_collector(const shared::DaemonOptions& options) {
     close(stop_fd);
   });
 
-  // 3. Ingest socket.
+  // 3. Ingest socket, and with CURVE its ZAP handler first (libzmq admits every CURVE client
+  // while no handler is bound). SIGHUP re-reads `agents:` on the ZAP thread (key rotation).
+  zmq::context_t zmq_context{1};
+  AgentKeyRegistryHandle registry(std::make_shared<const AgentKeyRegistry>(config.agents));
+  ZapCounters zap_counters;
+  std::unique_ptr<ZapHandler> zap;
+  std::unique_ptr<KeyAuthorizer> authorizer;
+  if (!config.insecure_plaintext) {
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, nullptr);  // before any thread starts
+    const int hup_fd = signalfd(-1, &hup, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (hup_fd < 0) throw std::runtime_error("signalfd failed");
+    teardown.add([hup_fd] { close(hup_fd); });
+    zap = std::make_unique<ZapHandler>(zmq_context, registry, zap_counters, hup_fd, [&config] {
+      return std::make_shared<const AgentKeyRegistry>(load_collector_config(config.file).agents);
+    });
+    zap->start();
+    authorizer = std::make_unique<KeyAuthorizer>(registry);
+    log->info("CURVE on agent links: {} agent keys registered", registry.get()->keys());
+  }
   IngestSocketOptions socket_options;
   socket_options.listen = config.listen;
   socket_options.insecure_plaintext = config.insecure_plaintext;
+  socket_options.curve_secret_key = curve_secret;
+  socket_options.context = &zmq_context;
   socket_options.zmq_max_message_bytes =
       static_cast<std::int64_t>(config.ingest.limits.max_message_bytes) * 4;
   ZmqIngestServer ingest(socket_options);
@@ -110,7 +161,7 @@ int run_collector(const shared::DaemonOptions& options) {
   log->info("API listening on http://{}:{}", config.api_address, api.port());
 
   // 5. Serve.
-  IngestPipeline pipeline(config.ingest, counters);
+  IngestPipeline pipeline(config.ingest, counters, authorizer.get());
   pipeline.load(store);
   shared::UtcNanos next_retention = clock.utc_now();
   ingest.run(pipeline, store, clock, stop_fd, [&](shared::UtcNanos now) {
@@ -127,6 +178,10 @@ int run_collector(const shared::DaemonOptions& options) {
   });
   log->info("stopped: {} messages stored, {} duplicates dropped, {} rejected",
             counters.stored.load(), counters.duplicates.load(), counters.rejected_total());
+  if (zap) {
+    log->info("CURVE: {} connections admitted, {} refused (unregistered key)",
+              zap_counters.allowed.load(), zap_counters.denied.load());
+  }
   return shared::kExitOk;
 }
 

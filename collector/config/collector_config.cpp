@@ -4,8 +4,11 @@
 
 #include <charconv>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "collector/isolation/topology_config.hpp"
+#include "shared/security/curve_keys.hpp"
 
 namespace pathwatch::collector {
 
@@ -33,6 +36,47 @@ void parse_host_port(const ConfigNode& node, std::string& host, std::uint16_t& p
   port = static_cast<std::uint16_t>(value);
 }
 
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
+// agents: [{id, site, public_key: Z85-or-file | [..]}]: several keys per agent (rotation), one
+// agent per key.
+std::vector<AgentKeyEntry> parse_agents(const ConfigNode& node, const std::string& base_dir) {
+  std::vector<AgentKeyEntry> out;
+  std::set<std::string> ids;
+  std::map<std::string, std::string> key_owner;
+  for (const auto& item : node.as_sequence()) {
+    ConfigMap m = item.as_map();
+    AgentKeyEntry e;
+    const ConfigNode id = m.required("id");
+    e.agent_id = id.as_nonempty_string();
+    if (!ids.insert(e.agent_id).second) id.fail("agent '" + e.agent_id + "' is listed twice");
+    e.site = m.required("site").as_nonempty_string();
+    for (const auto& k : m.required("public_key").as_scalar_or_sequence()) {
+      const std::string text = k.as_nonempty_string();
+      std::string key = text;
+      if (!shared::is_z85_key(text)) {
+        try {
+          key = shared::load_public_key_file(resolve(base_dir, text));
+        } catch (const shared::ConfigError& err) {
+          k.fail("not a Z85 public key, nor a readable key file: " + err.message());
+        }
+      }
+      auto [it, fresh] = key_owner.try_emplace(key, e.agent_id);
+      if (!fresh && it->second != e.agent_id) {
+        k.fail("this key is already bound to agent '" + it->second +
+               "': a key speaks for one agent only");
+      }
+      e.public_keys.push_back(std::move(key));
+    }
+    m.finish();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace
 
 CollectorConfig parse_collector_config(const ConfigNode& root, const std::string& file) {
@@ -57,6 +101,17 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
       config.listen.push_back(std::move(ep));
     }
     if (auto n = c.optional("insecure_plaintext")) config.insecure_plaintext = n->as_bool();
+    if (auto n = c.optional("curve")) {
+      ConfigMap curve = n->as_map();
+      const std::string dir = std::filesystem::path(file).parent_path().string();
+      config.curve_public_key_file =
+          resolve(dir, curve.required("public_key").as_nonempty_string());
+      config.curve_secret_key_file =
+          resolve(dir, curve.required("secret_key").as_nonempty_string());
+      curve.finish();
+    }
+    // Checked at start-up (collector_main), so a partial config still parses in tests.
+    config.collector_location = c.node().location();
     IngestOptions& in = config.ingest;
     if (auto n = c.optional("max_message_size")) {
       in.limits.max_message_bytes = n->as_bytes(256, 16 * 1024 * 1024);
@@ -96,13 +151,14 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     api.finish();
   }
   const std::string base_dir = std::filesystem::path(file).parent_path().string();
+  if (auto a = top.optional("agents")) config.agents = parse_agents(*a, base_dir);
   config.analysis = parse_analysis_config(top, base_dir);
   if (auto n = top.optional("topology")) {
     std::filesystem::path p = n->as_nonempty_string();
     if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
     config.topology_file = p.string();
-    config.topology = std::make_shared<const isolation::Topology>(
-        isolation::load_topology(config.topology_file));
+    config.topology =
+        std::make_shared<const isolation::Topology>(isolation::load_topology(config.topology_file));
   }
   if (auto n = top.optional("alerts")) config.alerts = alert::parse_alert_config(*n);
   if (auto n = top.optional("notify")) config.notify = notify::parse_notify_config(*n);

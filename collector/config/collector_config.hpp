@@ -11,6 +11,7 @@
 
 #include "collector/alert/alert_config.hpp"
 #include "collector/analysis/analysis_config.hpp"
+#include "collector/auth/agent_key_registry.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/isolation/topology.hpp"
 #include "collector/notify/notify_config.hpp"
@@ -25,6 +26,13 @@ struct CollectorConfig {
   std::string log_level = "info";
   std::vector<std::string> listen;  // ZeroMQ ROUTER endpoints, e.g. "tcp://0.0.0.0:7000"
   bool insecure_plaintext = false;  // lab only: no CURVE
+  // collector.curve: the server's key pair (files; the secret one owner-only, checked at start).
+  std::string curve_public_key_file;
+  std::string curve_secret_key_file;
+  shared::SourceLocation collector_location;  // of the `collector:` map, for start-up errors
+  // agents: which public keys may connect, each bound to one agent id and site. Keys given as
+  // files are read here (relative paths from the config's folder); re-read on SIGHUP.
+  std::vector<AgentKeyEntry> agents;
   IngestOptions ingest;
   std::string database = "/var/lib/pathwatch/pathwatch.db";  // embedded SQLite store
   bool synchronous_full = true;

@@ -1,5 +1,6 @@
 // ROUTER loop: poll (socket + stop fd) -> drain up to a batch -> flush on size or deadline ->
-// acks. CURVE/ZAP plugs in where the socket is configured and where PeerIdentity is filled.
+// acks. With CURVE the socket is a CURVE server; the ZAP handler (collector/auth) puts the
+// client's Z85 public key in each message's User-Id, which becomes the PeerIdentity.
 #include "collector/ingest/zmq_ingest_server.hpp"
 
 #include <fmt/format.h>
@@ -14,8 +15,14 @@
 namespace pathwatch::collector {
 
 struct ZmqIngestServer::Impl {
-  zmq::context_t context{1};
-  zmq::socket_t socket{context, zmq::socket_type::router};
+  explicit Impl(zmq::context_t* shared_context)
+      : own_context(shared_context ? nullptr : std::make_unique<zmq::context_t>(1)),
+        socket(shared_context ? *shared_context : *own_context, zmq::socket_type::router) {}
+
+  std::unique_ptr<zmq::context_t> own_context;
+  zmq::socket_t socket;
+  bool curve = false;
+  std::chrono::milliseconds heartbeat_interval{5000};
   std::vector<std::string> bound;
   std::unordered_map<std::string, zmq::message_t> routes;  // agent_id -> routing id
   shared::LoggerPtr log = shared::component_logger("collector.ingest");
@@ -42,16 +49,50 @@ struct ZmqIngestServer::Impl {
       }
     }
   }
+
+  // "The collector is alive" to every agent heard from: an agent that hears nothing (no ack, no
+  // heartbeat) for its failover timeout moves to its next collector endpoint.
+  void send_heartbeats() {
+    pathwatch::v1::CollectorMessage beat;
+    beat.set_schema_version(1);
+    beat.mutable_heartbeat();
+    const std::string bytes = beat.SerializeAsString();
+    for (auto& [agent, route] : routes) {
+      try {
+        zmq::message_t id;
+        id.copy(route);
+        if (!socket.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) continue;
+        (void)socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t&) {
+        // Gone: it reconnects or fails over.
+      }
+    }
+  }
+
+  // The key this message's connection authenticated with (ZAP User-Id), or "" in plaintext.
+  std::string peer_key(zmq::message_t& payload) const {
+    if (!curve) return "";
+    const char* user = zmq_msg_gets(payload.handle(), "User-Id");
+    return user ? std::string(user) : std::string();
+  }
 };
 
 ZmqIngestServer::ZmqIngestServer(const IngestSocketOptions& options)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(options.context)) {
   impl_->limiter = std::make_unique<IngestLimiter>(options.flood);
+  impl_->heartbeat_interval = options.heartbeat_interval;
   if (!options.insecure_plaintext) {
-    // The seam for CURVE: set curve_server/secret key and a ZAP handler here.
-    throw std::runtime_error(
-        "CURVE authentication is not built yet: set collector.insecure_plaintext: true (lab and "
-        "loopback only)");
+    if (!shared::is_z85_key(options.curve_secret_key.reveal())) {
+      throw std::runtime_error("the ingest socket needs a CURVE secret key");
+    }
+    if (options.context == nullptr) {
+      throw std::runtime_error("CURVE ingest needs the context its ZAP handler is bound in");
+    }
+    impl_->curve = true;
+    impl_->socket.set(zmq::sockopt::curve_server, 1);
+    impl_->socket.set(zmq::sockopt::curve_secretkey, options.curve_secret_key.reveal());
+    // libzmq asks the ZAP handler about every CURVE handshake once one is bound.
+    impl_->socket.set(zmq::sockopt::zap_domain, "pathwatch");
   }
   impl_->socket.set(zmq::sockopt::linger, 1000);
   impl_->socket.set(zmq::sockopt::maxmsgsize, options.zmq_max_message_bytes);
@@ -81,6 +122,7 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
   Impl& s = *impl_;
   shared::MonoNanos deadline{};
   shared::MonoNanos next_tick = clock.mono_now();
+  shared::MonoNanos next_heartbeat = clock.mono_now() + s.heartbeat_interval;
   const auto flush = [&] {
     const FlushResult r = pipeline.flush(store, clock.utc_now());
     s.send_acks(r, &pipeline.counters());
@@ -111,7 +153,8 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
                            : std::span<const std::byte>(
                                  static_cast<const std::byte*>(payload.data()), payload.size());
     const bool was_empty = pipeline.pending() == 0;
-    const HandleResult r = pipeline.handle(bytes, clock.utc_now(), PeerIdentity{});
+    const HandleResult r =
+        pipeline.handle(bytes, clock.utc_now(), PeerIdentity{s.peer_key(payload)});
     if (r.outcome != HandleResult::Outcome::kRejected) {
       auto& route = s.routes[r.agent_id];
       route.copy(id);
@@ -148,6 +191,10 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
       next_tick = after + std::chrono::seconds{1};
       pipeline.expire_gaps(clock.utc_now());
       if (tick) tick(clock.utc_now());
+    }
+    if (after >= next_heartbeat) {
+      next_heartbeat = after + s.heartbeat_interval;
+      s.send_heartbeats();
     }
   }
   // Shutdown: stop accepting new connections, take in what already arrived, commit, ack.

@@ -3,6 +3,7 @@
 // only after the batch holding the message is committed. zmq errors stay inside this file.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,13 +12,27 @@
 #include "collector/ingest/ingest_limits.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/store/store.hpp"
+#include "shared/security/curve_keys.hpp"
 #include "shared/time/clock.hpp"
+
+namespace zmq {
+class context_t;
+}
 
 namespace pathwatch::collector {
 
 struct IngestSocketOptions {
   std::vector<std::string> listen;
   bool insecure_plaintext = false;
+  // CURVE server key (zmq_curve(7)); required unless insecure_plaintext. The ZAP handler must
+  // already be bound in `context` (collector/auth/zap_handler.hpp): without one libzmq lets
+  // every CURVE client in.
+  shared::CurveSecretKey curve_secret_key;
+  // The ZeroMQ context shared with the ZAP handler; null: the server makes its own (plaintext).
+  zmq::context_t* context = nullptr;
+  // A CollectorMessage.heartbeat goes to every agent heard from this often, so an agent can
+  // tell a silent collector from a dead one (and fail over).
+  std::chrono::milliseconds heartbeat_interval{5000};
   // Hard cap enforced by libzmq itself (it drops the connection): far above the pipeline's own
   // limit so oversized messages are counted and rejected by the pipeline first.
   std::int64_t zmq_max_message_bytes = 4 * 64 * 1024;

@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
     zmq::message_t m;
     if (!sock.recv(m, zmq::recv_flags::none)) continue;
     pb::CollectorMessage reply;
+    if (reply.ParseFromArray(m.data(), static_cast<int>(m.size())) && reply.has_heartbeat()) {
+      continue;  // the collector's "alive" beat (every 5 s), not an answer
+    }
     if (!reply.ParseFromArray(m.data(), static_cast<int>(m.size())) ||
         reply.schema_version() != 1 || !reply.has_ack()) {
       fmt::print(stderr, "ingest_driver: unexpected reply\n");
