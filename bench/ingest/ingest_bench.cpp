@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
   figure("raw_sqlite_rows_per_s", per_s(raw_run), "1/s");
   figure("raw_sqlite_rows_per_cpu_s", per_cpu_s(raw_run), "1/s");
   figure("pipelined_vs_raw_sqlite_wall", per_s(pipelined_run) / per_s(raw_run), "ratio");
+  figure("pipelined_vs_raw_sqlite_cpu", per_cpu_s(pipelined_run) / per_cpu_s(raw_run), "ratio");
   const std::size_t expected = per_agent * agents;
   return inline_run.stored == expected && pipelined_run.stored == expected &&
                  raw_run.stored == expected

@@ -29,7 +29,11 @@ std::optional<StoredGap> SeqLedger::begin(const std::string& agent_id, const std
   Agent& a = it->second;
   a.site = site;
   if (fresh) {
-    a.through = seq - 1;
+    // Seqs below an unknown agent's first message are waited for (a gap: filled by resends,
+    // ended by a DropReport or the gap timeout), not assumed delivered: the agent's publisher
+    // says Hello with a new seq ahead of its older unacknowledged messages, so starting the
+    // watermark at the first seq seen acked messages that were never stored.
+    a.through = 0;
     a.highest = seq;
     if (seq > 1) gap = StoredGap{agent_id, site, 1, seq - 1, now};
   } else if (seq > a.highest) {

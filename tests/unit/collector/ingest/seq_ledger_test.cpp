@@ -28,13 +28,16 @@ TEST(SeqLedger, WatermarkFollowsContiguousCommits) {
   EXPECT_EQ(l.through("a"), 14u);
 }
 
-TEST(SeqLedger, UnknownAgentStartsAtItsFirstSeq) {
+TEST(SeqLedger, UnknownAgentWaitsForTheSeqsBelowItsFirst) {
   SeqLedger l;
+  // The agent's Hello (seq 50) arrives ahead of its older unacknowledged messages 1..49.
   const auto gap = l.begin("new", "s", 50, kNow);
-  ASSERT_TRUE(gap);  // 1..49 never seen: recorded, not waited for
+  ASSERT_TRUE(gap);  // 1..49 not seen yet: recorded and waited for
   EXPECT_EQ(gap->first_seq, 1u);
   EXPECT_EQ(gap->last_seq, 49u);
   l.committed("new", 50, kNow);
+  EXPECT_EQ(l.through("new"), 0u);  // 1..49 hold the ack back
+  l.give_up("new", 1, 49, kNow);    // e.g. the agent's DropReport, or the gap timeout
   EXPECT_EQ(l.through("new"), 50u);
 }
 
