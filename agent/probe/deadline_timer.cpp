@@ -6,9 +6,9 @@
 namespace pathwatch::agent {
 
 DeadlineTimer::DeadlineTimer(boost::asio::io_context& io, const shared::Clock& clock,
-                             std::function<void()> on_due)
-    : state_(std::make_shared<State>(
-          State{boost::asio::steady_timer{io}, clock, std::move(on_due), std::nullopt})) {}
+                             std::function<void()> on_due, shared::Nanos coalesce)
+    : state_(std::make_shared<State>(State{boost::asio::steady_timer{io}, clock, std::move(on_due),
+                                           std::nullopt, std::max(coalesce, shared::Nanos{0})})) {}
 
 DeadlineTimer::~DeadlineTimer() {
   state_->timer.cancel();
@@ -16,6 +16,11 @@ DeadlineTimer::~DeadlineTimer() {
 
 void DeadlineTimer::arm(shared::MonoNanos at) {
   State& s = *state_;
+  if (s.coalesce.count() > 0) {
+    const auto since = at.time_since_epoch();
+    const auto steps = (since + s.coalesce - shared::Nanos{1}) / s.coalesce;  // ceil
+    at = shared::MonoNanos{steps * s.coalesce};
+  }
   if (s.armed && *s.armed <= at) return;
   s.armed = at;
   // The wait is computed from the injected clock, so a manual clock in tests and the real

@@ -46,5 +46,21 @@ TEST(DeadlineTimer, RearmsFromInsideTheCallback) {
   EXPECT_EQ(fired, 3);
 }
 
+TEST(DeadlineTimer, CoalescingRoundsUpToTheGrid) {
+  boost::asio::io_context io;
+  shared::ManualClock clock;  // monotonic 0: on every grid
+  int fired = 0;
+  DeadlineTimer timer(
+      io, clock, [&] { ++fired; }, 1h);
+  timer.arm(clock.mono_now());  // 0 is a multiple of 1 h: due now
+  io.poll();                    // runs what is ready, never waits
+  EXPECT_EQ(fired, 1);
+  io.restart();
+  timer.arm(clock.mono_now() + 1ns);    // rounds up to 1 h: not due
+  timer.arm(clock.mono_now() + 30min);  // same grid step: shares that wake-up
+  io.poll();
+  EXPECT_EQ(fired, 1);
+}
+
 }  // namespace
 }  // namespace pathwatch::agent
