@@ -45,7 +45,10 @@ PathStateMachine::PathStateMachine(const StateThresholds& thresholds, shared::Na
 void PathStateMachine::set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout) {
   thresholds_ = thresholds;
   timeout_ = timeout;
-  while (history_.size() > thresholds_.evaluation_probes) history_.pop_front();
+  if (history_.size() > thresholds_.evaluation_probes) {
+    history_.erase(history_.begin(),
+                   history_.end() - static_cast<std::ptrdiff_t>(thresholds_.evaluation_probes));
+  }
 }
 
 StateChangeEvent PathStateMachine::change(PathState to, std::string reason,
@@ -65,7 +68,9 @@ StateChangeEvent PathStateMachine::change(PathState to, std::string reason,
 
 std::optional<std::string> PathStateMachine::degradation() const {
   std::uint32_t losses = 0;
-  std::vector<shared::Nanos> rtts;
+  // Runs for every result: one buffer per thread instead of an allocation per probe.
+  thread_local std::vector<shared::Nanos> rtts;
+  rtts.clear();
   for (const auto& s : history_) {
     if (!s.success) ++losses;
     if (s.success && s.rtt) rtts.push_back(*s.rtt);
@@ -125,8 +130,15 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
     return change(PathState::kUp, std::move(reason), result);
   }
 
+  // Exactly one sample over the limit, then the oldest goes: no capacity doubling per flow.
+  if (history_.capacity() < thresholds_.evaluation_probes + 1) {
+    history_.reserve(thresholds_.evaluation_probes + 1);
+  }
   history_.push_back({success, result.rtt});
-  while (history_.size() > thresholds_.evaluation_probes) history_.pop_front();
+  if (history_.size() > thresholds_.evaluation_probes) {
+    history_.erase(history_.begin(),
+                   history_.end() - static_cast<std::ptrdiff_t>(thresholds_.evaluation_probes));
+  }
   const auto why = degradation();
   if (why && state_ == PathState::kUp) return change(PathState::kDegraded, *why, result);
   if (!why && state_ == PathState::kDegraded) {

@@ -23,9 +23,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/config/agent_config.hpp"
 #include "agent/probe/probe_result.hpp"
@@ -80,7 +80,10 @@ class PathStateMachine {
   PathState state_ = PathState::kUnknown;
   std::uint32_t losses_in_a_row_ = 0;
   std::uint32_t successes_in_a_row_ = 0;
-  std::deque<Sample> history_;  // since the path last came up, at most evaluation_probes
+  // Since the path last came up, at most evaluation_probes, oldest first. A vector, not a
+  // deque: a deque's 512-byte chunks cost ~1 KB per flow once the window straddles two
+  // (2 MB at 2,000 flows, bench/agent_vs_fping); dropping the front moves 20 small samples.
+  std::vector<Sample> history_;
 };
 
 }  // namespace pathwatch::agent
