@@ -4,6 +4,7 @@
 #include "collector/collector_main.hpp"
 
 #include <fmt/format.h>
+#include <google/protobuf/stubs/logging.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -43,6 +44,19 @@ class Teardown {
   std::vector<std::function<void()>> undo_;
 };
 
+// libprotobuf prints one stderr line for every string field with invalid UTF-8 it parses, so a
+// hostile peer sending garbage could flood the log past our rate limits. Ingest already counts
+// and logs (rate-limited) every frame it rejects, so these lines go to debug level only.
+void protobuf_log_to_debug(google::protobuf::LogLevel level, const char* file, int line,
+                           const std::string& message) {
+  static const auto log = shared::component_logger("collector.protobuf");
+  if (level >= google::protobuf::LOGLEVEL_FATAL) {
+    log->critical("{}:{}: {}", file, line, message);
+  } else {
+    log->debug("{}:{}: {}", file, line, message);
+  }
+}
+
 // How often retention (roll-ups and pruning) runs.
 constexpr shared::Nanos kRetentionInterval = std::chrono::hours{1};
 
@@ -53,6 +67,7 @@ int run_collector(const shared::DaemonOptions& options) {
   const auto level = shared::parse_log_level(options.log_level.value_or(config.log_level));
   if (level) shared::set_log_level(*level);
   auto log = shared::component_logger("collector");
+  google::protobuf::SetLogHandler(&protobuf_log_to_debug);
   shared::SystemClock clock;
   Teardown teardown;
 
@@ -146,6 +161,7 @@ int run_collector(const shared::DaemonOptions& options) {
   socket_options.insecure_plaintext = config.insecure_plaintext;
   socket_options.curve_secret_key = curve_secret;
   socket_options.context = &zmq_context;
+  socket_options.flood = config.flood;
   socket_options.zmq_max_message_bytes =
       static_cast<std::int64_t>(config.ingest.limits.max_message_bytes) * 4;
   ZmqIngestServer ingest(socket_options);

@@ -123,6 +123,7 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
       in.batch_messages = static_cast<std::size_t>(n->as_int(1, 1'000'000));
     }
     if (auto n = c.optional("batch_delay")) in.batch_delay = n->as_duration(0s, 10s);
+    if (auto n = c.optional("limits")) config.flood = parse_flood_limits(*n);
     c.finish();
   }
   {

@@ -12,6 +12,7 @@
 #include "collector/alert/alert_config.hpp"
 #include "collector/analysis/analysis_config.hpp"
 #include "collector/auth/agent_key_registry.hpp"
+#include "collector/ingest/ingest_limits.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/isolation/topology.hpp"
 #include "collector/notify/notify_config.hpp"
@@ -34,6 +35,7 @@ struct CollectorConfig {
   // files are read here (relative paths from the config's folder); re-read on SIGHUP.
   std::vector<AgentKeyEntry> agents;
   IngestOptions ingest;
+  FloodLimits flood;  // collector.limits: per-sender message and byte rates
   std::string database = "/var/lib/pathwatch/pathwatch.db";  // embedded SQLite store
   bool synchronous_full = true;
   std::chrono::milliseconds busy_timeout{5000};

@@ -19,12 +19,14 @@ namespace pathwatch::collector {
 struct FloodLimits {
   bool enabled = true;
   // Per sender. A healthy agent sends ~1 message per flow per window (2,000 flows / 10 s =
-  // 200/s); the burst lets a spool drain after an outage at the sustained rate without the
-  // first seconds being cut.
-  double messages_per_second = 5000;
-  double burst_messages = 50000;
-  double bytes_per_second = 16.0 * 1024 * 1024;
-  double burst_bytes = 64.0 * 1024 * 1024;
+  // 200/s), but an agent draining its spool after an outage sends as fast as acks come back
+  // (tens of thousands per second): a throttled frame is resent only after the agent's ack
+  // timeout, so a low limit turns a backlog into minutes of stalls. The limit is therefore
+  // set well above any honest sender and below what starves the others on one core.
+  double messages_per_second = 50000;
+  double burst_messages = 500000;
+  double bytes_per_second = 64.0 * 1024 * 1024;
+  double burst_bytes = 256.0 * 1024 * 1024;
   // Memory bound: at most this many buckets. Beyond it, unknown senders share one bucket.
   std::size_t max_senders = 65536;
   // One log line per throttled sender per this much time (the counters have the rest).

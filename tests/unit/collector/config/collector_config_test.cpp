@@ -66,3 +66,23 @@ TEST(CollectorConfig, BadApiListenIsRejectedWithItsPosition) {
 
 }  // namespace
 }  // namespace pathwatch::collector
+
+namespace pathwatch::collector {
+namespace {
+
+TEST(CollectorConfig, FloodLimitsComeFromCollectorLimits) {
+  const auto c = parse_collector_config(
+      shared::ConfigNode::load_string("collector:\n"
+                                      "  listen: tcp://127.0.0.1:7000\n"
+                                      "  limits: {messages_per_second: 100, burst_messages: 300}\n"
+                                      "store: {database: x.db}\n",
+                                      "c.yaml"),
+      "c.yaml");
+  EXPECT_EQ(c.flood.messages_per_second, 100);
+  EXPECT_EQ(c.flood.burst_messages, 300);
+  // Defaults stay well above a draining spool's rate (see ingest_limits.hpp).
+  EXPECT_EQ(FloodLimits{}.messages_per_second, 50000);
+}
+
+}  // namespace
+}  // namespace pathwatch::collector
