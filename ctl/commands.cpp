@@ -6,8 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "ctl/keygen_command.hpp"
 #include "ctl/incident_commands.hpp"
+#include "ctl/keygen_command.hpp"
 #include "ctl/table.hpp"
 #include "shared/cli/command_line.hpp"
 

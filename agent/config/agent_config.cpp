@@ -74,7 +74,8 @@ PathConfig parse_path(const ConfigNode& node) {
   }
   const bool pinned = !path.interface.empty() || !path.source_address.empty() || path.fwmark;
   if (pinned && path.as_routed) {
-    node.fail("path '" + path.name + "' is as_routed, so it cannot also set interface, source "
+    node.fail("path '" + path.name +
+              "' is as_routed, so it cannot also set interface, source "
               "or fwmark");
   }
   if (!pinned && !path.as_routed) {
@@ -185,9 +186,12 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
   if (auto n = top.optional("thresholds")) {
     ConfigMap t = n->as_map();
     auto& th = config.thresholds;
-    if (auto m = t.optional("down_after")) th.down_after = static_cast<std::uint32_t>(m->as_int(1, 255));
-    if (auto m = t.optional("up_after")) th.up_after = static_cast<std::uint32_t>(m->as_int(1, 255));
-    if (auto m = t.optional("degraded_loss_percent")) th.degraded_loss_percent = m->as_double(0, 100);
+    if (auto m = t.optional("down_after"))
+      th.down_after = static_cast<std::uint32_t>(m->as_int(1, 255));
+    if (auto m = t.optional("up_after"))
+      th.up_after = static_cast<std::uint32_t>(m->as_int(1, 255));
+    if (auto m = t.optional("degraded_loss_percent"))
+      th.degraded_loss_percent = m->as_double(0, 100);
     if (auto m = t.optional("degraded_rtt")) th.degraded_rtt = m->as_duration(1us, 60s);
     if (auto m = t.optional("evaluation_probes")) {
       th.evaluation_probes = static_cast<std::uint32_t>(m->as_int(1, 10000));

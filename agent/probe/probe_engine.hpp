@@ -18,7 +18,7 @@ namespace pathwatch::agent {
 struct FlowSpec {
   FlowId id = 0;
   boost::asio::ip::address address;
-  std::uint16_t port = 0;  // TCP only
+  std::uint16_t port = 0;            // TCP only
   const PathConfig* path = nullptr;  // owned by the AgentConfig, outlives the engine
   ProbeSettings settings;
 };

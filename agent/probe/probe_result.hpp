@@ -36,7 +36,7 @@ struct IcmpEvidence {
 
 struct ProbeResult {
   FlowId flow = 0;
-  std::uint64_t seq = 0;  // per-flow probe sequence number, from 1
+  std::uint64_t seq = 0;        // per-flow probe sequence number, from 1
   shared::UtcNanos sent_utc{};  // reporting only
   shared::MonoNanos sent_mono{};
   Outcome outcome = Outcome::kTimeout;

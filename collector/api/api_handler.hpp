@@ -34,7 +34,7 @@ struct ApiContext {
   const IngestCounters* counters = nullptr;  // may be null (tests)
   const shared::Clock* clock = nullptr;
   shared::Nanos silence{std::chrono::seconds{60}};  // an agent quiet this long is "silent"
-  incident::IncidentStore* incidents = nullptr;      // null: /v1/incidents answers 404
+  incident::IncidentStore* incidents = nullptr;     // null: /v1/incidents answers 404
 };
 
 ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx);

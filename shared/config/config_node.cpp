@@ -49,16 +49,22 @@ ConfigNode ConfigNode::load_string(const std::string& text, const std::string& n
   return parse(text, name);
 }
 
-SourceLocation ConfigNode::location() const { return location_of(node_.Mark(), *file_); }
+SourceLocation ConfigNode::location() const {
+  return location_of(node_.Mark(), *file_);
+}
 
 void ConfigNode::fail(const std::string& message) const {
   const std::string where = path_.empty() ? "" : path_ + ": ";
   throw ConfigError(location(), where + message);
 }
 
-bool ConfigNode::is_null() const { return !node_.IsDefined() || node_.IsNull(); }
+bool ConfigNode::is_null() const {
+  return !node_.IsDefined() || node_.IsNull();
+}
 
-ConfigMap ConfigNode::as_map() const { return ConfigMap(*this); }
+ConfigMap ConfigNode::as_map() const {
+  return ConfigMap(*this);
+}
 
 std::vector<ConfigNode> ConfigNode::as_sequence() const {
   if (!node_.IsSequence()) fail("expected a list");
@@ -81,7 +87,9 @@ std::string ConfigNode::raw_scalar(const char* expected) const {
   return node_.Scalar();
 }
 
-std::string ConfigNode::as_string() const { return raw_scalar("a string"); }
+std::string ConfigNode::as_string() const {
+  return raw_scalar("a string");
+}
 
 std::string ConfigNode::as_nonempty_string() const {
   std::string s = as_string();
@@ -110,8 +118,7 @@ std::int64_t ConfigNode::as_int(std::int64_t min, std::int64_t max) const {
     fail("expected an integer, got '" + s + "'");
   }
   if (value < min || value > max) {
-    fail("value " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) +
-         "]");
+    fail("value " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return value;
 }
@@ -122,8 +129,7 @@ double ConfigNode::as_double(double min, double max) const {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc{} || ptr != s.data() + s.size()) fail("expected a number, got '" + s + "'");
   if (!(value >= min && value <= max)) {
-    fail("value " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) +
-         "]");
+    fail("value " + s + " out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return value;
 }
@@ -134,8 +140,8 @@ std::chrono::nanoseconds ConfigNode::as_duration(std::chrono::nanoseconds min,
   const auto d = parse_duration(s);
   if (!d) fail("expected a duration with a unit (ns, us, ms, s, m, h, d), got '" + s + "'");
   if (*d < min || *d > max) {
-    fail("duration " + s + " out of range [" + format_duration(min) + ", " +
-         format_duration(max) + "]");
+    fail("duration " + s + " out of range [" + format_duration(min) + ", " + format_duration(max) +
+         "]");
   }
   return *d;
 }

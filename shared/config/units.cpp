@@ -88,9 +88,9 @@ std::string format_duration(std::chrono::nanoseconds d) {
     std::int64_t factor;
     const char* suffix;
   };
-  for (const Step step : {Step{86400'000'000'000, "d"}, Step{3600'000'000'000, "h"},
-                          Step{60'000'000'000, "m"}, Step{1'000'000'000, "s"},
-                          Step{1'000'000, "ms"}, Step{1'000, "us"}}) {
+  for (const Step step :
+       {Step{86400'000'000'000, "d"}, Step{3600'000'000'000, "h"}, Step{60'000'000'000, "m"},
+        Step{1'000'000'000, "s"}, Step{1'000'000, "ms"}, Step{1'000, "us"}}) {
     if (ns != 0 && ns % step.factor == 0) return std::to_string(ns / step.factor) + step.suffix;
   }
   return std::to_string(ns) + "ns";

@@ -22,8 +22,8 @@ spdlog::sink_ptr shared_sink() {
   // ISO-8601 UTC timestamps, the component name and level: greppable and sortable.
   static spdlog::sink_ptr sink = [] {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    s->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%fZ %l %n: %v", spdlog::pattern_time_type::utc));
+    s->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%fZ %l %n: %v",
+                                                                 spdlog::pattern_time_type::utc));
     return s;
   }();
   return sink;
@@ -32,9 +32,9 @@ spdlog::sink_ptr shared_sink() {
 }  // namespace
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
-  for (const auto level : {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
-                           spdlog::level::warn, spdlog::level::err, spdlog::level::critical,
-                           spdlog::level::off}) {
+  for (const auto level :
+       {spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+        spdlog::level::err, spdlog::level::critical, spdlog::level::off}) {
     const auto sv = spdlog::level::to_string_view(level);
     if (std::string_view(sv.data(), sv.size()) == name) return level;
   }

@@ -13,7 +13,11 @@ Nanos read_clock(clockid_t id) {
 
 }  // namespace
 
-UtcNanos SystemClock::utc_now() const { return UtcNanos{read_clock(CLOCK_REALTIME)}; }
-MonoNanos SystemClock::mono_now() const { return MonoNanos{read_clock(CLOCK_MONOTONIC)}; }
+UtcNanos SystemClock::utc_now() const {
+  return UtcNanos{read_clock(CLOCK_REALTIME)};
+}
+MonoNanos SystemClock::mono_now() const {
+  return MonoNanos{read_clock(CLOCK_MONOTONIC)};
+}
 
 }  // namespace pathwatch::shared

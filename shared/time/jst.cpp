@@ -28,8 +28,8 @@ namespace {
 std::string format_civil(std::chrono::year_month_day d, Nanos tod) {
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(tod).count();
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(d.year()),
-                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()),
-                     secs / 3600, (secs / 60) % 60, secs % 60);
+                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()), secs / 3600,
+                     (secs / 60) % 60, secs % 60);
 }
 }  // namespace
 

@@ -13,7 +13,11 @@ using UtcNanos = std::chrono::sys_time<Nanos>;
 // A monotonic instant: only differences mean anything.
 using MonoNanos = std::chrono::time_point<std::chrono::steady_clock, Nanos>;
 
-inline std::int64_t to_unix_nanos(UtcNanos t) { return t.time_since_epoch().count(); }
-inline UtcNanos from_unix_nanos(std::int64_t ns) { return UtcNanos{Nanos{ns}}; }
+inline std::int64_t to_unix_nanos(UtcNanos t) {
+  return t.time_since_epoch().count();
+}
+inline UtcNanos from_unix_nanos(std::int64_t ns) {
+  return UtcNanos{Nanos{ns}};
+}
 
 }  // namespace pathwatch::shared

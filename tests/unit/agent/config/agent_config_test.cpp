@@ -81,8 +81,7 @@ TEST(AgentConfig, TargetOnUnknownPath) {
 TEST(AgentConfig, BadAddress) {
   std::string text = kMinimal;
   text.replace(text.find("198.18.30.10"), 12, "asp.example");
-  EXPECT_NE(error_of(text).find("'asp.example' is not an IPv4 or IPv6 address"),
-            std::string::npos);
+  EXPECT_NE(error_of(text).find("'asp.example' is not an IPv4 or IPv6 address"), std::string::npos);
 }
 
 TEST(AgentConfig, IntervalBelow10msIsRejected) {
