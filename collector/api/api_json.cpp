@@ -9,6 +9,9 @@ namespace {
 double minutes(shared::Nanos d) {
   return static_cast<double>(d.count()) / 60e9;
 }
+std::int64_t whole_seconds(shared::Nanos d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
 const char* kind_name(ProbeKind k) {
   return k == ProbeKind::kTcp ? "tcp" : k == ProbeKind::kIcmp ? "icmp" : "unspecified";
 }
@@ -133,6 +136,13 @@ Json to_json(const AvailabilityFigure& f) {
          {"provided_minutes", minutes(f.provided)},
          {"unavailable_minutes", minutes(f.unavailable)},
          {"unknown_minutes", minutes(f.unknown)},
+         // Whole seconds (truncated) of the same five figures: exact integers for scripts that
+         // check a month to the second (minutes as doubles are not).
+         {"scheduled_seconds", whole_seconds(f.scheduled)},
+         {"excluded_seconds", whole_seconds(f.excluded)},
+         {"provided_seconds", whole_seconds(f.provided)},
+         {"unavailable_seconds", whole_seconds(f.unavailable)},
+         {"unknown_seconds", whole_seconds(f.unknown)},
          {"unknown_counts_as", to_string(f.unknown_policy)},
          {"budget_minutes", f.budget_minutes},
          {"budget_left_minutes", f.budget_left_minutes},

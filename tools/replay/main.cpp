@@ -1,29 +1,38 @@
-// pathwatch-replay: writes a deterministic synthetic month of agent Envelopes (length-prefixed,
-// 4-byte big-endian length + bytes) and/or the availability the collector computes from it.
+// pathwatch-replay: generates a deterministic synthetic month of agent envelopes, feeds them
+// through the collector's ingest pipeline into an SQLite store, and prints each service's
+// availability for the month as the API computes it; timings go to stderr.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 
-#include "collector/analysis/availability.hpp"
-#include "collector/analysis/holidays.hpp"
+#include "collector/store/sqlite_store.hpp"
 #include "shared/config/units.hpp"
-#include "tools/replay/replay_rows.hpp"
+#include "shared/time/clock.hpp"
+#include "tools/replay/replay_api.hpp"
+#include "tools/replay/replay_ingest.hpp"
 #include "tools/replay/scenario.hpp"
 
 namespace {
 
 using namespace pathwatch;
+using Steady = std::chrono::steady_clock;
 
 constexpr const char* kUsage =
     "usage: pathwatch-replay [--seed N] [--month YYYY-MM] [--sites N] [--services N]\n"
-    "                        [--heartbeat DURATION] [--out FILE|-] [--availability]\n"
-    "                        [--holidays FILE]\n"
-    "  --out           write the envelopes, length-prefixed (4-byte big-endian), to FILE or -\n"
-    "  --availability  print each service's availability for the month as JSON lines\n";
+    "                        [--heartbeat DURATION] [--window DURATION] [--db FILE]\n"
+    "                        [--out FILE|-] [--availability] [--holidays FILE]\n"
+    "  --db            the SQLite store to ingest into (must not exist; default: a temporary\n"
+    "                  file, removed afterwards)\n"
+    "  --out           also write the envelopes, length-prefixed (4-byte big-endian), to FILE or "
+    "-\n"
+    "  --availability  print each service's availability for the month as JSON lines\n"
+    "exit: 0 done, 1 ingest or store failure, 2 usage or config error\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "pathwatch-replay: " << message << "\n" << kUsage;
@@ -42,11 +51,25 @@ void write_envelopes(std::ostream& out, const std::vector<v1::Envelope>& envelop
   }
 }
 
+double since(Steady::time_point t0) {
+  return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+std::string figures_json(const tools::ServiceFigures& f) {
+  return fmt::format(
+      "{{\"service\":\"{}\",\"scheduled_s\":{},\"excluded_s\":{},\"provided_s\":{},"
+      "\"unavailable_s\":{},\"unknown_s\":{},\"unknown_counts_as\":\"{}\",\"percent\":{},"
+      "\"met\":{},\"budget_left_min\":{:.2f}}}",
+      f.service, f.scheduled_s, f.excluded_s, f.provided_s, f.unavailable_s, f.unknown_s,
+      f.unknown_counts_as, f.percent ? fmt::format("{:.4f}", *f.percent) : "null",
+      f.met ? "true" : "false", f.budget_left_minutes);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   tools::ScenarioOptions opt;
-  std::string out_file;
+  std::string out_file, db_file;
   std::string holidays_file = "etc/holidays/jp.yaml";
   bool availability = false;
   for (int i = 1; i < argc; ++i) {
@@ -65,10 +88,12 @@ int main(int argc, char** argv) {
         opt.sites = std::stoi(value());
       } else if (arg == "--services") {
         opt.services = std::stoi(value());
-      } else if (arg == "--heartbeat") {
+      } else if (arg == "--heartbeat" || arg == "--window") {
         const auto d = shared::parse_duration(value());
-        if (!d || *d < std::chrono::seconds{1}) return usage_error("--heartbeat wants e.g. 5m");
-        opt.heartbeat_interval = *d;
+        if (!d || *d < std::chrono::seconds{10}) return usage_error(arg + " wants e.g. 5m");
+        (arg == "--window" ? opt.window : opt.heartbeat_interval) = *d;
+      } else if (arg == "--db") {
+        db_file = value();
       } else if (arg == "--out") {
         out_file = value();
       } else if (arg == "--availability") {
@@ -86,11 +111,19 @@ int main(int argc, char** argv) {
     }
   }
   if (opt.sites < 1 || opt.services < 1) return usage_error("--sites and --services must be >= 1");
-  if (out_file.empty() && !availability)
-    return usage_error("nothing to do: --out or --availability");
+  const bool temporary_db = db_file.empty();
+  if (temporary_db) {
+    db_file = (std::filesystem::temp_directory_path() /
+               fmt::format("pathwatch-replay-{}.db", static_cast<long>(::getpid())))
+                  .string();
+  }
+  if (std::filesystem::exists(db_file)) return usage_error("--db: " + db_file + " exists");
 
+  int rc = 0;
   try {
+    const auto t0 = Steady::now();
     const auto sc = tools::generate_scenario(opt);
+    const double generate_s = since(t0);
     if (out_file == "-") {
       write_envelopes(std::cout, sc.envelopes);
     } else if (!out_file.empty()) {
@@ -101,37 +134,44 @@ int main(int argc, char** argv) {
       }
       write_envelopes(f, sc.envelopes);
     }
-    if (availability) {
-      const auto rows =
-          tools::rows_from_envelopes(sc.envelopes, tools::session_silence_threshold(opt));
-      collector::HolidaySet holidays;
-      holidays.add_all(collector::load_holiday_file(holidays_file));
-      std::map<std::string, collector::ServiceCalendar> calendars{{"24x7", {}}};
-      collector::ServiceCalendar office;
-      office.name = "office";
-      office.kind = collector::ServiceCalendar::Kind::kBusinessHours;
-      calendars.emplace("office", office);
-      collector::ObservationIndex index(
-          collector::ObservationRows{rows.state_changes, rows.windows, rows.sessions});
-      collector::AvailabilityContext ctx{&index, &holidays, &calendars, sc.maintenance};
-      for (const auto& s : sc.services) {
-        const auto f = collector::compute_availability(s, ctx, sc.month);
-        const auto min = [](shared::Nanos d) {
-          return std::chrono::duration<double>(d).count() / 60;
-        };
-        std::cout << fmt::format(
-            "{{\"service\":\"{}\",\"scheduled_min\":{},\"excluded_min\":{},\"provided_min\":{},"
-            "\"unavailable_min\":{},\"unknown_min\":{},\"unknown_counts_as\":\"{}\","
-            "\"percent\":{},\"target\":{},\"met\":{},\"budget_left_min\":{:.2f}}}\n",
-            f.service, min(f.scheduled), min(f.excluded), min(f.provided), min(f.unavailable),
-            min(f.unknown), collector::to_string(f.unknown_policy),
-            f.percent ? fmt::format("{:.4f}", *f.percent) : "null", f.target_percent,
-            f.met ? "true" : "false", f.budget_left_minutes);
+    const shared::ManualClock clock(sc.data.end);
+    const auto analysis = tools::replay_analysis_config(sc, holidays_file);
+    {
+      collector::SqliteStore store(collector::SqliteOptions{db_file}, sc.data.start);
+      const auto t1 = Steady::now();
+      const auto report = tools::ingest_scenario(sc, store, tools::replay_ingest_options(opt));
+      const double ingest_s = since(t1);
+      if (!report.ok || report.rejected > 0) {
+        std::cerr << fmt::format("pathwatch-replay: ingest failed: {} ({} rejected)\n",
+                                 report.error, report.rejected);
+        rc = 1;
+      } else {
+        const collector::ApiContext api{&store, &analysis, nullptr, &clock};
+        tools::enter_maintenance(sc, api);
+        const auto t2 = Steady::now();
+        const auto figures = tools::month_availability(api, opt.month);
+        const double availability_s = since(t2);
+        if (availability) {
+          for (const auto& f : figures) std::cout << figures_json(f) << "\n";
+        }
+        std::cerr << fmt::format(
+            "{{\"services\":{},\"sites\":{},\"messages\":{},\"bytes\":{},\"stored\":{},"
+            "\"commits\":{},\"generate_s\":{:.3f},\"ingest_s\":{:.3f},\"messages_per_s\":{:.0f},"
+            "\"availability_s\":{:.3f},\"total_s\":{:.3f}}}\n",
+            sc.services.size(), sc.sites.size(), report.messages, report.bytes, report.stored,
+            report.commits, generate_s, ingest_s, static_cast<double>(report.messages) / ingest_s,
+            availability_s, since(t0));
       }
     }
   } catch (const shared::ConfigError& e) {
     std::cerr << e.what() << "\n";
-    return 2;
+    rc = 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pathwatch-replay: " << e.what() << "\n";
+    rc = 1;
   }
-  return 0;
+  if (temporary_db) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_file + suffix);
+  }
+  return rc;
 }

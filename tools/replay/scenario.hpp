@@ -1,6 +1,8 @@
-// A synthetic month of agent data for many sites and services: outages of known length at
-// known times (deterministic from a seed), agent silences, primary-line faults with route
-// changes, as pathwatch.v1.Envelopes stamped with data timestamps. The known lists let a test
+// A synthetic month of agent data for many sites and services, as each site's agent would send
+// it: Hello, WindowSummary, StateChange, RouteChange and Heartbeat envelopes with per-agent
+// sequence numbers and data timestamps. Outages of known length at known times (whole seconds,
+// deterministic from a seed), outages crossing the JST month's boundaries, agent silences,
+// primary-line faults with route changes and maintenance windows. The known lists let a test
 // compute the expected availability without the analysis code.
 #pragma once
 
@@ -21,6 +23,16 @@ struct ScenarioOptions {
   int sites = 10;
   int services = 40;  // service i is measured from site i % sites, targets "<name>-app", "-db"
   shared::Nanos heartbeat_interval = std::chrono::minutes{5};
+  // Every flow sends one WindowSummary per window (the agent's window length, announced in its
+  // Hello). Must divide an hour: the API reads an hour before the month to know the states at
+  // its start, and window end-states are what carries a state from before that hour.
+  shared::Nanos window = std::chrono::minutes{10};
+  // false: no WindowSummary at all (states from the changes alone), for benches of the
+  // analysis at a scale where a month of summaries would not fit in memory.
+  bool window_summaries = true;
+  // Data starts this long before the month and ends this long after it, so outages can cross
+  // the month's boundaries (a multiple of `window`, at least 3 hours).
+  shared::Nanos margin = std::chrono::hours{3};
   // Every 4th service uses the business-hours calendar "office" (Mon-Fri 08:30-17:15 JST
   // without holidays), the others 24x7.
   bool mixed_calendars = true;
@@ -41,9 +53,12 @@ struct KnownLineFault {  // every primary flow of the site down, route moved to 
 
 struct Scenario {
   ScenarioOptions options;
-  collector::Interval month;
+  collector::Interval month;  // the JST month
+  collector::Interval data;   // what the agents cover: the month plus the margins
   std::vector<std::string> sites;
   std::vector<collector::ServiceSpec> services;
+  // The first window applies to every service (config); the others to one service each (the
+  // kind an operator enters with `pathwatchctl maintenance add`).
   std::vector<collector::MaintenanceWindow> maintenance;
   std::vector<KnownOutage> outages;  // per flow, merged, sorted; line faults included
   std::vector<KnownSilence> silences;
@@ -51,9 +66,11 @@ struct Scenario {
   std::vector<pathwatch::v1::Envelope> envelopes;  // in time order
 };
 
-// The silence after which the collector would close an agent's session.
+// The silence after which the collector should close an agent's session (its silence_after):
+// longer than any gap between one agent's messages, shorter than any generated silence.
 shared::Nanos session_silence_threshold(const ScenarioOptions& options);
 
+// Throws std::invalid_argument for options it cannot honour (window, margin).
 Scenario generate_scenario(const ScenarioOptions& options);
 
 }  // namespace pathwatch::tools
