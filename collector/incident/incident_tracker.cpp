@@ -250,7 +250,8 @@ Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
   if (imp) {
     clear_since_.reset();
     if (!impaired_since_) impaired_since_ = imp->since;
-    const auto point = summarize(*verdict_);
+    auto point = summarize(*verdict_);
+    point.at = board_.settled_at(at);  // when its evidence was complete (see settled_at)
     const auto fields = notify::summarize_verdict(*verdict_);
     if (!open_) {
       if (at - *impaired_since_ < options_.open_after) return ev;

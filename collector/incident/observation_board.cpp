@@ -61,12 +61,14 @@ bool ObservationBoard::set_state(const MeasurementKey& key, const std::string& s
   s.at = at;
   if (changed) s.since = at;
   s.state = state;
+  if (changed) s.changed = at;
   if (evidence) {
     const auto tcp = to_tcp_evidence(evidence->last_tcp_outcome);
     const bool evidence_changed =
         s.tcp != tcp || s.icmp.has_value() != !evidence->icmp_router.empty() ||
         (s.icmp && (s.icmp->router != evidence->icmp_router ||
                     s.icmp->type != evidence->icmp_type || s.icmp->code != evidence->icmp_code));
+    if (evidence_changed) s.changed = at;
     s.tcp = tcp;
     if (evidence->icmp_router.empty()) {
       s.icmp.reset();
@@ -99,8 +101,18 @@ bool ObservationBoard::apply(const StoredRouteChange& change) {
   auto [it, fresh] = lines_.try_emplace(change.agent_id);
   if (!fresh && change.at < it->second.at) return false;
   const bool changed = fresh || it->second.path != change.to_path;
-  it->second = Line{change.to_path, change.at};
+  it->second = Line{change.to_path, change.at, changed ? change.at : it->second.changed};
   return changed;
+}
+
+shared::UtcNanos ObservationBoard::settled_at(shared::UtcNanos at) const {
+  shared::UtcNanos settled{};
+  for (const auto& [key, s] : states_) {
+    const bool stale = stale_after_.count() > 0 && s.at + stale_after_ < at;
+    settled = std::max(settled, stale ? s.at + stale_after_ : s.changed);
+  }
+  for (const auto& [agent, l] : lines_) settled = std::max(settled, l.changed);
+  return std::min(settled, at);
 }
 
 std::optional<std::string> ObservationBoard::line(const std::string& agent_id) const {

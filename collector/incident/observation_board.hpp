@@ -28,8 +28,9 @@ struct MeasurementKey {
 struct MeasurementState {
   std::string site;
   isolation::ObservedState state = isolation::ObservedState::kUnknown;
-  shared::UtcNanos at{};     // data time of the row that set `state`
-  shared::UtcNanos since{};  // data time the measurement entered `state`
+  shared::UtcNanos at{};       // data time of the row that set `state`
+  shared::UtcNanos since{};    // data time the measurement entered `state`
+  shared::UtcNanos changed{};  // data time of the last row that changed state or evidence
   isolation::TcpEvidence tcp = isolation::TcpEvidence::kNone;
   std::optional<isolation::IcmpEvidence> icmp;
 };
@@ -61,11 +62,16 @@ class ObservationBoard {
   std::optional<std::string> line(const std::string& agent_id) const;
   // The newest data time seen in any row.
   shared::UtcNanos latest() const { return latest_; }
+  // The earliest data time from which snapshot(at) has held unchanged: the newest state or
+  // evidence change, line move or fall into silence up to `at`. A verdict is stamped with it,
+  // so it says when the evidence was complete, not when the collector next looked.
+  shared::UtcNanos settled_at(shared::UtcNanos at) const;
 
  private:
   struct Line {
     std::string path;
     shared::UtcNanos at{};
+    shared::UtcNanos changed{};
   };
   bool set_state(const MeasurementKey& key, const std::string& site, shared::UtcNanos at,
                  isolation::ObservedState state, const StoredStateChange* evidence);

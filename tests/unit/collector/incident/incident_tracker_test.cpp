@@ -110,6 +110,32 @@ TEST_F(Tracker, OpensWithVerdictHistoryAndCloses) {
   EXPECT_FALSE(tr.open_incident().has_value());
 }
 
+// The collector looks later than the evidence arrived (its tick, a window ending after the
+// state changes): the verdict is stamped with the data time its evidence was complete, t(11)
+// when dc-agent's last state change made it "dc-edge", not the t(13) of the evaluation.
+TEST_F(Tracker, VerdictIsStampedWhenItsEvidenceWasComplete) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
+  }
+  for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+    tr.apply(change("dc-agent", "direct", target, kDown, 11));
+  }
+  tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
+  tr.apply(change("main-agent", "primary", "collector", kUp, 13));  // no news: still up
+  EXPECT_EQ(tr.board().settled_at(t(13)), t(11));
+  EXPECT_EQ(tr.board().settled_at(t(10)), t(10));  // never later than the instant asked
+  const auto ev = tr.evaluate(t(13));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  const Incident& inc = ev.updates[0].incident;
+  ASSERT_EQ(inc.history.size(), 1u);
+  EXPECT_EQ(inc.history[0].summary, "down: dc-edge");
+  EXPECT_EQ(inc.history[0].at, t(11));
+  EXPECT_EQ(inc.updated, t(13));
+}
+
 // Primary line cut, backup carries the traffic: a failover and a path down, no incident.
 TEST_F(Tracker, SurvivedPrimaryCutIsAFailoverNotAnIncident) {
   IncidentTracker tr(topo_, {});
