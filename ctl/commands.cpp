@@ -121,8 +121,9 @@ int status(const std::vector<std::string>& args, const CtlOptions& o) {
              agents.empty() ? "  (none yet)\n" : agents.render());
   Table flows({"SITE", "AGENT", "FLOW", "PATH", "STATE", "SINCE (JST)"});
   for (const auto& f : (*j)["flows"]) {
+    // SINCE: when the flow entered its state (a collector before "since" existed: last seen).
     flows.add({str(f, "site"), str(f, "agent_id"), flow_name(f), str(f, "path"), str(f, "state"),
-               jst(f, "at")});
+               jst(f, f.contains("since") ? "since" : "at")});
   }
   fmt::print("\nFlows\n{}", flows.empty() ? "  (none yet)\n" : flows.render());
   if (j->contains("ingest")) {

@@ -42,7 +42,8 @@ Json to_json(const AgentSummary& a, bool silent) {
 Json to_json(const FlowLatest& f) {
   Json j = to_json(f.flow);
   j["state"] = to_string(f.state);
-  put_time(j, "at", f.at);
+  put_time(j, "at", f.at);        // the latest change or window seen
+  put_time(j, "since", f.since);  // when the flow entered this state
   return j;
 }
 

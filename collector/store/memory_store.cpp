@@ -83,9 +83,13 @@ CommitResult MemoryStore::commit(const CommitBatch& batch) {
       agents_.emplace(id, a);
     }
   };
-  auto note_latest = [&](std::size_t flow, shared::UtcNanos at, PathState state) {
+  // A change wins a window end-state at the same instant (as in the analysis' timelines);
+  // `since` moves only when the state does.
+  auto note_latest = [&](std::size_t flow, shared::UtcNanos at, PathState state, bool change) {
     auto& latest = flows_[flow].latest;
-    if (!latest || latest->at <= at) latest = FlowLatest{FlowRef{}, state, at};
+    if (latest && (latest->at > at || (latest->at == at && !change))) return;
+    const auto since = latest && latest->state == state ? latest->since : at;
+    latest = FlowLatest{FlowRef{}, state, at, since};
   };
   for (std::size_t i = 0; i < batch.messages.size(); ++i) {
     const StoredMessage& m = batch.messages[i];
@@ -105,14 +109,14 @@ CommitResult MemoryStore::commit(const CommitBatch& batch) {
             r.flow.agent_id = m.agent_id;
             r.seq = m.seq;
             const auto flow = flow_index(r.flow);
-            note_latest(flow, r.end, r.state);
+            note_latest(flow, r.end, r.state, false);
             windows_.emplace_back(flow, std::move(r));
           } else if constexpr (std::is_same_v<T, StoredStateChange>) {
             StoredStateChange r = row;
             r.flow.agent_id = m.agent_id;
             r.seq = m.seq;
             const auto flow = flow_index(r.flow);
-            note_latest(flow, r.at, r.to);
+            note_latest(flow, r.at, r.to, true);
             state_changes_.emplace_back(flow, std::move(r));
           } else if constexpr (std::is_same_v<T, StoredHeartbeat>) {
           } else {
@@ -274,7 +278,8 @@ std::vector<FlowLatest> MemoryStore::latest_flow_states() {
   std::vector<FlowLatest> out;
   for (std::size_t i = 0; i < flows_.size(); ++i) {
     if (!flows_[i].latest) continue;
-    out.push_back(FlowLatest{flow_with_site(i), flows_[i].latest->state, flows_[i].latest->at});
+    out.push_back(FlowLatest{flow_with_site(i), flows_[i].latest->state, flows_[i].latest->at,
+                             flows_[i].latest->since});
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
     const FlowRef& a = x.flow;

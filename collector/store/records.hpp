@@ -162,7 +162,9 @@ struct AgentSummary {
 struct FlowLatest {
   FlowRef flow;
   PathState state = PathState::kUnknown;
-  shared::UtcNanos at{};
+  shared::UtcNanos at{};     // data time of the latest change or window end seen
+  shared::UtcNanos since{};  // when the flow entered `state`: the change's time (or, when the
+                             // change was lost, the end of the first window that reported it)
 };
 
 // One hour of one flow's window summaries, kept after the raw windows are pruned.

@@ -177,7 +177,18 @@ INSERT INTO seq_ranges
 DROP TABLE messages;
 )sql";
 
-constexpr std::array kMigrations{Migration{1, kSchemaV1}, Migration{2, kSchemaV2}};
+// v3: when each flow entered its latest state (`pathwatchctl status` SINCE). Existing rows get
+// the latest state change into that state, else the latest time seen.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE flows ADD COLUMN latest_since INTEGER;
+UPDATE flows SET latest_since = x.since
+  FROM (SELECT flow, to_state, MAX(at) AS since FROM state_changes GROUP BY flow, to_state) AS x
+  WHERE x.flow = flows.id AND x.to_state = flows.latest_state;
+UPDATE flows SET latest_since = latest_at WHERE latest_since IS NULL AND latest_at IS NOT NULL;
+)sql";
+
+constexpr std::array kMigrations{Migration{1, kSchemaV1}, Migration{2, kSchemaV2},
+                                 Migration{3, kSchemaV3}};
 
 }  // namespace
 

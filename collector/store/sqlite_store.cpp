@@ -134,10 +134,13 @@ struct SqliteStore::Writer {
         db,
         "SELECT id FROM flows WHERE agent = ? AND target = ? AND address = ? AND path = ? AND "
         "kind = ? AND port = ?");
-    update_flow_latest =
-        std::make_unique<Statement>(db,
-                                    "UPDATE flows SET latest_state = ?2, latest_at = ?3 "
-                                    "WHERE id = ?1 AND (latest_at IS NULL OR latest_at <= ?3)");
+    // ?4 since, ?5 "the batch's first point had this state": keep the stored since when the
+    // state did not change; ?6 the point is a state change (it wins a window end at ?3).
+    update_flow_latest = std::make_unique<Statement>(
+        db,
+        "UPDATE flows SET latest_since = CASE WHEN ?5 AND latest_state IS ?2 AND latest_since "
+        "IS NOT NULL THEN latest_since ELSE ?4 END, latest_state = ?2, latest_at = ?3 "
+        "WHERE id = ?1 AND (latest_at IS NULL OR latest_at < ?3 OR (latest_at = ?3 AND ?6))");
     select_ranges = std::make_unique<Statement>(
         db,
         "SELECT first, last FROM seq_ranges WHERE agent = ? AND first <= ? ORDER BY first DESC");
@@ -294,11 +297,28 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
   Writer& w = *writer_;
   CommitResult result;
   result.stored.assign(batch.messages.size(), false);
-  // Latest state per flow within the batch, written once per flow at the end.
-  std::unordered_map<std::int64_t, std::pair<std::int64_t, PathState>> latest;
-  auto note_latest = [&](std::int64_t flow, std::int64_t at, PathState state) {
-    auto [it, fresh] = latest.try_emplace(flow, at, state);
-    if (!fresh && it->second.first <= at) it->second = {at, state};
+  // Latest state per flow within the batch, written once per flow at the end. `carried`: the
+  // state has not changed since the batch's first point, so the stored `since` still holds if
+  // the stored state is the same. A change wins a window end-state at the same instant.
+  struct Latest {
+    std::int64_t at;
+    PathState state;
+    std::int64_t since;
+    bool carried;
+    bool change;
+  };
+  std::unordered_map<std::int64_t, Latest> latest;
+  auto note_latest = [&](std::int64_t flow, std::int64_t at, PathState state, bool change) {
+    auto [it, fresh] = latest.try_emplace(flow, Latest{at, state, at, true, change});
+    Latest& l = it->second;
+    if (fresh || l.at > at || (l.at == at && !change)) return;
+    if (l.state != state) {
+      l.since = at;
+      l.carried = false;
+    }
+    l.at = at;
+    l.state = state;
+    l.change = change;
   };
   try {
     w.begin->run();
@@ -336,7 +356,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(11, std::int64_t{row.tcp_ok}).bind(12, std::int64_t{row.tcp_refused});
               s.bind(13, std::int64_t{row.tcp_timeout}).bind(14, std::int64_t{row.tcp_unreachable});
               s.bind(15, std::int64_t{row.tcp_error}).run();
-              note_latest(flow, ns(row.end), row.state);
+              note_latest(flow, ns(row.end), row.state, false);
             } else if constexpr (std::is_same_v<T, StoredStateChange>) {
               const auto flow = w.flow_ref(agent, row.flow);
               Statement& s = *w.insert_state;
@@ -345,7 +365,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(5, std::int64_t{static_cast<int>(row.to)}).bind(6, row.reason);
               s.bind(7, std::int64_t{row.last_tcp_outcome}).bind(8, row.icmp_router);
               s.bind(9, std::int64_t{row.icmp_type}).bind(10, std::int64_t{row.icmp_code}).run();
-              note_latest(flow, ns(row.at), row.to);
+              note_latest(flow, ns(row.at), row.to, true);
             } else if constexpr (std::is_same_v<T, StoredRouteChange>) {
               Statement& s = *w.insert_route;
               s.bind(1, agent).bind(2, u64(m.seq)).bind(3, ns(row.at)).bind(4, row.prefix);
@@ -392,9 +412,11 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
       s.bind(1, agent).bind(2, a.site).bind(3, ns(a.first_seen)).bind(4, ns(a.last_seen));
       s.bind(5, ns(a.last_received)).bind(6, u64(a.last_seq)).bind(7, u64(a.through_seq)).run();
     }
-    for (const auto& [flow, at_state] : latest) {
-      w.update_flow_latest->bind(1, flow).bind(2, std::int64_t{static_cast<int>(at_state.second)});
-      w.update_flow_latest->bind(3, at_state.first).run();
+    for (const auto& [flow, l] : latest) {
+      Statement& s = *w.update_flow_latest;
+      s.bind(1, flow).bind(2, std::int64_t{static_cast<int>(l.state)}).bind(3, l.at);
+      s.bind(4, l.since).bind(5, std::int64_t{l.carried ? 1 : 0});
+      s.bind(6, std::int64_t{l.change ? 1 : 0}).run();
     }
     w.commit->run();
     result.ok = true;
@@ -645,15 +667,17 @@ std::vector<StoredGap> SqliteStore::gaps(const RowFilter& filter) {
 
 std::vector<FlowLatest> SqliteStore::latest_flow_states() {
   std::lock_guard lock(reader_mutex_);
-  Statement q(reader_->db, fmt::format("SELECT {}, f.latest_state, f.latest_at FROM flows f JOIN "
-                                       "agents a ON a.id = f.agent WHERE f.latest_at IS NOT NULL "
-                                       "ORDER BY a.site, a.agent_id, f.target, f.path, f.kind, "
-                                       "f.port, f.address",
-                                       kFlowCols));
+  Statement q(
+      reader_->db,
+      fmt::format("SELECT {}, f.latest_state, f.latest_at, f.latest_since FROM flows f JOIN "
+                  "agents a ON a.id = f.agent WHERE f.latest_at IS NOT NULL "
+                  "ORDER BY a.site, a.agent_id, f.target, f.path, f.kind, "
+                  "f.port, f.address",
+                  kFlowCols));
   std::vector<FlowLatest> out;
   while (q.step()) {
     out.push_back(FlowLatest{flow_from(q, 0), static_cast<PathState>(q.column_int(7)),
-                             from_unix_nanos(q.column_int(8))});
+                             from_unix_nanos(q.column_int(8)), from_unix_nanos(q.column_int(9))});
   }
   return out;
 }

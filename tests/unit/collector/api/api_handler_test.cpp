@@ -50,6 +50,20 @@ TEST_F(ApiTest, StatusListsAgentsAndFlows) {
   EXPECT_FALSE(j["agents"][0]["silent"]);  // last received 25 s before now < 60 s
   ASSERT_EQ(j["flows"].size(), 1u);
   EXPECT_EQ(j["flows"][0]["state"], "down");
+  // A DOWN window ending at +20 s: the flow is DOWN since the change at +5 s (what
+  // `pathwatchctl status` shows as SINCE), last seen at +20 s.
+  StoredWindow w;
+  w.flow = FlowRef{"a1", "honcho", "asp-app", "198.18.30.10", "primary", ProbeKind::kIcmp, 0};
+  w.start = kT0 + 10s;
+  w.end = kT0 + 20s;
+  w.state = PathState::kDown;
+  CommitBatch b;
+  b.messages = {StoredMessage{"a1", "honcho", 2, w.end, w.end, w}};
+  ASSERT_TRUE(store_.commit(b).ok);
+  const auto flow = Json::parse(call("GET", "/v1/status").body)["flows"][0];
+  EXPECT_EQ(flow["since"], "2026-11-01T00:00:05.000000000Z");
+  EXPECT_EQ(flow["since_jst"], "2026-11-01 09:00:05 JST");
+  EXPECT_EQ(flow["at"], "2026-11-01T00:00:20.000000000Z");
   clock_.advance(2min);
   EXPECT_TRUE(Json::parse(call("GET", "/v1/status").body)["agents"][0]["silent"]);
 }

@@ -151,6 +151,51 @@ TYPED_TEST(StoreTest, RowsComeBackByTimeAndFilter) {
   ASSERT_EQ(latest.size(), 1u);
   EXPECT_EQ(latest[0].state, PathState::kDown);
   EXPECT_EQ(latest[0].at, kT0 + 20s);
+  EXPECT_EQ(latest[0].since, kT0 + 15s);  // entered DOWN by the change, not by the window
+}
+
+TYPED_TEST(StoreTest, LatestSinceIsWhenTheFlowEnteredItsState) {
+  auto store = this->factory_.open();
+  auto commit = [&](std::vector<StoredMessage> messages) {
+    CommitBatch b;
+    b.messages = std::move(messages);
+    ASSERT_TRUE(store->commit(b).ok);
+  };
+  auto latest = [&] {
+    const auto l = store->latest_flow_states();
+    EXPECT_EQ(l.size(), 1u);
+    return l.empty() ? FlowLatest{} : l[0];
+  };
+  // UP from +0s; windows [0,10) and [10,20) UP; DOWN at +25s; window [20,30) DOWN.
+  commit({state_msg("a1", 1, kT0, PathState::kUnknown, PathState::kUp), window_msg("a1", 2, kT0),
+          window_msg("a1", 3, kT0 + 10s),
+          state_msg("a1", 4, kT0 + 25s, PathState::kUp, PathState::kDown),
+          window_msg("a1", 5, kT0 + 20s, PathState::kDown)});
+  EXPECT_EQ(latest().state, PathState::kDown);
+  EXPECT_EQ(latest().at, kT0 + 30s);
+  EXPECT_EQ(latest().since, kT0 + 25s);
+  // A later batch of DOWN windows keeps the stored since.
+  commit({window_msg("a1", 6, kT0 + 30s, PathState::kDown)});
+  EXPECT_EQ(latest().at, kT0 + 40s);
+  EXPECT_EQ(latest().since, kT0 + 25s);
+  // The change back to UP was lost (spool overflow): the window [40,50) reporting UP is the
+  // first evidence, so since = its end, +50s.
+  commit({window_msg("a1", 8, kT0 + 40s, PathState::kUp)});
+  EXPECT_EQ(latest().state, PathState::kUp);
+  EXPECT_EQ(latest().since, kT0 + 50s);
+  // At one instant a change wins a window's end-state, whatever the order: DOWN at +60s, and
+  // the window [50,60) ending UP at +60s, committed after it in the same and in a later batch.
+  commit({state_msg("a1", 9, kT0 + 60s, PathState::kUp, PathState::kDown),
+          window_msg("a1", 10, kT0 + 50s, PathState::kUp)});
+  EXPECT_EQ(latest().state, PathState::kDown);
+  EXPECT_EQ(latest().since, kT0 + 60s);
+  commit({window_msg("a1", 11, kT0 + 50s, PathState::kUp)});
+  EXPECT_EQ(latest().state, PathState::kDown);
+  EXPECT_EQ(latest().since, kT0 + 60s);
+  // Late data (older than the latest) does not move the latest state or its since.
+  commit({state_msg("a1", 7, kT0 + 45s, PathState::kDown, PathState::kUp)});
+  EXPECT_EQ(latest().state, PathState::kDown);
+  EXPECT_EQ(latest().since, kT0 + 60s);
 }
 
 TYPED_TEST(StoreTest, AgentsMergeWithMinMax) {
@@ -304,7 +349,7 @@ TEST(SqliteStore, SchemaV2TurnsStoredMessagesIntoSeqRanges) {
         "(1, 7, 11, 0)");
   }
   SqliteStore store(SqliteOptions{path}, kT0);
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), sqlite::latest_schema_version());
   EXPECT_TRUE(store.contains("a1", 3));
   EXPECT_TRUE(store.contains("a1", 7));
   EXPECT_FALSE(store.contains("a1", 5));
@@ -314,6 +359,36 @@ TEST(SqliteStore, SchemaV2TurnsStoredMessagesIntoSeqRanges) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.stored_count, 1u);  // only 4 is new
   EXPECT_EQ(r.duplicate_count, 2u);
+}
+
+TEST(SqliteStore, SchemaV3GivesExistingFlowsTheirSince) {
+  SqliteFactory factory;
+  const std::string path = (factory.dir_ / "v2.db").string();
+  {
+    // A v2 database: flow 1 DOWN (latest +40s) since its change at +25s; flow 2 UP at +10s
+    // with no change stored.
+    sqlite::Connection db(path);
+    sqlite::migrate(db, sqlite::migrations().first(2), 1);
+    db.exec(
+        "INSERT INTO agents (id, agent_id, site, first_seen, last_seen, last_received) VALUES "
+        "(1, 'a1', 'honcho', 0, 0, 0)");
+    const auto t = [](std::chrono::seconds s) {
+      return std::to_string((kT0 + s).time_since_epoch().count());
+    };
+    db.exec(
+        "INSERT INTO flows (id, agent, target, address, path, kind, port, latest_state, "
+        "latest_at) VALUES (1, 1, 'asp-app', '198.18.30.10', 'primary', 2, 8443, 4, " +
+        t(40s) + "), (2, 1, 'asp-app', '198.18.30.10', 'backup', 2, 8443, 2, " + t(10s) + ")");
+    db.exec("INSERT INTO state_changes VALUES (1, 1, " + t(5s) +
+            ", 1, 4, '', 0, '', 0, 0), (1, 2, " + t(15s) + ", 4, 2, '', 0, '', 0, 0), (1, 3, " +
+            t(25s) + ", 2, 4, '', 0, '', 0, 0)");
+  }
+  SqliteStore store(SqliteOptions{path}, kT0);
+  const auto latest = store.latest_flow_states();
+  ASSERT_EQ(latest.size(), 2u);  // ordered by path: backup, primary
+  EXPECT_EQ(latest[0].flow.path, "backup");
+  EXPECT_EQ(latest[0].since, kT0 + 10s);  // no change into UP stored: the latest time seen
+  EXPECT_EQ(latest[1].since, kT0 + 25s);  // the latest change into DOWN (not the one at +5s)
 }
 
 TEST(SqliteSchema, MigrationsRunOnceAndInOrder) {
