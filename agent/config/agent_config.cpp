@@ -192,6 +192,8 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
       th.up_after = static_cast<std::uint32_t>(m->as_int(1, 255));
     if (auto m = t.optional("degraded_loss_percent"))
       th.degraded_loss_percent = m->as_double(0, 100);
+    if (auto m = t.optional("degraded_clear_loss_percent"))
+      th.degraded_clear_loss_percent = m->as_double(0, 100);
     if (auto m = t.optional("degraded_rtt")) th.degraded_rtt = m->as_duration(1us, 60s);
     if (auto m = t.optional("evaluation_probes")) {
       th.evaluation_probes = static_cast<std::uint32_t>(m->as_int(1, 10000));

@@ -53,6 +53,9 @@ struct StateThresholds {
   std::uint32_t down_after = 3;
   std::uint32_t up_after = 3;
   double degraded_loss_percent = 5.0;  // over the recent `evaluation_probes` probes
+  // Hysteresis: DEGRADED (by loss) ends only once loss % <= this (default: half of
+  // degraded_loss_percent) has held for `evaluation_probes` probes (agent/state).
+  std::optional<double> degraded_clear_loss_percent;
   nanoseconds degraded_rtt{std::chrono::milliseconds{200}};
   std::uint32_t evaluation_probes = 20;
 };

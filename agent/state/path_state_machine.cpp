@@ -9,8 +9,10 @@
 namespace pathwatch::agent {
 namespace {
 
+// A RST is not a success: the host answered, but the measured service (host:port) is not
+// usable. It counts as a failure and its outcome is the evidence (docs/agent.md).
 bool is_success(Outcome outcome) {
-  return outcome == Outcome::kOk || outcome == Outcome::kRefused;
+  return outcome == Outcome::kOk;
 }
 
 double to_ms(shared::Nanos d) {
@@ -66,7 +68,15 @@ StateChangeEvent PathStateMachine::change(PathState to, std::string reason,
   return e;
 }
 
-std::optional<std::string> PathStateMachine::degradation() const {
+// Called for a failure before it joins the history: the streak's earlier failures are in it.
+bool PathStateMachine::history_has_losses() const {
+  std::uint32_t losses = 0;
+  for (const auto& h : history_) losses += h.success ? 0 : 1;
+  const std::uint32_t streak_before = losses_in_a_row_ > 0 ? losses_in_a_row_ - 1 : 0;
+  return losses > std::min(losses, streak_before);
+}
+
+std::optional<std::string> PathStateMachine::degradation(double loss_limit) const {
   std::uint32_t losses = 0;
   // Runs for every result: one buffer per thread instead of an allocation per probe.
   thread_local std::vector<shared::Nanos> rtts;
@@ -80,9 +90,9 @@ std::optional<std::string> PathStateMachine::degradation() const {
   // report every outage as UP -> DEGRADED -> DOWN instead of UP -> DOWN.
   losses -= std::min(losses, losses_in_a_row_);
   const double loss_percent = 100.0 * losses / thresholds_.evaluation_probes;
-  if (loss_percent > thresholds_.degraded_loss_percent) {
+  if (loss_percent > loss_limit) {
     return fmt::format("loss {:.1f}% > {:.1f}% ({} of the last {} probes)", loss_percent,
-                       thresholds_.degraded_loss_percent, losses, thresholds_.evaluation_probes);
+                       loss_limit, losses, thresholds_.evaluation_probes);
   }
   if (!rtts.empty()) {
     // Lower median: with an even count the smaller middle value, so the rule needs more than
@@ -103,17 +113,32 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
   if (success) {
     ++successes_in_a_row_;
     losses_in_a_row_ = 0;
+    refusals_in_a_row_ = 0;
   } else {
     ++losses_in_a_row_;
     successes_in_a_row_ = 0;
+    refusals_in_a_row_ = result.outcome == Outcome::kRefused ? refusals_in_a_row_ + 1 : 0;
   }
 
-  if (!success && losses_in_a_row_ >= thresholds_.down_after && state_ != PathState::kDown) {
-    history_.clear();
-    return change(PathState::kDown,
-                  fmt::format("{} consecutive losses (last: {})", losses_in_a_row_,
-                              to_string(result.outcome)),
-                  result);
+  if (!success && state_ != PathState::kDown) {
+    // A lossy DEGRADED path loses probes in runs by chance (at 30 % loss two in a row come
+    // every ~11 probes): it needs twice the streak, so random loss reads DEGRADED, not DOWN.
+    const bool lossy = state_ == PathState::kDegraded && history_has_losses();
+    const std::uint32_t detect = lossy ? 2 * thresholds_.down_after : thresholds_.down_after;
+    if (losses_in_a_row_ >= detect) {
+      std::string reason =
+          refusals_in_a_row_ == losses_in_a_row_
+              ? fmt::format(
+                    "{} consecutive refusals (TCP RST: the host answered, the service "
+                    "did not accept)",
+                    losses_in_a_row_)
+              : fmt::format("{} consecutive losses (last: {})", losses_in_a_row_,
+                            to_string(result.outcome));
+      if (lossy) reason += fmt::format(" on a lossy path (2 x down_after = {})", detect);
+      history_.clear();
+      clear_run_ = 0;
+      return change(PathState::kDown, std::move(reason), result);
+    }
   }
 
   if (state_ == PathState::kUnknown || state_ == PathState::kDown) {
@@ -123,8 +148,9 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
     history_.assign(std::min(successes_in_a_row_, thresholds_.evaluation_probes),
                     Sample{true, std::nullopt});
     history_.back().rtt = result.rtt;
+    clear_run_ = 0;
     std::string reason = fmt::format("{} consecutive answers", successes_in_a_row_);
-    if (auto why = degradation()) {
+    if (auto why = degradation(thresholds_.degraded_loss_percent)) {
       return change(PathState::kDegraded, reason + ", but " + *why, result);
     }
     return change(PathState::kUp, std::move(reason), result);
@@ -139,12 +165,23 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
     history_.erase(history_.begin(),
                    history_.end() - static_cast<std::ptrdiff_t>(thresholds_.evaluation_probes));
   }
-  const auto why = degradation();
-  if (why && state_ == PathState::kUp) return change(PathState::kDegraded, *why, result);
-  if (!why && state_ == PathState::kDegraded) {
-    return change(PathState::kUp, "loss and latency back within limits", result);
+  if (state_ == PathState::kUp) {
+    const auto why = degradation(thresholds_.degraded_loss_percent);
+    if (!why) return std::nullopt;
+    clear_run_ = 0;
+    return change(PathState::kDegraded, *why, result);
   }
-  return std::nullopt;
+  // DEGRADED: leave only after the lower limits have held for evaluation_probes probes.
+  const double clear_limit = std::min(
+      thresholds_.degraded_clear_loss_percent.value_or(thresholds_.degraded_loss_percent / 2),
+      thresholds_.degraded_loss_percent);
+  if (degradation(clear_limit) || losses_in_a_row_ > 0) {
+    clear_run_ = 0;
+    return std::nullopt;
+  }
+  if (++clear_run_ < thresholds_.evaluation_probes) return std::nullopt;
+  clear_run_ = 0;
+  return change(PathState::kUp, "loss and latency back within limits", result);
 }
 
 }  // namespace pathwatch::agent

@@ -3,19 +3,24 @@
 // outcome that caused each change taken from the result itself.
 //
 // Rules (docs/agent.md "Path state"), with t = config `thresholds`:
-//  - A probe is a success when the target answered: echo reply, TCP handshake, or TCP RST
-//    (refused: the host is reachable over this path, only the service is not; the outcome
-//    stays in the evidence). Timeout, ICMP unreachable / time exceeded and local errors are
-//    losses of the path.
-//  - Start: UNKNOWN. `down_after` consecutive losses -> DOWN from any state (BFD's detect
-//    multiplier). From UNKNOWN or DOWN, `up_after` consecutive successes -> UP (or DEGRADED
-//    at once if the latency rule already holds).
-//  - UP <-> DEGRADED, evaluated after every probe while reachable, over the probes since
+//  - A probe is a success when the target answered as asked: echo reply or TCP handshake.
+//    Timeout, ICMP unreachable / time exceeded and local errors are losses of the path. A
+//    TCP RST (refused) is a failure too: the measurement (host:port) is not usable, though
+//    the host answered; the outcome stays in the evidence (last_tcp_outcome = refused), so
+//    the collector places the fault in the service, not the network.
+//  - Start: UNKNOWN. `down_after` consecutive failures -> DOWN from any state (BFD's detect
+//    multiplier); from DEGRADED with losses in its history (a lossy path, whose losses come in
+//    short runs by chance) 2 x `down_after`. From UNKNOWN or DOWN, `up_after` consecutive
+//    successes -> UP (or DEGRADED at once if the latency rule already holds).
+//  - UP -> DEGRADED, evaluated after every probe while reachable, over the probes since
 //    the path last came up (at most the last `evaluation_probes`):
 //      loss % = losses / evaluation_probes * 100 > degraded_loss_percent  (fixed denominator:
 //        the same number of losses counts the same right after start-up as later), or
 //      median RTT of the answered ones > degraded_rtt (the median, so one slow answer
 //        among twenty does not flip the state).
+//    DEGRADED -> UP with hysteresis: only once loss % <= degraded_clear_loss_percent (default
+//    half of degraded_loss_percent) and the median RTT within degraded_rtt have held for
+//    `evaluation_probes` probes in a row, so random loss does not flap the state.
 //    Losses of a streak still running do not count yet (it may become DOWN): an outage goes
 //    UP -> DOWN, not UP -> DEGRADED -> DOWN. Coming up clears that history, so the losses that took
 //    the path down do not hold it DEGRADED after it is back.
@@ -72,7 +77,10 @@ class PathStateMachine {
     bool success = false;
     std::optional<shared::Nanos> rtt;
   };
-  std::optional<std::string> degradation() const;  // the reason, if DEGRADED rules hold
+  // The reason, if the DEGRADED rules hold with this loss limit (entering: degraded_loss_
+  // percent; leaving: the lower clear limit).
+  std::optional<std::string> degradation(double loss_limit) const;
+  bool history_has_losses() const;
   StateChangeEvent change(PathState to, std::string reason, const ProbeResult& result);
 
   StateThresholds thresholds_;
@@ -80,6 +88,8 @@ class PathStateMachine {
   PathState state_ = PathState::kUnknown;
   std::uint32_t losses_in_a_row_ = 0;
   std::uint32_t successes_in_a_row_ = 0;
+  std::uint32_t refusals_in_a_row_ = 0;  // the tail of the failure streak that was TCP RSTs
+  std::uint32_t clear_run_ = 0;          // DEGRADED: probes in a row within the clear limits
   // Since the path last came up, at most evaluation_probes, oldest first. A vector, not a
   // deque: a deque's 512-byte chunks cost ~1 KB per flow once the window straddles two
   // (2 MB at 2,000 flows, bench/agent_vs_fping); dropping the front moves 20 small samples.

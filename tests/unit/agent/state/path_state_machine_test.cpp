@@ -121,16 +121,48 @@ TEST(PathStateMachineTest, RouterUnreachableIsALossWithEvidence) {
   EXPECT_EQ(e->icmp->code, 1);
 }
 
-TEST(PathStateMachineTest, TcpRefusedCountsAsReachable) {
-  // A RST is the host answering over this path: the path comes up on refusals alone, and
-  // the outcome is kept as evidence.
+TEST(PathStateMachineTest, TcpRefusedNeverBringsThePathUp) {
+  // A RST is the host answering, but the measured service (host:port) is not usable: three
+  // refusals from UNKNOWN go DOWN (down_after = 3), never UP, with the RST as evidence.
   PathStateMachine m(thresholds(), kTimeout);
-  m.on_result(ok(1, 3ms, Outcome::kRefused));
-  m.on_result(ok(2, 3ms, Outcome::kRefused));
+  EXPECT_FALSE(m.on_result(ok(1, 3ms, Outcome::kRefused)));
+  EXPECT_FALSE(m.on_result(ok(2, 3ms, Outcome::kRefused)));
   const auto e = m.on_result(ok(3, 3ms, Outcome::kRefused));
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->to, PathState::kUp);
+  EXPECT_EQ(e->from, PathState::kUnknown);
+  EXPECT_EQ(e->to, PathState::kDown);
   EXPECT_EQ(e->outcome, Outcome::kRefused);
+  EXPECT_EQ(e->at, kT0 + 3s + 3ms);  // when seq 3's RST arrived
+  EXPECT_EQ(e->reason,
+            "3 consecutive refusals (TCP RST: the host answered, the service did not accept)");
+}
+
+TEST(PathStateMachineTest, ServiceClosingGoesDownWithRefusedEvidence) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  ASSERT_EQ(m.state(), PathState::kUp);
+  EXPECT_FALSE(m.on_result(ok(4, 2ms, Outcome::kRefused)));
+  EXPECT_FALSE(m.on_result(ok(5, 2ms, Outcome::kRefused)));
+  const auto e = m.on_result(ok(6, 2ms, Outcome::kRefused));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->from, PathState::kUp);
+  EXPECT_EQ(e->to, PathState::kDown);
+  EXPECT_EQ(e->outcome, Outcome::kRefused);
+  // Back when the service accepts again (up_after = 3 handshakes).
+  EXPECT_FALSE(feed_ok(m, 7, 2));
+  const auto up = m.on_result(ok(9));
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->to, PathState::kUp);
+}
+
+TEST(PathStateMachineTest, MixedStreakEndingInRefusalNamesTheLastOutcome) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 3);
+  m.on_result(lost(4));
+  m.on_result(lost(5));
+  const auto e = m.on_result(ok(6, 2ms, Outcome::kRefused));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason, "3 consecutive losses (last: refused)");
 }
 
 TEST(PathStateMachineTest, DownThenUpAgainAfterUpAfterAnswers) {
@@ -163,9 +195,11 @@ TEST(PathStateMachineTest, DegradedByLossOverEvaluationWindow) {
   EXPECT_EQ(e->reason, "loss 10.0% > 5.0% (2 of the last 20 probes)");
   // History since coming up: seq 1..3 (the answers that brought it up), 4 (loss), 5..9,
   // 10 (loss), 11 = 11 entries. Seq 12..20 fill it to 20; 21, 22, 23 evict seq 1, 2, 3;
-  // seq 24 evicts the loss of seq 4: 1 loss of 20 = 5 %, not > 5 %, so back UP at seq 24.
-  EXPECT_FALSE(feed_ok(m, 12, 12));       // seq 12..23
-  const auto back = m.on_result(ok(24));  // evicts seq 4's loss: 1/20 = 5 %
+  // seq 24 evicts the loss of seq 4: 1 loss of 20 = 5 %, no longer > 5 % but above the
+  // clear limit (default 5 / 2 = 2.5 %): still DEGRADED (hysteresis). Seq 30 evicts seq 10's
+  // loss: 0 % <= 2.5 %, the first clear probe; the 20th (evaluation_probes) is seq 49.
+  EXPECT_FALSE(feed_ok(m, 12, 37));       // seq 12..48
+  const auto back = m.on_result(ok(49));  // 20 clear probes in a row: seq 30..49
   ASSERT_TRUE(back);
   EXPECT_EQ(back->to, PathState::kUp);
   EXPECT_EQ(back->reason, "loss and latency back within limits");
@@ -217,6 +251,95 @@ TEST(PathStateMachineTest, DetectMultiplierFromConfig) {
   const auto e = m.on_result(lost(8));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->reason, "5 consecutive losses (last: timeout)");
+}
+
+// The lab's thresholds (tests/lab/isolation): 2 losses -> DOWN, 1 loss in 6 (16.7 % > 10 %)
+// -> DEGRADED, clear at <= 5 % (0 of 6) held for 6 probes.
+StateThresholds lab_thresholds() {
+  StateThresholds t;
+  t.down_after = 2;
+  t.up_after = 2;
+  t.degraded_loss_percent = 10.0;
+  t.degraded_rtt = 200ms;
+  t.evaluation_probes = 6;
+  return t;
+}
+
+TEST(PathStateMachineTest, ScatteredLossStaysDegradedWithHysteresis) {
+  // 30 % loss as a fixed pattern: lose every 3rd or 4th probe (never two in a row). Without
+  // hysteresis the state would go back UP whenever the last 6 probes held no loss; with it,
+  // DEGRADED holds until 6 clear probes in a row follow a window without loss.
+  PathStateMachine m(lab_thresholds(), kTimeout);
+  feed_ok(m, 1, 2);
+  ASSERT_EQ(m.state(), PathState::kUp);
+  int changes = 0;
+  std::uint64_t seq = 3;
+  for (int round = 0; round < 10; ++round) {
+    // ok, ok, lost, ok, ok, ok, lost: 2 losses in 7 probes (28.6 %).
+    for (bool success : {true, true, false, true, true, true, false}) {
+      if (m.on_result(success ? ok(seq) : lost(seq))) ++changes;
+      ++seq;
+    }
+  }
+  EXPECT_EQ(changes, 1);  // UP -> DEGRADED once (at seq 6, the answer after seq 5's loss)
+  EXPECT_EQ(m.state(), PathState::kDegraded);
+  // Loss ends: the window of 6 holds no loss from the 6th answer on (the first clear probe);
+  // the 6th clear probe in a row is the 11th answer.
+  EXPECT_FALSE(feed_ok(m, seq, 10));
+  const auto back = m.on_result(ok(seq + 10));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->to, PathState::kUp);
+}
+
+TEST(PathStateMachineTest, LossyDegradedPathNeedsTwiceTheStreakForDown) {
+  PathStateMachine m(lab_thresholds(), kTimeout);
+  feed_ok(m, 1, 2);
+  m.on_result(lost(3));
+  ASSERT_TRUE(m.on_result(ok(4)));  // 1 of 6 = 16.7 % > 10 %: DEGRADED
+  ASSERT_EQ(m.state(), PathState::kDegraded);
+  // Two in a row (down_after) is what random loss gives: not DOWN on a lossy path.
+  EXPECT_FALSE(m.on_result(lost(5)));
+  EXPECT_FALSE(m.on_result(lost(6)));
+  EXPECT_FALSE(m.on_result(lost(7)));
+  const auto e = m.on_result(lost(8));  // 2 x down_after = 4
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->to, PathState::kDown);
+  EXPECT_EQ(e->reason, "4 consecutive losses (last: timeout) on a lossy path (2 x down_after = 4)");
+}
+
+TEST(PathStateMachineTest, LatencyDegradedPathKeepsTheNormalDetectMultiplier) {
+  // DEGRADED by RTT with no loss in its history: a cut is not random loss, down_after holds.
+  PathStateMachine m(lab_thresholds(), kTimeout);
+  feed_ok(m, 1, 2, 5ms);                    // up; only seq 2's RTT (5 ms) kept
+  EXPECT_FALSE(m.on_result(ok(3, 500ms)));  // {5, 500}: lower median 5 ms
+  ASSERT_TRUE(m.on_result(ok(4, 500ms)));   // {5, 500, 500}: 500 ms > 200 ms
+  ASSERT_EQ(m.state(), PathState::kDegraded);
+  EXPECT_FALSE(m.on_result(lost(5)));
+  const auto e = m.on_result(lost(6));  // down_after = 2
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->to, PathState::kDown);
+  EXPECT_EQ(e->reason, "2 consecutive losses (last: timeout)");
+}
+
+TEST(PathStateMachineTest, ClearLimitFromConfig) {
+  auto t = thresholds();
+  t.degraded_loss_percent = 10.0;        // DEGRADED above 2 of 20
+  t.degraded_clear_loss_percent = 10.0;  // clear at <= 2 of 20 (default 5 %: <= 1 of 20)
+  PathStateMachine m(t, kTimeout);
+  feed_ok(m, 1, 3);  // history seq 1..3
+  m.on_result(lost(4));
+  EXPECT_FALSE(m.on_result(ok(5)));  // 1 of 20 = 5 %
+  m.on_result(lost(6));
+  EXPECT_FALSE(m.on_result(ok(7)));  // 2 of 20 = 10 %, not > 10 %
+  m.on_result(lost(8));
+  ASSERT_TRUE(m.on_result(ok(9)));  // 3 of 20 = 15 % > 10 %: DEGRADED
+  // The history reaches 20 at seq 20; seq 21, 22, 23 evict seq 1..3; seq 24 evicts seq 4's
+  // loss: 2 of 20 = 10 % <= 10 %, the first clear probe; the 20th in a row is seq 43 (with
+  // the default 5 % it would be seq 45: clear from seq 26, when seq 6's loss leaves).
+  EXPECT_FALSE(feed_ok(m, 10, 33));  // seq 10..42
+  const auto back = m.on_result(ok(43));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->to, PathState::kUp);
 }
 
 }  // namespace
