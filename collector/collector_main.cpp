@@ -155,6 +155,11 @@ int run_collector(const shared::DaemonOptions& options) {
     zap->start();
     authorizer = std::make_unique<KeyAuthorizer>(registry);
     log->info("CURVE on agent links: {} agent keys registered", registry.get()->keys());
+  } else {
+    // Nothing to re-read without CURVE; a stray reload (logrotate, `systemctl reload`) must
+    // not kill the collector with SIGHUP's default action.
+    signal(SIGHUP, SIG_IGN);
+    log->info("SIGHUP ignored: without CURVE there is nothing to reload");
   }
   IngestSocketOptions socket_options;
   socket_options.listen = config.listen;

@@ -131,6 +131,10 @@ api:
                            text=True, timeout=60)
         check("resend after restart: acked again", r.returncode == 0 and "acked 23" in r.stdout,
               r.stdout + r.stderr)
+        # A reload signal (logrotate, systemctl reload) never kills a plaintext collector.
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        check("SIGHUP without CURVE: still running", proc.poll() is None, proc.poll())
         rc, status, err = ctl_json(api_port, "status")
         check("resend after restart: nothing stored twice",
               status is not None and status["ingest"]["stored"] == 0, status and status["ingest"])
