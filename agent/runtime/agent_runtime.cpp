@@ -66,13 +66,13 @@ ProbeEngine* AgentRuntime::engine_for(const FlowDef& def, std::map<std::string, 
   const std::string key = std::string(def.key.kind == ProbeKind::kTcp ? "tcp"
                                       : v6                            ? "icmp6"
                                                                       : "icmp4") +
-                          "|" + def.path.name;
+                          "|" + def.path->name;
   auto it = engines.find(key);
-  if (it != engines.end() && same_path(it->second.path, def.path)) return it->second.engine.get();
+  if (it != engines.end() && same_path(it->second.path, *def.path)) return it->second.engine.get();
   // An engine of the old config for the same, unchanged path: keep it (its socket and the
   // probes in flight on it).
   auto old = engines_.find(key);
-  if (old != engines_.end() && same_path(old->second.path, def.path)) {
+  if (old != engines_.end() && same_path(old->second.path, *def.path)) {
     auto& e = engines[key] = std::move(old->second);
     engines_.erase(old);
     return e.engine.get();
@@ -80,13 +80,13 @@ ProbeEngine* AgentRuntime::engine_for(const FlowDef& def, std::map<std::string, 
   ProbeResultSink sink = [this, alive = std::weak_ptr<int>(alive_)](const ProbeResult& r) {
     if (!alive.expired()) on_result(r);
   };
-  Engine e{def.path, nullptr};
+  Engine e{*def.path, nullptr};
   if (def.key.kind == ProbeKind::kTcp) {
-    e.engine = factories_.tcp_engine(io_, def.path, std::move(sink), clock_);
+    e.engine = factories_.tcp_engine(io_, *def.path, std::move(sink), clock_);
   } else {
-    e.engine = factories_.icmp_engine(io_, def.path, v6, std::move(sink), clock_);
+    e.engine = factories_.icmp_engine(io_, *def.path, v6, std::move(sink), clock_);
   }
-  log_->info("path '{}': {} engine ready", def.path.name, key.substr(0, key.find('|')));
+  log_->info("path '{}': {} engine ready", def.path->name, key.substr(0, key.find('|')));
   auto& slot = engines[key] = std::move(e);
   return slot.engine.get();
 }
@@ -128,7 +128,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     flow.def = def;
     flow.engine = engine;
     if (def.hop_probe) {
-      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, def.path);
+      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path);
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
       flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout);
@@ -140,20 +140,13 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     if (!kept.count(id) && flow.window) publish_summary(flow, flow.window->close(now));
   }
   config_ = std::move(config);
-  for (auto& [id, flow] : flows) {
-    flow.spec.id = id;
-    flow.spec.address = flow.def.address;
-    flow.spec.port = flow.def.key.port;
-    flow.spec.path = config_->find_path(flow.def.path.name);
-    flow.spec.settings = flow.def.settings;
-  }
   flows_ = std::move(flows);
   engines_ = std::move(engines);  // engines no flow uses any more close here
 
   std::vector<ScheduleEntry> entries;
   entries.reserve(flows_.size());
   for (const auto& [id, flow] : flows_) {
-    entries.push_back({id, flow.def.group, flow.def.settings.interval});
+    entries.push_back({id, schedule_group(flow.def), flow.def.settings.interval});
   }
   scheduler_.set_flows(entries);
   log_->info("{} flows on {} engines ({} kept from before)", flows_.size(), engines_.size(),
@@ -197,7 +190,7 @@ std::map<std::string, InterfaceCounters> AgentRuntime::interface_deltas() {
   std::map<std::string, InterfaceCounters> deltas;
   if (!route_watcher_) return deltas;
   for (const auto& [id, flow] : flows_) {
-    const std::string& name = flow.def.path.interface;
+    const std::string& name = flow.def.path->interface;
     if (name.empty() || !flow.window || deltas.count(name)) continue;
     const InterfaceCounters now = route_watcher_->counters(name);
     auto before = interface_baseline_.find(name);
@@ -213,8 +206,14 @@ void AgentRuntime::send(FlowId id) {
   if (it == flows_.end() || it->second.engine == nullptr) return;
   Flow& flow = it->second;
   ++counters_.probes_sent;
-  const std::uint8_t ttl = flow.def.hop_probe ? flow.def.path.hop_ttl : 0;
-  flow.engine->send(flow.spec, flow.next_seq++, ttl);
+  const std::uint8_t ttl = flow.def.hop_probe ? flow.def.path->hop_ttl : 0;
+  FlowSpec spec;
+  spec.id = id;
+  spec.address = flow.def.address;
+  spec.port = flow.def.key.port;
+  spec.path = flow.def.path.get();
+  spec.settings = flow.def.settings;
+  flow.engine->send(spec, flow.next_seq++, ttl);
 }
 
 void AgentRuntime::on_result(const ProbeResult& result) {
@@ -255,8 +254,8 @@ void AgentRuntime::publish_summary(const Flow& flow, const WindowStats& stats,
   publisher_.publish(MessageClass::kSummary, [&](pb::Envelope& env) {
     auto& window = *env.mutable_window();
     fill_window_summary(flow.def.key, stats, flow.state->state(), window);
-    if (interfaces == nullptr || flow.def.path.interface.empty()) return;
-    if (auto it = interfaces->find(flow.def.path.interface); it != interfaces->end()) {
+    if (interfaces == nullptr || flow.def.path->interface.empty()) return;
+    if (auto it = interfaces->find(flow.def.path->interface); it != interfaces->end()) {
       fill_interface_counters(it->second, *window.add_interfaces());
     }
   });

@@ -83,8 +83,7 @@ class AgentRuntime {
 
  private:
   struct Flow {
-    FlowDef def;
-    FlowSpec spec;
+    FlowDef def;  // the engine's FlowSpec is made from it per probe (not kept: memory)
     ProbeEngine* engine = nullptr;
     std::uint64_t next_seq = 1;
     std::unique_ptr<WindowAccumulator> window;

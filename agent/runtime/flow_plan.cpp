@@ -1,6 +1,8 @@
 // Flow definitions from the agent config.
 #include "agent/runtime/flow_plan.hpp"
 
+#include <map>
+
 namespace pathwatch::agent {
 
 bool same_path(const PathConfig& a, const PathConfig& b) {
@@ -15,25 +17,34 @@ bool same_settings(const ProbeSettings& a, const ProbeSettings& b) {
 }
 
 bool same_flow(const FlowDef& a, const FlowDef& b) {
-  return a.key == b.key && a.hop_probe == b.hop_probe && same_path(a.path, b.path) &&
+  return a.key == b.key && a.hop_probe == b.hop_probe && same_path(*a.path, *b.path) &&
          same_settings(a.settings, b.settings);
+}
+
+std::string schedule_group(const FlowDef& flow) {
+  std::string group =
+      flow.key.target + (flow.key.kind == ProbeKind::kTcp ? "|tcp:" + std::to_string(flow.key.port)
+                                                          : std::string("|icmp"));
+  if (flow.hop_probe) group += "|hops";
+  return group;
 }
 
 std::vector<FlowDef> plan_flows(const AgentConfig& config) {
   std::vector<FlowDef> flows;
+  std::map<std::string, std::shared_ptr<const PathConfig>> paths;
+  for (const auto& p : config.paths) paths.emplace(p.name, std::make_shared<const PathConfig>(p));
   for (const auto& t : config.targets) {
     const auto address = boost::asio::ip::make_address(t.address);
     for (const auto& path_name : t.paths) {
-      const PathConfig* path = config.find_path(path_name);
-      if (path == nullptr) continue;  // the loader rejects unknown paths
+      auto found = paths.find(path_name);
+      if (found == paths.end()) continue;  // the loader rejects unknown paths
+      const std::shared_ptr<const PathConfig>& path = found->second;
       auto add = [&](ProbeKind kind, std::uint16_t port, bool hop) {
         FlowDef f;
         f.key = {t.name, t.address, path->name, kind, port};
         f.hop_probe = hop;
-        f.group = t.name + (kind == ProbeKind::kTcp ? "|tcp:" + std::to_string(port) : "|icmp");
-        if (hop) f.group += "|hops";
         f.address = address;
-        f.path = *path;
+        f.path = path;
         f.settings = t.probe;
         flows.push_back(std::move(f));
       };

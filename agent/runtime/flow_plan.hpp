@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,16 @@ namespace pathwatch::agent {
 struct FlowDef {
   FlowKey key;
   bool hop_probe = false;  // TTL-limited probe for the active-path detector, not measured
-  std::string group;       // probes of one target, kind and port share a schedule phase
   boost::asio::ip::address address;
-  PathConfig path;
+  // One copy per path, shared by its flows (a PathConfig is ~170 bytes; 2,000 flows each with
+  // its own copy cost ~0.3 MB, bench/agent_vs_fping). Never null.
+  std::shared_ptr<const PathConfig> path;
   ProbeSettings settings;
 };
+
+// The schedule group of a flow: probes of one target, kind and port share a phase (see
+// probe_schedule.hpp), hop flows their own. "asp|icmp", "asp|tcp:8443", "asp|icmp|hops".
+std::string schedule_group(const FlowDef& flow);
 
 // The config loader has validated addresses and path names already.
 std::vector<FlowDef> plan_flows(const AgentConfig& config);

@@ -1,0 +1,74 @@
+// plan_flows: one flow per (target, path, kind[, port]), schedule groups that put a target's
+// paths in one phase, and one PathConfig per path shared by its flows.
+#include "agent/runtime/flow_plan.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pathwatch::agent {
+namespace {
+
+AgentConfig two_path_config() {
+  AgentConfig c;
+  PathConfig primary;
+  primary.name = "primary";
+  primary.source_address = "198.18.1.10";
+  PathConfig backup;
+  backup.name = "backup";
+  backup.source_address = "198.18.1.11";
+  c.paths = {primary, backup};
+  TargetConfig asp;
+  asp.name = "asp";
+  asp.address = "198.18.30.10";
+  asp.tcp_ports = {8443};
+  asp.paths = {"primary", "backup"};
+  TargetConfig lgcs;
+  lgcs.name = "lgcs";
+  lgcs.address = "198.18.20.2";
+  lgcs.paths = {"primary"};
+  c.targets = {asp, lgcs};
+  return c;
+}
+
+TEST(FlowPlanTest, OneFlowPerTargetPathAndKind) {
+  const auto plan = plan_flows(two_path_config());
+  // asp: (icmp, tcp:8443) x (primary, backup) = 4; lgcs: icmp on primary = 1.
+  ASSERT_EQ(plan.size(), 5u);
+  EXPECT_EQ(plan[0].key.target, "asp");
+  EXPECT_EQ(plan[0].key.path, "primary");
+  EXPECT_EQ(plan[0].key.kind, ProbeKind::kIcmp);
+  EXPECT_EQ(plan[1].key.kind, ProbeKind::kTcp);
+  EXPECT_EQ(plan[1].key.port, 8443);
+  EXPECT_EQ(plan[2].key.path, "backup");
+  EXPECT_EQ(plan[4].key.target, "lgcs");
+  EXPECT_EQ(plan[4].address.to_string(), "198.18.20.2");
+}
+
+TEST(FlowPlanTest, SchedulePhaseGroupsJoinATargetsPaths) {
+  const auto plan = plan_flows(two_path_config());
+  // The primary and backup ICMP probes of asp share a group (and so a phase); TCP has its own.
+  EXPECT_EQ(schedule_group(plan[0]), "asp|icmp");
+  EXPECT_EQ(schedule_group(plan[2]), "asp|icmp");
+  EXPECT_EQ(schedule_group(plan[1]), "asp|tcp:8443");
+  EXPECT_EQ(schedule_group(plan[4]), "lgcs|icmp");
+  FlowDef hop = plan[4];
+  hop.hop_probe = true;
+  EXPECT_EQ(schedule_group(hop), "lgcs|icmp|hops");
+}
+
+TEST(FlowPlanTest, FlowsOfOnePathShareOnePathConfig) {
+  const auto plan = plan_flows(two_path_config());
+  // asp/primary icmp, asp/primary tcp and lgcs/primary: one object; backup another.
+  ASSERT_TRUE(plan[0].path);
+  EXPECT_EQ(plan[0].path.get(), plan[1].path.get());
+  EXPECT_EQ(plan[0].path.get(), plan[4].path.get());
+  EXPECT_NE(plan[0].path.get(), plan[2].path.get());
+  EXPECT_EQ(plan[2].path->name, "backup");
+  EXPECT_EQ(plan[2].path->source_address, "198.18.1.11");
+  // Equal settings on equal paths: the same flow across a reload (a new plan).
+  const auto again = plan_flows(two_path_config());
+  EXPECT_TRUE(same_flow(plan[2], again[2]));
+  EXPECT_FALSE(same_flow(plan[0], again[2]));
+}
+
+}  // namespace
+}  // namespace pathwatch::agent
