@@ -2,6 +2,7 @@
 // runs; signals (SIGHUP reload, SIGTERM/SIGINT flush and stop); the single io_context.
 #include "agent/agent_main.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -76,9 +77,19 @@ class TeardownStep {
 }  // namespace
 
 int run_agent(const shared::DaemonOptions& options) {
+  // One malloc arena for the whole process, before any thread exists: glibc gives each thread
+  // that allocates its own arena (the ZeroMQ I/O thread: ~0.2 MB resident), and the agent's
+  // threads allocate too little for the shared arena's lock to matter
+  // (bench/agent_vs_fping; docs/benchmarks.md).
+  mallopt(M_ARENA_MAX, 1);
   auto log = shared::component_logger("agent");
   // Step 1: configuration (a ConfigError leaves through run_guarded: exit 2).
   auto config = std::make_shared<const AgentConfig>(load_agent_config(options.config_file));
+  // The YAML document is gone now, but its pages (~5 MB for 1,000 targets: yaml-cpp keeps a
+  // few hundred bytes per node) stay resident between the config's own allocations unless
+  // handed back; the runtime then grows into fresh pages instead of on top of them
+  // (bench/agent_vs_fping: peak RSS).
+  malloc_trim(0);
   apply_log_level(options, *config);
   log->info("{} starting: agent {} site {}, {} paths, {} targets",
             shared::version_line("pathwatch-agent"), config->agent_id, config->site,
