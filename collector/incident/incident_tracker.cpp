@@ -229,9 +229,14 @@ Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
   Evaluation ev;
   ev.at = at;
   const auto set = board_.snapshot(at, &topology_);
-  if (dirty_ || !verdict_) {
+  // A measurement falling silent (unknown after stale_after) changes the observations with no
+  // row arriving: settled_at moves then, so the verdict is recomputed too (a site cut off from
+  // the collector is isolated only once its agent's last states no longer count).
+  const auto settled = board_.settled_at(at);
+  if (dirty_ || !verdict_ || settled != verdict_settled_) {
     verdict_ = isolation::isolate(topology_, set);
     dirty_ = false;
+    verdict_settled_ = settled;
   }
   verdict_->at = at;
 

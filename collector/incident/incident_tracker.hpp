@@ -97,6 +97,7 @@ class IncidentTracker {
   ObservationBoard board_;
   bool dirty_ = true;
   std::optional<isolation::Verdict> verdict_;
+  shared::UtcNanos verdict_settled_{};  // board_.settled_at() when verdict_ was computed
   std::optional<Incident> open_;
   std::optional<shared::UtcNanos> impaired_since_;  // pending open (open_after)
   std::optional<shared::UtcNanos> clear_since_;     // pending close (close_after)

@@ -92,8 +92,20 @@ bool ObservationBoard::apply(const StoredStateChange& change) {
 }
 
 bool ObservationBoard::apply(const StoredWindow& window) {
-  return set_state(key_of(window.flow), window.flow.site, window.end, to_observed(window.state),
-                   nullptr);
+  const MeasurementKey key = key_of(window.flow);
+  bool changed = set_state(key, window.flow.site, window.end, to_observed(window.state), nullptr);
+  MeasurementState& s = states_.at(key);
+  if (s.at != window.end) return changed;  // an older window: what we know is newer
+  // Random loss: ten answers in a row (p = 0.7^10 = 3 % under 30 % loss) before an up
+  // measurement proves its segments free of degradation again (docs/isolation.md).
+  const bool before = s.recent_loss();
+  s.clean_probes =
+      window.lost > 0 ? 0 : std::min(MeasurementState::kCleanProbes, s.clean_probes + window.sent);
+  if (s.recent_loss() != before) {
+    s.changed = window.end;
+    changed = true;
+  }
+  return changed;
 }
 
 bool ObservationBoard::apply(const StoredRouteChange& change) {
@@ -135,6 +147,7 @@ isolation::ObservationSet ObservationBoard::snapshot(shared::UtcNanos at,
     o.port = key.port;
     const bool stale = stale_after_.count() > 0 && s.at + stale_after_ < at;
     o.state = stale ? ObservedState::kUnknown : s.state;
+    o.recent_loss = s.recent_loss();
     if (o.state != ObservedState::kUp) {
       o.tcp = s.tcp;
       o.icmp = s.icmp;

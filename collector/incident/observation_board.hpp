@@ -33,6 +33,11 @@ struct MeasurementState {
   shared::UtcNanos changed{};  // data time of the last row that changed state or evidence
   isolation::TcpEvidence tcp = isolation::TcpEvidence::kNone;
   std::optional<isolation::IcmpEvidence> icmp;
+  // Probes answered in a row over the latest windows (saturating); below kCleanProbes the
+  // measurement has recent loss and, though up, does not prove its segments undegraded.
+  std::uint32_t clean_probes = kCleanProbes;
+  static constexpr std::uint32_t kCleanProbes = 10;
+  bool recent_loss() const { return clean_probes < kCleanProbes; }
 };
 
 isolation::ObservedState to_observed(PathState state);

@@ -218,29 +218,36 @@ class Separator {
   std::set<std::tuple<std::string, std::string, std::string>> observed_;
 };
 
+// `lossy[i]`: all[i] is down but counts as degraded (see isolate()); the down pass leaves it
+// out, the degraded pass takes it as failing. `unexplained_out` (down pass): which of all[]
+// no candidate can explain.
 Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKind kind,
-                   const IsolationOptions& options) {
+                   const IsolationOptions& options, const std::vector<char>& lossy,
+                   std::vector<char>* unexplained_out) {
   Diagnosis d;
   d.kind = kind;
   const bool down = kind == FaultKind::kDown;
-  auto is_failing = [&](ObservedState s) {
-    return down ? s == ObservedState::kDown : s == ObservedState::kDegraded;
+  auto is_failing = [&](const Resolved& r, std::size_t i) {
+    if (down) return r.obs->state == ObservedState::kDown && !lossy[i];
+    return r.obs->state == ObservedState::kDegraded || lossy[i];
   };
   // Down: a degraded measurement still carries packets, so it proves its segments are not
-  // down. Degraded: only a clean (up) measurement proves its segments are not degraded;
-  // down measurements say nothing about degradation and are left out.
-  auto is_working = [&](ObservedState s) {
+  // down. Degraded: only a clean (up, no recent loss) measurement proves its segments are not
+  // degraded; down measurements say nothing about degradation and are left out.
+  auto is_working = [&](const Resolved& r) {
+    const ObservedState s = r.obs->state;
     return down ? (s == ObservedState::kUp || s == ObservedState::kDegraded)
-                : s == ObservedState::kUp;
+                : s == ObservedState::kUp && !r.obs->recent_loss;
   };
 
   std::vector<char> proven(t.segments.size(), 0);
   std::vector<const Resolved*> working, failing;
-  for (const auto& r : all) {
-    if (is_working(r.obs->state)) {
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Resolved& r = all[i];
+    if (is_working(r)) {
       working.push_back(&r);
       for (const auto s : common(r.routes)) proven[s] = 1;
-    } else if (is_failing(r.obs->state)) {
+    } else if (is_failing(r, i)) {
       failing.push_back(&r);
     }
   }
@@ -272,6 +279,8 @@ Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKin
     }
     for (const auto s : suspects) fm.suspects.push_back(t.segments[s].name);
     if (suspects.empty()) {
+      if (unexplained_out)
+        (*unexplained_out)[static_cast<std::size_t>(failing[i] - all.data())] = 1;
       d.unexplained.push_back(std::move(fm));
       continue;
     }
@@ -417,12 +426,52 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
     }
     resolved.push_back(std::move(r));
   }
+  // Random loss also takes flows DOWN now and then (a run of losses by chance) while other
+  // flows over the same segments are DEGRADED and prove them not down: such a DOWN, which no
+  // down candidate explains, sharing a segment no clean measurement proves undegraded with a
+  // degraded measurement, is the same loss and is isolated with the degradation instead of
+  // reading "not isolated, down".
+  std::vector<char> none(resolved.size(), 0), unexplained(resolved.size(), 0);
+  Diagnosis down = diagnose(topology, resolved, FaultKind::kDown, options, none, &unexplained);
+  std::vector<char> lossy(resolved.size(), 0);
+  bool any_lossy = false;
+  std::vector<char> clean(topology.segments.size(), 0);
+  for (const auto& r : resolved) {
+    if (r.obs->state != ObservedState::kUp || r.obs->recent_loss) continue;
+    for (const auto s : common(r.routes)) clean[s] = 1;
+  }
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    if (!unexplained[i]) continue;
+    const auto segs = union_of(resolved[i].routes);
+    for (const auto& other : resolved) {
+      if (other.obs->state != ObservedState::kDegraded) continue;
+      bool shares = false;
+      for (const auto& route : other.routes) {
+        for (const auto s : route) shares = shares || (!clean[s] && contains(segs, s));
+      }
+      if (shares) {
+        lossy[i] = 1;
+        any_lossy = true;
+        break;
+      }
+    }
+  }
+  if (any_lossy) {
+    down = diagnose(topology, resolved, FaultKind::kDown, options, lossy, nullptr);
+    service_down = false;
+    for (std::size_t i = 0; i < resolved.size(); ++i) {
+      const Resolved& r = resolved[i];
+      if (!r.measurement->service) continue;
+      if (r.obs->state == ObservedState::kDown && !lossy[i]) service_down = true;
+      if (lossy[i]) service_degraded = true;
+    }
+  }
   v.impact = !any_service       ? ServiceImpact::kNotMeasured
              : service_down     ? ServiceImpact::kDown
              : service_degraded ? ServiceImpact::kDegraded
                                 : ServiceImpact::kNone;
-  v.down = diagnose(topology, resolved, FaultKind::kDown, options);
-  v.degraded = diagnose(topology, resolved, FaultKind::kDegraded, options);
+  v.down = std::move(down);
+  v.degraded = diagnose(topology, resolved, FaultKind::kDegraded, options, lossy, nullptr);
   return v;
 }
 

@@ -35,6 +35,10 @@ struct Observation {
   ObservedState state = ObservedState::kUnknown;
   TcpEvidence tcp = TcpEvidence::kNone;
   std::optional<IcmpEvidence> icmp;
+  // The measurement's recent windows lost probes although its state is up: under random loss
+  // a flow is up by chance between losses, so it does not prove its segments are not
+  // degraded (it still proves they are not down).
+  bool recent_loss = false;
 };
 
 // Every measurement's state at one instant (the caller picks the instant from the data).

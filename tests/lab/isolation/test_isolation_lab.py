@@ -6,24 +6,41 @@ incidents --json` / `incident ID --json`.
   main-agent (site main): primary (.10), backup (.11) and as-routed paths to the ASP host
     (ICMP + tcp/8443) and to the collector (ICMP);
   dc-agent (boundary, site dc): direct probes of the ASP (ICMP + tcp/8443), the LGCS hop
-    (198.18.20.2), the TGW hop (198.18.21.2) and the TGW's ASP-side address (198.18.30.1).
+    (198.18.20.2), the TGW hop (198.18.21.2), the TGW's ASP-side address (198.18.30.1) and
+    the main office router's line addresses (198.18.101.2, 198.18.102.2); path to-main:
+    the main office agent's host (198.18.1.12), over whichever line dc-rtr uses.
 
-Probes every 500 ms, down after 2 losses (timeout 400 ms): a down state exists ≤ 1.4 s after
-the fault, inside 3 probe intervals (1.5 s); the incident's first verdict is stamped with
-that data time. Expected verdicts (hand-derived from etc/lab/topology.yaml, see
-tests/unit/collector/isolation/isolation_lab_test.cpp):
+Probes every 500 ms, down after 2 losses (timeout 400 ms): a down state exists <= 1.4 s after
+the fault, inside 3 probe intervals (1.5 s); the incident's verdict is stamped with the data
+time its evidence was complete. Expected verdicts (hand-derived from etc/lab/topology.yaml,
+see tests/unit/collector/isolation/isolation_lab_test.cpp):
 
   primary line cut         no incident (backup carries the service; failover logged)
   DC edge cut (dc-lgcs)    down: dc-edge
   LGCS hop cut (lgcs-tgw)  down: lgcs
-  TGW hop cut (tgw-asp)    down: tgw
-  ASP host down            down: asp-host
+  TGW hop cut (tgw-asp)    down: tgw or asp-host   (ambiguous by construction, below)
+  ASP host down            down: tgw or asp-host
   ASP port closed (RST)    down: asp-service
-  30 % loss on primary     degraded: main-primary
+  30 % loss on primary     degraded: main-primary  (bound LOSS_BOUND, below)
+  site LAN cut (main-lan)  down: main-lan          (bound SILENT_BOUND, below)
+  both lines cut           down: main-primary + main-backup  (SILENT_BOUND)
   dc-agent silent + LGCS   inconclusive, lgcs among the alternatives
 
-A site LAN cut or both lines cut leave main-agent unable to reach the collector: nothing is
-seen live (docs/incidents.md "Limits"), so they are not scenarios here.
+TGW hop vs ASP host: with the tgw-asp link cut at either end the lab gives the same packets
+(checked by hand with ping from dc-agent): the TGW still answers for 198.18.30.1, and probes
+to 198.18.30.10 loop between lgcs and tgw until LGCS sends Time Exceeded from 198.18.20.2.
+Nothing separates the attachment from the host; only a vantage point past the TGW would.
+
+Site LAN cut, both lines cut: main-agent cannot reach the collector, so its last states
+("up") stand until the collector's silence_after (3 s) makes them unknown; then dc-agent's
+view decides. Bound: silence_after + 3 probe intervals (4.5 s) from the fault.
+
+30 % loss (injected at dc-rtr on what comes up the primary line: see line_loss()): each of
+the 8 flows over the primary (main-agent: 3 pinned + 3 as-routed; dc-agent: 198.18.101.2
+and the main office host) must lose a probe before none of them proves the line clean (an up
+flow proves it until then): P(all 8 have lost one within n probes) = (1 - 0.7^n)^8 = 0.95 at
+n = 15 (7.5 s), 0.99 at n = 19 (9.5 s), plus up to one window (1 s) for the evidence to
+arrive. Bound asserted: 12 s (P(miss) ~ 0.3 %).
 
     /usr/bin/python3 tests/lab/isolation/test_isolation_lab.py AGENT COLLECTOR PATHWATCHCTL
 """
@@ -44,21 +61,18 @@ AGENT = COLLECTOR = CTL = None
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", ".."))
 INTERVAL = 0.5
 API = "http://127.0.0.1:7080"
-# Scenarios whose verdict is known to be wrong today (first lab run, 2026-11-23): printed,
-# not asserted, until fixed (see the report of issue 6):
-#  - TGW hop cut: tgw's own ASP-side address (198.18.30.1) still answers with the link
-#    down, so the evidence says "asp-host";
-#  - ASP port closed: no incident (the agent's RST outcome did not make a service path down);
-#  - 30 % loss: random loss lets some primary measurements look up at each instant, which
-#    "proves" the primary line in the boolean model: "not isolated".
-KNOWN_GAPS = {"TGW hop cut", "ASP port closed", "30% loss on primary"}
+SILENCE_AFTER = 3.0
+SILENT_BOUND = SILENCE_AFTER + 3 * INTERVAL
+LOSS_BOUND = 12.0
+# Scenarios whose verdict is known to be wrong today: printed, not asserted, until fixed.
+KNOWN_GAPS = set()
 
 COLLECTOR_CONFIG = """collector:
   log_level: info
   listen: [{ep}]
   insecure_plaintext: true
   batch_delay: 20ms
-  silence_after: 3s
+  silence_after: {silence}s
 store:
   database: {db}
 api:
@@ -96,11 +110,15 @@ thresholds: {{down_after: 2, up_after: 2}}
 defaults: {{interval: 500ms, timeout: 400ms}}
 paths:
   - {{name: direct, source: 198.18.10.20}}
+  - {{name: to-main, source: 198.18.10.20}}
 targets:
   - {{name: asp-app, address: 198.18.30.10, icmp: true, tcp: [8443], paths: [direct]}}
   - {{name: lgcs-hop, address: 198.18.20.2, icmp: true, paths: [direct]}}
   - {{name: tgw-hop, address: 198.18.21.2, icmp: true, paths: [direct]}}
   - {{name: tgw-asp-side, address: 198.18.30.1, icmp: true, paths: [direct]}}
+  - {{name: main-rtr-primary, address: 198.18.101.2, icmp: true, paths: [direct]}}
+  - {{name: main-rtr-backup, address: 198.18.102.2, icmp: true, paths: [direct]}}
+  - {{name: main-office, address: 198.18.1.12, icmp: true, paths: [to-main]}}
 """
 
 
@@ -125,14 +143,33 @@ class IsolationLabTest(unittest.TestCase):
     def all_up(self):
         st = self.ctl("status") or {}
         flows = st.get("flows", [])
-        return len(flows) >= 14 and all(f.get("state") == "up" for f in flows) \
+        return len(flows) >= 17 and all(f.get("state") == "up" for f in flows) \
             and self.open_incident() is None
 
+    def line_loss(self, percent):
+        """Drop PERCENT % of the packets dc-rtr receives from the main office's primary line
+        (None: stop). pwlab's fault_loss filters main-rtr's forwarding, which main-rtr's own
+        replies (dc-agent's probe of 198.18.101.2) never cross: that probe would prove a
+        lossy line clean. A line's loss hits every packet on it, so it is injected at the
+        line's data-center end, for everything coming up the line (nft numgen, as pwlab)."""
+        if percent is None:
+            self.lab.exec("dc-rtr", ["nft", "delete", "table", "inet", "pwi_lineloss"])
+            return
+        script = ("table inet pwi_lineloss {\n chain forward {\n"
+                  "  type filter hook forward priority filter; policy accept;\n"
+                  "  iifname \"main-primary\" numgen random mod 100 < %d counter drop\n"
+                  " }\n}\n" % int(percent))
+        self.lab.exec("dc-rtr", ["nft", "-f", "-"], input=script, check=True)
+
     def expect(self, name, inject, check, timeout=8.0):
-        """Inject a fault from a clean state; wait (bounded) for `check(incident)` to hold."""
+        """Inject a fault from a clean state; wait (bounded) for `check(incident)` to hold.
+        Latency: from t0, taken before inject() (whose ip/nft commands can take a while under
+        load), to the data time of the first matching verdict; also printed from when
+        inject() returned."""
         self.assertTrue(s.wait_for(self.all_up, 30, 0.5), "%s: lab not clean before" % name)
         t0 = time.time_ns()
         inject()
+        t1 = time.time_ns()
         got = s.wait_for(lambda: check(self.open_incident()), timeout, 0.25)
         inc = self.open_incident()
         lat = None
@@ -140,9 +177,12 @@ class IsolationLabTest(unittest.TestCase):
             hits = [h for h in inc["history"] if check(dict(inc, summary=h["summary"]))]
             if hits:
                 lat = (hits[0]["at"]["unix_nanos"] - t0) / 1e9
-        sys.stderr.write("%-22s %s (verdict in data time %s s after the fault)\n" % (
-            name, inc["summary"] if inc else "no incident",
-            "%.2f" % lat if lat is not None else "-"))
+        sys.stderr.write("%-22s %s (verdict in data time %s s after the fault, %s s after "
+                         "inject() returned; inject took %.2f s)\n" % (
+                             name, inc["summary"] if inc else "no incident",
+                             "%.2f" % lat if lat is not None else "-",
+                             "%.2f" % (lat - (t1 - t0) / 1e9) if lat is not None else "-",
+                             (t1 - t0) / 1e9))
         self.results[name] = (bool(got), inc["summary"] if inc else None, lat)
         return got, inc, lat
 
@@ -156,7 +196,7 @@ class IsolationLabTest(unittest.TestCase):
         try:
             self.lab.up()
             ccfg = s.write(os.path.join(tmp, "collector.yaml"), COLLECTOR_CONFIG.format(
-                ep=s.COLLECTOR_EP, db=os.path.join(tmp, "pw.db"),
+                ep=s.COLLECTOR_EP, db=os.path.join(tmp, "pw.db"), silence=SILENCE_AFTER,
                 topology=os.path.join(ROOT, "etc", "lab", "topology.yaml")))
             procs.start("dc-collector", [COLLECTOR, "--config", ccfg], "collector.log")
             self.assertTrue(s.wait_for(lambda: self.ctl("status"), 30, 0.5), "no API")
@@ -171,20 +211,25 @@ class IsolationLabTest(unittest.TestCase):
                 return lambda inc: inc is not None and inc.get("summary") == text
 
             scenarios = [
-                ("DC edge cut", lambda: self.lab.fault_cut("dc-lgcs"), "dc-lgcs",
-                 verdict("down: dc-edge")),
-                ("LGCS hop cut", lambda: self.lab.fault_cut("lgcs-tgw"), "lgcs-tgw",
-                 verdict("down: lgcs")),
-                ("TGW hop cut", lambda: self.lab.fault_cut("tgw-asp"), "tgw-asp",
-                 verdict("down: tgw")),
-                ("ASP host down", lambda: self.lab.fault_cut("tgw-asp", side="asp"), "tgw-asp",
-                 verdict("down: asp-host")),
+                ("DC edge cut", lambda: self.lab.fault_cut("dc-lgcs"), ["dc-lgcs"],
+                 verdict("down: dc-edge"), 3 * INTERVAL),
+                ("LGCS hop cut", lambda: self.lab.fault_cut("lgcs-tgw"), ["lgcs-tgw"],
+                 verdict("down: lgcs"), 3 * INTERVAL),
+                ("TGW hop cut", lambda: self.lab.fault_cut("tgw-asp"), ["tgw-asp"],
+                 verdict("down: tgw or asp-host (inconclusive)"), 3 * INTERVAL),
+                ("ASP host down", lambda: self.lab.fault_cut("tgw-asp", side="asp"),
+                 ["tgw-asp"], verdict("down: tgw or asp-host (inconclusive)"), 3 * INTERVAL),
                 ("ASP port closed", lambda: self.lab.fault_reject(
-                    "tgw-asp", "tcp-reset", proto="tcp", port=8443), "tgw-asp",
-                 verdict("down: asp-service")),
-                ("30% loss on primary", lambda: self.lab.fault_loss(
-                    "main-primary", 30, direction="out"), "main-primary",
-                 verdict("degraded: main-primary")),
+                    "tgw-asp", "tcp-reset", proto="tcp", port=8443), ["tgw-asp"],
+                 verdict("down: asp-service"), 3 * INTERVAL),
+                ("30% loss on primary", lambda: self.line_loss(30), [],
+                 verdict("degraded: main-primary"), LOSS_BOUND),
+                ("site LAN cut", lambda: self.lab.fault_cut("main-lan"), ["main-lan"],
+                 verdict("down: main-lan"), SILENT_BOUND),
+                ("both lines cut", lambda: (self.lab.fault_cut("main-primary"),
+                                            self.lab.fault_cut("main-backup")),
+                 ["main-primary", "main-backup"],
+                 verdict("down: main-primary + main-backup"), SILENT_BOUND),
             ]
             # Primary line cut: a failover, no service incident.
             self.assertTrue(s.wait_for(self.all_up, 60, 0.5), "flows never all up")
@@ -197,16 +242,25 @@ class IsolationLabTest(unittest.TestCase):
                 failures.append("primary line cut opened %s" % none["summary"])
             self.lab.restore("main-primary")
 
-            for name, inject, link, check in scenarios:
-                got, inc, lat = self.expect(name, inject, check,
-                                            timeout=12.0 if "loss" in name else 8.0)
+            only = os.environ.get("PWI_ONLY")  # debugging: a comma-separated subset
+            if only:
+                scenarios = [x for x in scenarios if x[0] in only.split(",")]
+            for name, inject, links, check, bound in scenarios:
+                got, inc, lat = self.expect(name, inject, check, timeout=bound + 6.0)
                 if name in KNOWN_GAPS:
                     sys.stderr.write("  (known gap, not asserted)\n")
                 elif not got:
                     failures.append("%s: got %s" % (name, inc["summary"] if inc else None))
-                elif "loss" not in name and (lat is None or lat > 3 * INTERVAL):
-                    failures.append("%s: verdict %.2f s after the fault" % (name, lat or -1))
-                self.lab.restore(link)
+                    if inc:
+                        sys.stderr.write("%s\n" % json.dumps(self.ctl("incident", inc["id"]),
+                                                             ensure_ascii=False)[:6000])
+                elif lat is None or lat > bound:
+                    failures.append("%s: verdict %.2f s after the fault (bound %.1f s)" % (
+                        name, lat if lat is not None else -1, bound))
+                for link in links:
+                    self.lab.restore(link)
+                if "loss" in name:
+                    self.line_loss(None)
 
             # Ambiguous by construction: the boundary agent is silent, so nothing separates
             # the segments past the DC edge.

@@ -203,6 +203,36 @@ TEST_F(Tracker, BothLinesCutIsAServiceIncident) {
   EXPECT_EQ(ev.updates[0].incident.history[0].summary, "down: main-lan");
 }
 
+TEST_F(Tracker, ASiteCutOffIsIsolatedWhenItsAgentFallsSilent) {
+  // Site LAN cut at t(10): main-agent cannot deliver (its last rows, up, are from t(0));
+  // dc-agent sees main-office down (Time Exceeded from 198.18.101.2, not a topology router)
+  // while main-rtr's line addresses answer. Until main-agent is silent for stale_after (60 s
+  // by default) its "up" proves main-lan: not isolated. At t(61) it is unknown, with no row
+  // arriving: the verdict is recomputed, "down: main-lan", stamped t(60) (0 + 60 s).
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  auto dc_rows = [&](int at) {
+    for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side", "main-rtr-primary",
+                               "main-rtr-backup"}) {
+      tr.apply(change("dc-agent", "direct", target, kUp, at));
+    }
+  };
+  dc_rows(0);
+  tr.apply(change("dc-agent", "to-main", "main-office", kUp, 0));
+  tr.apply(change("dc-agent", "to-main", "main-office", kDown, 10, 0, 0, "198.18.101.2"));
+  auto ev = tr.evaluate(t(11));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "down: not isolated");
+  dc_rows(55);  // dc-agent keeps reporting
+  tr.apply(change("dc-agent", "to-main", "main-office", kDown, 55, 0, 0, "198.18.101.2"));
+  ev = tr.evaluate(t(61));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  const auto& h = ev.updates[0].incident.history;
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[1].summary, "down: main-lan");
+  EXPECT_EQ(h[1].at, t(60));
+}
+
 // 30 % loss on the primary: the primary and as-routed measurements degraded → a degraded
 // incident naming the primary line.
 TEST_F(Tracker, LossOnThePrimaryIsADegradedIncident) {

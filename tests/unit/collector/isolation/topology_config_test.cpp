@@ -94,8 +94,9 @@ TEST(TopologyConfig, CompactRoutesExpand) {
 
 TEST(TopologyConfig, TheLabTopologyLoads) {
   const Topology t = load_topology("etc/lab/topology.yaml");
-  // main, branch: 3 paths × 2 targets = 6 each; dc-agent: 4 targets = 16.
-  EXPECT_EQ(t.measurements.size(), 16u);
+  // main, branch: 3 paths × 2 targets = 6 each; dc-agent: direct × 6 targets, main-office
+  // over to-main-primary, to-main-backup and to-main (via) = 9; 21.
+  EXPECT_EQ(t.measurements.size(), 21u);
   EXPECT_EQ(t.segments.size(), 13u);
 }
 
