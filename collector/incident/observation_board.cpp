@@ -101,7 +101,9 @@ bool ObservationBoard::apply(const StoredWindow& window) {
   const bool before = s.recent_loss();
   s.clean_probes =
       window.lost > 0 ? 0 : std::min(MeasurementState::kCleanProbes, s.clean_probes + window.sent);
-  if (s.recent_loss() != before) {
+  // It only matters for an up measurement (isolation reads it for nothing else): a down
+  // one's lossy windows must not move settled_at past the data time its verdict was complete.
+  if (s.recent_loss() != before && s.state == ObservedState::kUp) {
     s.changed = window.end;
     changed = true;
   }
@@ -147,7 +149,7 @@ isolation::ObservationSet ObservationBoard::snapshot(shared::UtcNanos at,
     o.port = key.port;
     const bool stale = stale_after_.count() > 0 && s.at + stale_after_ < at;
     o.state = stale ? ObservedState::kUnknown : s.state;
-    o.recent_loss = s.recent_loss();
+    o.recent_loss = o.state == ObservedState::kUp && s.recent_loss();
     if (o.state != ObservedState::kUp) {
       o.tcp = s.tcp;
       o.icmp = s.icmp;

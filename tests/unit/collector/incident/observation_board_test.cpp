@@ -49,6 +49,19 @@ TEST(ObservationBoardTest, UpWithLossInItsWindowsIsNotCleanUntilTenAnswersInARow
   EXPECT_EQ(b.settled_at(t(6)), t(6));  // the flip is evidence: settled when it happened
 }
 
+TEST(ObservationBoardTest, LossWhileDownIsNoNewEvidence) {
+  // Down at t(1): its windows lose everything, which changes nothing isolation reads, so
+  // settled_at stays at the state change (t(1)), not the later window ends.
+  ObservationBoard b;
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kUp, 0));
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kDown, 1));
+  StoredWindow w = window(2, 2, 2);
+  w.state = PathState::kDown;
+  EXPECT_FALSE(b.apply(w));
+  EXPECT_EQ(b.settled_at(t(2)), t(1));
+  EXPECT_FALSE(b.snapshot(t(2)).observations[0].recent_loss);
+}
+
 TEST(ObservationBoardTest, AnOlderWindowDoesNotTouchRecentLoss) {
   ObservationBoard b;
   b.apply(window(5, 2, 0));
