@@ -122,7 +122,62 @@ void Publisher::on_frame(std::string_view frame) {
   }
 }
 
-void Publisher::pump() {
+void Publisher::sent_seq(std::uint64_t seq) {
+  if (seq <= highest_sent_) {
+    ++counters_.resent;
+  } else {
+    highest_sent_ = seq;
+  }
+  ++counters_.sent;
+  cursor_ = seq;
+}
+
+bool Publisher::send_run(const OutboxEntry& first, bool hold_partial) {
+  const std::size_t max_messages = std::max<std::size_t>(1, options_.batch_max_messages);
+  if (max_messages == 1 || BatchEncoder::cost(first.frame.size()) > options_.batch_max_bytes) {
+    if (transport_.try_send(first.frame) != SendStatus::kSent) return false;
+    sent_seq(first.seq);
+    return true;
+  }
+  // Enough in flight and not a batch's worth published beyond the cursor: wait (for more, for
+  // an ack or a tick) before reading anything, since reading a run (the disk spool: one pread
+  // per entry) only to hold it back would be repeated on every publish.
+  const bool busy = cursor_ > acked_through_ && cursor_ - acked_through_ >= max_messages;
+  const std::uint64_t highest = envelopes_.next_seq() - 1;
+  if (hold_partial && busy && (highest < first.seq || highest - first.seq + 1 < max_messages)) {
+    return false;
+  }
+  // next_after() may reuse its entry (the disk spool reads into one buffer): copy as we go.
+  batch_.clear();
+  batch_.add(first.seq, first.frame);
+  std::uint64_t last = first.seq;
+  bool bounded = false;  // stopped by a limit or the Hello, not by running out of messages
+  while (batch_.envelopes() < max_messages) {
+    const OutboxEntry* e = outbox_.next_after(last);
+    if (e == nullptr) break;
+    if (e->seq == already_sent_seq_ ||
+        batch_.body_bytes() + BatchEncoder::cost(e->frame.size()) > options_.batch_max_bytes) {
+      bounded = true;
+      break;
+    }
+    batch_.add(e->seq, e->frame);
+    last = e->seq;
+  }
+  const std::size_t count = batch_.envelopes();
+  if (count < max_messages && !bounded && hold_partial && busy) {
+    return false;  // enough in flight: this batch fills up or goes with the next ack or tick
+  }
+  // A single message goes out in its plain form (`first` may have been overwritten by
+  // next_after(); the batch holds its copy).
+  const SendStatus status =
+      transport_.try_send(count == 1 ? batch_.first_envelope() : std::string_view(batch_.frame()));
+  if (status != SendStatus::kSent) return false;
+  if (count > 1) ++counters_.batches;
+  for (const std::uint64_t seq : batch_.seqs()) sent_seq(seq);
+  return true;
+}
+
+void Publisher::pump(bool hold_partial) {
   if (!connected_) return;
   // Bounded per call; what is left goes on the next ack or tick.
   for (int i = 0; i < 10000; ++i) {
@@ -132,14 +187,7 @@ void Publisher::pump() {
       cursor_ = e->seq;
       continue;
     }
-    if (transport_.try_send(e->frame) != SendStatus::kSent) return;
-    if (e->seq <= highest_sent_) {
-      ++counters_.resent;
-    } else {
-      highest_sent_ = e->seq;
-    }
-    ++counters_.sent;
-    cursor_ = e->seq;
+    if (!send_run(*e, hold_partial)) return;
   }
 }
 
@@ -159,7 +207,7 @@ void Publisher::tick(shared::MonoNanos now) {
     already_sent_seq_ = 0;  // resend everything, the Hello included
     rewind();
   }
-  pump();
+  pump(false);  // a partial batch held back goes now
 }
 
 }  // namespace pathwatch::agent

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string_view>
 
+#include "agent/publish/batch_encoder.hpp"
 #include "agent/publish/envelope_factory.hpp"
 #include "agent/publish/outbox.hpp"
 #include "agent/publish/transport.hpp"
@@ -24,6 +25,13 @@ struct PublisherOptions {
   // Unacknowledged messages sent this long ago with no ack progress since: resend from the
   // first unacknowledged one (a collector restarted and lost what it had not committed).
   shared::Nanos resend_after{std::chrono::seconds{15}};
+  // Consecutive messages go out together as one Batch frame (docs/protocol.md) of at most this
+  // many messages and bytes, so CURVE and libzmq pay their per-message cost once per batch. A
+  // message goes out alone at once while fewer than batch_max_messages are unacknowledged; beyond
+  // that, a partial batch waits for the next ack, publish or tick(). 1: never batch (a collector
+  // older than the Batch frame rejects batches).
+  std::size_t batch_max_messages = 64;
+  std::size_t batch_max_bytes = 32 * 1024;
 };
 
 class Publisher {
@@ -40,6 +48,7 @@ class Publisher {
     std::uint64_t acks = 0;
     std::uint64_t bad_frames = 0;  // collector frames that did not parse
     std::uint64_t rewinds = 0;
+    std::uint64_t batches = 0;  // Batch frames sent (their messages count in `sent`)
   };
 
   Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
@@ -68,7 +77,12 @@ class Publisher {
   void on_connected();
   void on_disconnected();
   void on_frame(std::string_view frame);
-  void pump();
+  // Sends what the transport takes. hold_partial: keep a partial batch back while a full
+  // batch's worth is unacknowledged (more messages or an ack are coming to fill or free it).
+  void pump(bool hold_partial = true);
+  // Sends the run of entries starting at `first` as one frame; false: the transport is full.
+  bool send_run(const OutboxEntry& first, bool hold_partial);
+  void sent_seq(std::uint64_t seq);
   void rewind();
   void report_drops();
 
@@ -88,6 +102,7 @@ class Publisher {
   shared::MonoNanos last_progress_{};  // last ack progress, or last rewind
   bool reporting_drops_ = false;
   Counters counters_;
+  BatchEncoder batch_;
   shared::LoggerPtr log_;
 };
 

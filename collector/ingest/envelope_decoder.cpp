@@ -202,6 +202,9 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
       m.body = std::move(r);
       break;
     }
+    case pb::Envelope::kBatch:
+      // A batch is a frame, split before decoding (batch_frame.hpp); one inside another is not.
+      return reject(RejectReason::kMalformed);
     case pb::Envelope::BODY_NOT_SET:
       return reject(RejectReason::kMissingBody);
   }

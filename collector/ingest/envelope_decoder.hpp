@@ -30,7 +30,11 @@ inline constexpr std::size_t kRejectReasonCount = 10;
 const char* to_string(RejectReason reason);
 
 struct DecodeLimits {
-  std::size_t max_message_bytes = 64 * 1024;
+  std::size_t max_message_bytes = 64 * 1024;  // per envelope, inside a batch too
+  // A batch frame (several envelopes in one message): at most this many bytes and envelopes;
+  // beyond either the whole frame is rejected unread (kOversized).
+  std::size_t max_batch_bytes = 4 * 64 * 1024;
+  std::size_t max_batch_envelopes = 1024;
   // Agent clocks run ahead at most this much; spooled messages may be arbitrarily old, but
   // not older than kMinValidTime (an agent whose clock was never set reports 1970).
   std::chrono::nanoseconds max_future_skew = std::chrono::minutes{5};

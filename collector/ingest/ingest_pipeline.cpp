@@ -97,6 +97,50 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
   return r;
 }
 
+FrameResult IngestPipeline::handle_frame(std::span<const std::byte> frame,
+                                         shared::UtcNanos received, const PeerIdentity& peer,
+                                         const EnvelopeAdmission& admit) {
+  FrameResult out;
+  auto one = [&](std::span<const std::byte> bytes) {
+    ++out.envelopes;
+    if (admit && !admit(bytes.size())) {
+      ++out.throttled;
+      return;
+    }
+    HandleResult r = handle(bytes, received, peer);
+    if (r.outcome == HandleResult::Outcome::kRejected) {
+      ++out.rejected;
+      return;
+    }
+    ++(r.outcome == HandleResult::Outcome::kAccepted ? out.accepted : out.duplicates);
+    if (r.agent_id == out.agent_id) return;
+    if (!out.agent_id.empty() && std::find(out.other_agents.begin(), out.other_agents.end(),
+                                           out.agent_id) == out.other_agents.end()) {
+      out.other_agents.push_back(std::move(out.agent_id));
+    }
+    out.agent_id = std::move(r.agent_id);
+  };
+  split_batch_frame(frame, options_.limits, split_);
+  switch (split_.kind) {
+    case BatchSplit::Kind::kSingle:
+      one(frame);
+      break;
+    case BatchSplit::Kind::kBatch:
+      out.batch = true;
+      counters_.batches.fetch_add(1, std::memory_order_relaxed);
+      for (const auto& e : split_.envelopes) one(e);
+      break;
+    case BatchSplit::Kind::kRejected:
+      // Counted as one received message rejected: nothing in it was read.
+      out.batch = true;
+      out.rejected = 1;
+      counters_.received.fetch_add(1, std::memory_order_relaxed);
+      (void)reject(HandleResult{}, split_.reason, received);
+      break;
+  }
+  return out;
+}
+
 IngestPipeline::PreparedBatch IngestPipeline::prepare() {
   PreparedBatch p;
   // Per-agent facts and sessions of this batch.

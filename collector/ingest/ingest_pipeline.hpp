@@ -6,12 +6,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "collector/ingest/batch_frame.hpp"
 #include "collector/ingest/commit_thread.hpp"
 #include "collector/ingest/envelope_decoder.hpp"
 #include "collector/ingest/ingest_counters.hpp"
@@ -53,6 +55,24 @@ struct HandleResult {
   std::uint64_t seq = 0;
 };
 
+// What one ZeroMQ frame (a single envelope or a batch of them) came to.
+struct FrameResult {
+  bool batch = false;
+  std::size_t envelopes = 0;  // in the frame (1 for a single frame, 0 for a rejected batch)
+  std::size_t accepted = 0;
+  std::size_t duplicates = 0;
+  std::size_t rejected = 0;   // envelopes rejected, or 1 for a batch rejected as a whole
+  std::size_t throttled = 0;  // envelopes the admission callback refused (dropped unread)
+  std::string agent_id;       // of the last envelope not rejected: where its acks go ("" if none)
+  // Other agents whose envelopes were not rejected in this frame (only a plaintext batch can
+  // mix agents: with CURVE each is checked against the link's key). Empty in the common case.
+  std::vector<std::string> other_agents;
+};
+
+// Asked once per envelope (with its size) before it is decoded, inside a batch too: false
+// drops that envelope unread and unacknowledged (flood limits; the agent resends it).
+using EnvelopeAdmission = std::function<bool(std::size_t bytes)>;
+
 struct Ack {
   std::string agent_id;
   std::uint64_t through_seq = 0;
@@ -77,6 +97,10 @@ class IngestPipeline {
 
   HandleResult handle(std::span<const std::byte> bytes, shared::UtcNanos received,
                       const PeerIdentity& peer = {});
+  // One frame off the socket: a batch is split and each envelope admitted, then handled
+  // exactly as handle() handles a single one (validated, deduplicated, sequence-tracked).
+  FrameResult handle_frame(std::span<const std::byte> frame, shared::UtcNanos received,
+                           const PeerIdentity& peer = {}, const EnvelopeAdmission& admit = {});
   std::size_t pending() const { return batch_.messages.size(); }
   bool has_pending_acks() const { return !ack_agents_.empty() || pending() > 0; }
   bool batch_full() const { return pending() >= options_.batch_messages; }
@@ -117,6 +141,7 @@ class IngestPipeline {
   SeqLedger ledger_;
   SessionTracker sessions_;
   CommitBatch batch_;
+  BatchSplit split_;                        // reused by handle_frame()
   std::optional<PreparedBatch> in_flight_;  // submitted to a CommitThread, not yet collected
   CommitThread* in_flight_committer_ = nullptr;
   std::optional<FlushResult> done_without_commit_;  // submit() had nothing to write

@@ -1,9 +1,12 @@
-// ROUTER loop: poll (socket + stop fd) -> drain up to a batch -> flush on size or deadline ->
-// acks. With CURVE the socket is a CURVE server; the ZAP handler (collector/auth) puts the
-// client's Z85 public key in each message's User-Id, which becomes the PeerIdentity.
+// ROUTER loop: poll (socket + stop fd + commit-done eventfd) -> drain up to a batch -> hand the
+// batch to the CommitThread on size or deadline and go on decoding -> acks once it committed. With
+// CURVE the socket is a CURVE server; the ZAP handler (collector/auth) puts the client's Z85 public
+// key in each message's User-Id, which becomes the PeerIdentity.
 #include "collector/ingest/zmq_ingest_server.hpp"
 
 #include <fmt/format.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <stdexcept>
 #include <unordered_map>
@@ -120,12 +123,34 @@ const FloodCounters& ZmqIngestServer::flood_counters() const {
 void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::Clock& clock,
                           int stop_fd, const std::function<void(shared::UtcNanos)>& tick) {
   Impl& s = *impl_;
+  // The commit thread says "done" through this eventfd, which the poll below watches.
+  const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) throw std::runtime_error("ingest: eventfd failed");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{wake_fd};
+  CommitThread committer(store, [wake_fd] {
+    const std::uint64_t one = 1;
+    (void)!::write(wake_fd, &one, sizeof one);
+  });
+
   shared::MonoNanos deadline{};
   shared::MonoNanos next_tick = clock.mono_now();
   shared::MonoNanos next_heartbeat = clock.mono_now() + s.heartbeat_interval;
-  const auto flush = [&] {
-    const FlushResult r = pipeline.flush(store, clock.utc_now());
-    s.send_acks(r, &pipeline.counters());
+  const std::size_t batch_messages = pipeline.options().batch_messages;
+  // A finished commit's acks, now (the only place acks come from: after a durable commit).
+  const auto collect = [&](bool wait) {
+    if (auto r = pipeline.collect(committer, clock.utc_now(), wait)) {
+      s.send_acks(*r, &pipeline.counters());
+    }
+  };
+  // Hands what is pending to the commit thread unless a commit is in flight (at most one: the
+  // watermark a batch writes assumes the batch before it is durable).
+  const auto start_commit = [&] {
+    if (pipeline.in_flight()) return;
+    pipeline.submit(committer, clock.utc_now());
+    if (!pipeline.in_flight()) collect(false);  // nothing to write: acks owed go out at once
   };
   // Reads whatever is queued without waiting; returns false when nothing was there.
   const auto drain_once = [&]() -> bool {
@@ -142,51 +167,73 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
         if (!extra.more()) break;
       }
     }
-    // Flood limits before any decoding, keyed by the connection's routing id (the
-    // authenticated CURVE key should be the key once ZAP fills PeerIdentity).
+    // Flood limits before any decoding, per envelope (inside a batch too), keyed by the
+    // connection's routing id.
     const std::string_view sender(static_cast<const char*>(id.data()), id.size());
-    if (s.limiter->admit(sender, payload.size(), clock.mono_now()) != Admission::kAdmitted) {
-      return true;
-    }
-    const auto bytes = malformed
-                           ? std::span<const std::byte>{}
-                           : std::span<const std::byte>(
-                                 static_cast<const std::byte*>(payload.data()), payload.size());
+    const auto now = clock.mono_now();
     const bool was_empty = pipeline.pending() == 0;
-    const HandleResult r =
-        pipeline.handle(bytes, clock.utc_now(), PeerIdentity{s.peer_key(payload)});
-    if (r.outcome != HandleResult::Outcome::kRejected) {
-      auto& route = s.routes[r.agent_id];
-      route.copy(id);
+    FrameResult r;
+    if (malformed) {
+      if (s.limiter->admit(sender, payload.size(), now) != Admission::kAdmitted) return true;
+      (void)pipeline.handle({}, clock.utc_now(), PeerIdentity{s.peer_key(payload)});
+    } else {
+      const auto bytes =
+          std::span<const std::byte>(static_cast<const std::byte*>(payload.data()), payload.size());
+      const EnvelopeAdmission admit = [&](std::size_t size) {
+        return s.limiter->admit(sender, size, now) == Admission::kAdmitted;
+      };
+      r = pipeline.handle_frame(bytes, clock.utc_now(), PeerIdentity{s.peer_key(payload)}, admit);
     }
-    if (was_empty && pipeline.pending() > 0)
-      deadline = clock.mono_now() + pipeline.options().batch_delay;
-    if (pipeline.batch_full()) flush();
+    if (!r.agent_id.empty()) s.routes[r.agent_id].copy(id);
+    for (const auto& other : r.other_agents) s.routes[other].copy(id);
+    if (was_empty && pipeline.pending() > 0) deadline = now + pipeline.options().batch_delay;
+    if (pipeline.batch_full()) {
+      // Keep decoding while a commit runs (the next batch grows); wait only when far ahead,
+      // which bounds memory and makes a slow disk push back on the socket.
+      collect(false);
+      if (pipeline.in_flight() && pipeline.pending() >= 4 * batch_messages) collect(true);
+      start_commit();
+    }
     return true;
   };
 
   for (;;) {
     const auto now = clock.mono_now();
     long timeout_ms = 1000;
-    if (pipeline.has_pending_acks()) {
+    if (!pipeline.in_flight() && pipeline.has_pending_acks()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       timeout_ms = std::max<long>(0, left.count());
     }
+    // While a commit is in flight the eventfd wakes us when it is done.
     zmq::pollitem_t items[] = {{static_cast<void*>(s.socket), 0, ZMQ_POLLIN, 0},
-                               {nullptr, stop_fd, ZMQ_POLLIN, 0}};
+                               {nullptr, stop_fd, ZMQ_POLLIN, 0},
+                               {nullptr, wake_fd, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds{timeout_ms});
+      zmq::poll(items, 3, std::chrono::milliseconds{timeout_ms});
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
     if (items[1].revents & ZMQ_POLLIN) break;
+    if (items[2].revents & ZMQ_POLLIN) {
+      std::uint64_t n = 0;
+      (void)!::read(wake_fd, &n, sizeof n);
+    }
+    collect(false);
     if (items[0].revents & ZMQ_POLLIN) {
-      // Bounded: at most one batch per turn, so the deadline and the stop fd stay responsive.
-      for (std::size_t i = 0; i < pipeline.options().batch_messages && drain_once(); ++i) {
+      // Bounded: at most one batch of frames and of envelopes (a frame may be a Batch) per
+      // turn, so the deadline, the commit thread's result and the stop fd stay responsive.
+      const std::uint64_t before = pipeline.counters().received.load(std::memory_order_relaxed);
+      for (std::size_t i = 0;
+           i < batch_messages &&
+           pipeline.counters().received.load(std::memory_order_relaxed) - before < batch_messages &&
+           drain_once();
+           ++i) {
       }
     }
     const auto after = clock.mono_now();
-    if (pipeline.has_pending_acks() && (pipeline.pending() == 0 || after >= deadline)) flush();
+    if (pipeline.has_pending_acks() && (pipeline.pending() == 0 || after >= deadline)) {
+      start_commit();
+    }
     if (after >= next_tick) {
       next_tick = after + std::chrono::seconds{1};
       pipeline.expire_gaps(clock.utc_now());
@@ -206,7 +253,8 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
   }
   for (std::size_t i = 0; i < 100000 && drain_once(); ++i) {
   }
-  flush();
+  collect(true);  // the batch in flight first: its acks, then everything after it
+  s.send_acks(pipeline.flush(store, clock.utc_now()), &pipeline.counters());
   s.log->info("ingest stopped; pending messages committed and acknowledged");
 }
 

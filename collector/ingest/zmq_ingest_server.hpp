@@ -1,6 +1,7 @@
 // The ingest socket: a ZeroMQ ROUTER bound to the configured endpoints. Each agent message is
-// one frame after the routing id; the answer is one CollectorMessage frame with the ack, sent
-// only after the batch holding the message is committed. zmq errors stay inside this file.
+// one frame after the routing id (one envelope, or a Batch of them); the answer is one
+// CollectorMessage frame with the ack, sent only after the commit holding the message is
+// durable (commits run on a CommitThread while the loop decodes on). zmq errors stay here.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,7 @@
-// libFuzzer target: agent frames (any bytes) through the collector's ingest pipeline: decode +
-// validate, dedup, batch and commit into the in-memory store. One input is a few frames split
-// at kFrameSeparator, fed to a fresh pipeline, so every crash reproduces from its one input.
+// libFuzzer target: agent frames (any bytes) through the collector's ingest pipeline: batch
+// frames split, each envelope admitted, decoded + validated, dedup, batch and commit into the
+// in-memory store. One input is a few frames split at kFrameSeparator, fed to a fresh pipeline,
+// so every crash reproduces from its one input.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -40,7 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view frame = rest.substr(0, cut);
     const auto bytes =
         std::span<const std::byte>(reinterpret_cast<const std::byte*>(frame.data()), frame.size());
-    (void)pipeline.handle(bytes, now);
+    // Admission refuses some envelopes (as the flood limiter would), decided by their size so
+    // the input alone decides it.
+    const auto r = pipeline.handle_frame(bytes, now, {}, [](std::size_t n) { return n % 13 != 5; });
+    if (r.accepted + r.duplicates + r.rejected + r.throttled != (r.envelopes ? r.envelopes : 1)) {
+      __builtin_trap();  // every envelope of a frame has exactly one outcome
+    }
     // Every other frame commits: both batched and single-message flushes get exercised.
     if (i % 2 == 1) {
       if (!pipeline.flush(store, now).ok) __builtin_trap();  // the memory store never fails

@@ -185,6 +185,27 @@ void ingest_corpus(const fs::path& dir) {
   zero.set_seq(0);
   write(dir / "zero_seq", zero.SerializeAsString());
   write(dir / "empty", "");
+  // Batch frames (several envelopes in one message): every body in one batch, the batch
+  // replayed next to single frames, a batch inside a batch, a batch with an identity of its
+  // own, and one cut short.
+  pb::Envelope batch;
+  batch.set_schema_version(1);
+  for (const auto& [name, e] : every_body())
+    batch.mutable_batch()->add_envelopes(e.SerializeAsString());
+  const std::string batch_bytes = batch.SerializeAsString();
+  write(dir / "batch_every_body", batch_bytes);
+  write(dir / "batch_replayed_with_singles", batch_bytes + kFrameSeparator +
+                                                 every_body()[1].second.SerializeAsString() +
+                                                 kFrameSeparator + batch_bytes);
+  pb::Envelope nested;
+  nested.set_schema_version(1);
+  nested.mutable_batch()->add_envelopes(every_body()[1].second.SerializeAsString());
+  nested.mutable_batch()->add_envelopes(batch_bytes);
+  write(dir / "batch_nested", nested.SerializeAsString());
+  pb::Envelope named = batch;
+  named.set_agent_id("honcho-1");
+  write(dir / "batch_with_identity", named.SerializeAsString());
+  write(dir / "batch_truncated", batch_bytes.substr(0, batch_bytes.size() - 7));
 }
 
 std::string bytes_of(const std::vector<std::uint8_t>& v) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/publish/transport.hpp"
@@ -31,20 +32,41 @@ class FakeTransport final : public Transport {
   }
   void frame(const std::string& bytes) { handlers_.on_frame(bytes); }
 
-  // The seqs of what was sent, in order.
-  std::vector<std::uint64_t> sent_seqs() const {
-    std::vector<std::uint64_t> v;
+  // Every envelope sent, in order, batch frames unpacked (a batch is only packaging).
+  std::vector<pathwatch::v1::Envelope> sent_envelopes() const {
+    std::vector<pathwatch::v1::Envelope> v;
     for (const auto& f : sent) {
       pathwatch::v1::Envelope e;
       e.ParseFromString(f);
-      v.push_back(e.seq());
+      if (!e.has_batch()) {
+        v.push_back(std::move(e));
+        continue;
+      }
+      for (const auto& inner : e.batch().envelopes()) {
+        pathwatch::v1::Envelope one;
+        one.ParseFromString(inner);
+        v.push_back(std::move(one));
+      }
     }
     return v;
   }
-  pathwatch::v1::Envelope sent_envelope(std::size_t i) const {
-    pathwatch::v1::Envelope e;
-    e.ParseFromString(sent.at(i));
-    return e;
+  // The seqs of what was sent, in order.
+  std::vector<std::uint64_t> sent_seqs() const {
+    std::vector<std::uint64_t> v;
+    for (const auto& e : sent_envelopes()) v.push_back(e.seq());
+    return v;
+  }
+  std::size_t envelope_count() const { return sent_envelopes().size(); }
+  pathwatch::v1::Envelope sent_envelope(std::size_t i) const { return sent_envelopes().at(i); }
+  // How many frames were batches, and how many envelopes the largest carried.
+  std::size_t batch_frames() const {
+    std::size_t n = 0;
+    for (const auto& f : sent) {
+      pathwatch::v1::Envelope e;
+      e.ParseFromString(f);
+      n += e.has_batch() ? 1 : 0;
+    }
+    return n;
   }
 
   bool accepting = true;

@@ -1,5 +1,5 @@
 // The publisher over a fake transport and the in-memory outbox: sequence numbers, Hello
-// first, resend after reconnect, acks, heartbeats, overflow reporting.
+// first, resend after reconnect, acks, heartbeats, overflow reporting, batch frames.
 #include "agent/publish/publisher.hpp"
 
 #include <gtest/gtest.h>
@@ -150,8 +150,7 @@ TEST(PublisherTest, OverflowIsReportedWithADropReport) {
   // tallied for the next report). Outbox: 3, 4, 5, 6.
   transport.connect();
   bool saw_report = false;
-  for (std::size_t i = 0; i < transport.sent.size(); ++i) {
-    const auto e = transport.sent_envelope(i);
+  for (const auto& e : transport.sent_envelopes()) {
     if (e.has_drop_report() && e.seq() == 6) {
       saw_report = true;
       EXPECT_EQ(e.drop_report().dropped_summaries(), 1u);
@@ -160,6 +159,85 @@ TEST(PublisherTest, OverflowIsReportedWithADropReport) {
     }
   }
   EXPECT_TRUE(saw_report);
+}
+
+TEST(PublisherTest, ABacklogGoesOutInFullBatchesInSeqOrderEachSeqOnce) {
+  Rig r;
+  for (int i = 0; i < 200; ++i) r.summary();  // 1..200 while disconnected
+  r.transport.connect();                      // Hello 201 alone, then the backlog
+  // 200 = 64 + 64 + 64 + 8 (batch_max_messages 64); the Hello goes first on its own.
+  ASSERT_EQ(r.transport.sent.size(), 5u);
+  EXPECT_EQ(r.transport.batch_frames(), 4u);
+  std::vector<std::uint64_t> expected{201};
+  for (std::uint64_t s = 1; s <= 200; ++s) expected.push_back(s);
+  EXPECT_EQ(r.transport.sent_seqs(), expected);
+  EXPECT_EQ(r.publisher.counters().sent, 201u);  // per message, not per frame
+  EXPECT_EQ(r.publisher.counters().batches, 4u);
+  // Batch frames carry nothing but the envelopes (docs/protocol.md).
+  pb::Envelope frame;
+  ASSERT_TRUE(frame.ParseFromString(r.transport.sent[1]));
+  EXPECT_EQ(frame.schema_version(), 1u);
+  EXPECT_TRUE(frame.agent_id().empty());
+  EXPECT_EQ(frame.seq(), 0u);
+  EXPECT_EQ(frame.batch().envelopes_size(), 64);
+}
+
+TEST(PublisherTest, FewInFlightSendsAtOnceManyInFlightFillsABatchFirst) {
+  PublisherOptions options;
+  options.batch_max_messages = 4;
+  options.heartbeat_after = std::chrono::hours{1};
+  Rig r(options);
+  r.transport.connect();                   // Hello 1: one in flight
+  r.summary();                             // 2 (2 in flight)
+  r.summary();                             // 3 (3 in flight)
+  r.summary();                             // 4 (4 in flight)
+  EXPECT_EQ(r.transport.sent.size(), 4u);  // fewer than 4 unacknowledged: each went at once
+  r.summary();                             // 5: 4 in flight, so it waits for company
+  r.summary();                             // 6
+  EXPECT_EQ(r.transport.sent.size(), 4u);
+  r.transport.ack(4);  // in flight drops to 0: 5 and 6 go now, as one batch
+  ASSERT_EQ(r.transport.sent.size(), 5u);
+  EXPECT_EQ(r.transport.batch_frames(), 1u);
+  EXPECT_EQ(r.transport.sent_seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  // Held again behind 4 in flight (5, 6, 7, 8 would be sent singly until then)...
+  for (int i = 0; i < 2; ++i) r.summary();  // 7, 8: 4 in flight (5..8)
+  r.summary();                              // 9: held
+  EXPECT_EQ(r.transport.sent_seqs().back(), 8u);
+  r.publisher.tick(r.clock.mono_now());  // ...and a tick sends what waits without an ack
+  EXPECT_EQ(r.transport.sent_seqs().back(), 9u);
+}
+
+TEST(PublisherTest, BatchesStayWithinTheByteLimitAndOneDisablesBatching) {
+  PublisherOptions options;
+  options.batch_max_bytes = 200;  // a summary is ~40 bytes: a few per batch
+  Rig r(options);
+  for (int i = 0; i < 50; ++i) r.summary();
+  r.transport.connect();
+  for (const auto& f : r.transport.sent) EXPECT_LE(f.size(), 200u + 8u);  // + the frame header
+  EXPECT_EQ(r.transport.envelope_count(), 51u);
+  EXPECT_GT(r.transport.batch_frames(), 5u);
+
+  PublisherOptions single;
+  single.batch_max_messages = 1;
+  Rig s(single);
+  for (int i = 0; i < 50; ++i) s.summary();
+  s.transport.connect();
+  EXPECT_EQ(s.transport.sent.size(), 51u);  // Hello + 50, each its own frame
+  EXPECT_EQ(s.transport.batch_frames(), 0u);
+}
+
+TEST(PublisherTest, ARefusedBatchIsResentWholeLater) {
+  Rig r;
+  for (int i = 0; i < 10; ++i) r.summary();
+  r.transport.accepting = false;
+  r.transport.connect();  // Hello and the batch both refused (queue full)
+  EXPECT_TRUE(r.transport.sent.empty());
+  r.transport.accepting = true;
+  r.publisher.tick(r.clock.mono_now());
+  // The Hello (11) was not sent ahead, so it goes in seq order with the rest.
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t s = 1; s <= 11; ++s) expected.push_back(s);
+  EXPECT_EQ(r.transport.sent_seqs(), expected);
 }
 
 }  // namespace
