@@ -2,8 +2,10 @@
 // ZmqTransport) to collector side (ZAP handler + ZmqIngestServer + IngestPipeline + MemoryStore)
 // on loopback, CURVE or plaintext. Two processes (`run` pins each to its own core with taskset).
 //   bench_curve collector ENDPOINT curve|plain KEYDIR
-//   bench_curve agent ENDPOINT curve|plain KEYDIR SPOOLDIR COUNT
-// The agent prints one JSON line: {"mode":..,"messages":N,"seconds":S,"per_second":R}.
+//   bench_curve agent ENDPOINT curve|plain KEYDIR SPOOLDIR COUNT [BATCH]
+// BATCH: the publisher's batch_max_messages (default 64 as in the agent; 1 = one message per
+// ZeroMQ frame, as before Batch frames existed).
+// The agent prints one JSON line: {"mode":..,"messages":N,"seconds":S,"per_second":R,...}.
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -70,7 +72,7 @@ int run_collector(const std::string& endpoint, bool curve, const std::string& ke
 }
 
 int run_agent(const std::string& endpoint, bool curve, const std::string& keys,
-              const std::string& spool_dir, std::uint64_t count) {
+              const std::string& spool_dir, std::uint64_t count, std::size_t batch) {
   shared::SystemClock clock;
   boost::asio::io_context io;
   agent::SpoolConfig sc;
@@ -87,8 +89,10 @@ int run_agent(const std::string& endpoint, bool curve, const std::string& keys,
     to.curve_secret_key = shared::load_secret_key_file(keys + "/agent.key");
   }
   agent::ZmqTransport transport(io, to);
-  agent::Publisher publisher(envelopes, *spool, transport, clock,
-                             [](v1::Hello& h) { h.set_agent_version("bench"); });
+  agent::PublisherOptions po;
+  po.batch_max_messages = batch;
+  agent::Publisher publisher(
+      envelopes, *spool, transport, clock, [](v1::Hello& h) { h.set_agent_version("bench"); }, po);
   // A window summary of a typical size (~150 bytes on the wire).
   const auto fill = [&](v1::Envelope& e) {
     auto* w = e.mutable_window();
@@ -134,9 +138,10 @@ int run_agent(const std::string& endpoint, bool curve, const std::string& keys,
   publisher.stop();
   const bool complete = publisher.acked_through() >= target;
   fmt::print(
-      "{{\"mode\":\"{}\",\"messages\":{},\"seconds\":{:.3f},\"per_second\":{:.0f},"
-      "\"complete\":{}}}\n",
-      curve ? "curve" : "plain", count, s, static_cast<double>(count) / s, complete);
+      "{{\"mode\":\"{}\",\"batch\":{},\"messages\":{},\"seconds\":{:.3f},\"per_second\":{:.0f},"
+      "\"frames\":{},\"batches\":{},\"complete\":{}}}\n",
+      curve ? "curve" : "plain", batch, count, s, static_cast<double>(count) / s,
+      transport.counters().sent, publisher.counters().batches, complete);
   return complete ? 0 : 1;
 }
 
@@ -148,7 +153,7 @@ int main(int argc, char** argv) {
   }
   if (argc >= 7 && std::string(argv[1]) == "agent") {
     return run_agent(argv[2], std::string(argv[3]) == "curve", argv[4], argv[5],
-                     std::stoull(argv[6]));
+                     std::stoull(argv[6]), argc >= 8 ? std::stoul(argv[7]) : 64);
   }
   fmt::print(stderr, "usage: bench_curve collector|agent ...\n");
   return 2;

@@ -1,10 +1,13 @@
 // Window summaries committed per second through the real ingest pipeline (decode, validate,
 // dedup, sessions, batching) into the SQLite store (WAL, synchronous=FULL) on this machine.
-// Prints one JSON line per figure. No socket: the ZeroMQ hop is measured elsewhere.
-// Three runs over the same rows: the pipeline committing inline (one thread), the pipeline with
-// its CommitThread (decode of batch N+1 overlaps the commit of batch N), and the ceiling: raw
-// SQLite inserts of the same window rows (prepared statement, same table and index, same WAL +
-// FULL durability and transaction size) with nothing else around them.
+// Prints one JSON line per figure.
+// Runs over the same rows: the pipeline committing inline (one thread), the pipeline with its
+// CommitThread (decode of batch N+1 overlaps the commit of batch N), the collector's real socket
+// loop (ZmqIngestServer: plaintext ROUTER on loopback, pipelined commits, acks after each
+// durable commit) fed by one DEALER with each agent's messages in Batch frames of 64 and then
+// one message per frame, timed until the last ack came back; and the ceiling: raw SQLite
+// inserts of the same window rows (prepared statement, same table and index, same WAL + FULL
+// durability and transaction size) with nothing else around them.
 //   bench_ingest [MESSAGES] [AGENTS] [BATCH]
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -14,9 +17,12 @@
 #include <ctime>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
+#include <zmq.hpp>
 
 #include "collector/ingest/ingest_pipeline.hpp"
+#include "collector/ingest/zmq_ingest_server.hpp"
 #include "collector/store/sqlite_store.hpp"
 #include "pathwatch/v1/messages.pb.h"
 
@@ -126,6 +132,70 @@ int main(int argc, char** argv) {
     });
   }();
 
+  // The real socket loop. Frames are built before the clock starts (that is the agent's work).
+  constexpr std::size_t kPerFrame = 64;
+  auto socket_run = [&](const std::string& name, std::size_t per_frame) {
+    std::vector<std::string> frames;
+    for (std::size_t c = 0; c < per_agent; c += per_frame) {
+      for (std::size_t a = 0; a < agents; ++a) {
+        if (per_frame == 1) {
+          frames.push_back(wire[c * agents + a]);
+          continue;
+        }
+        pb::Envelope f;
+        f.set_schema_version(1);
+        for (std::size_t i = c; i < std::min(per_agent, c + per_frame); ++i) {
+          f.mutable_batch()->add_envelopes(wire[i * agents + a]);
+        }
+        frames.push_back(f.SerializeAsString());
+      }
+    }
+    collector::SqliteStore store(collector::SqliteOptions{(dir / (name + ".db")).string()}, now);
+    collector::IngestSocketOptions o;
+    o.listen = {"tcp://127.0.0.1:*"};
+    o.insecure_plaintext = true;
+    o.flood.enabled = false;  // the limiter would measure itself
+    collector::ZmqIngestServer server(o);
+    collector::IngestCounters counters;
+    collector::IngestPipeline pipeline(options, counters);
+    pipeline.load(store);
+    shared::SystemClock clock;
+    int stop[2];
+    if (::pipe(stop) != 0) throw std::runtime_error("pipe");
+    std::thread loop([&] { server.run(pipeline, store, clock, stop[0]); });
+    zmq::context_t context(1);
+    zmq::socket_t dealer(context, zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.connect(server.bound_endpoints().at(0));
+    const Run r = timed(name, [&](const std::string&) {
+      const std::size_t expected = per_agent * agents;
+      std::size_t next = 0;
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds{300};
+      // Committed = counted by the loop after the durable commit, when it sends the acks.
+      while (counters.stored.load() < expected && std::chrono::steady_clock::now() < give_up) {
+        const short events = ZMQ_POLLIN | (next < frames.size() ? ZMQ_POLLOUT : 0);
+        zmq::pollitem_t item{static_cast<void*>(dealer), 0, events, 0};
+        zmq::poll(&item, 1, std::chrono::milliseconds{5});
+        zmq::message_t m;
+        while (dealer.recv(m, zmq::recv_flags::dontwait)) {  // acks: read so none queue up
+        }
+        for (int k = 0; k < 256 && next < frames.size(); ++k) {
+          if (!dealer.send(zmq::buffer(frames[next]), zmq::send_flags::dontwait)) break;
+          ++next;
+        }
+      }
+      return static_cast<std::size_t>(counters.stored.load());
+    });
+    const char one = 1;
+    (void)!::write(stop[1], &one, 1);
+    loop.join();
+    ::close(stop[0]);
+    ::close(stop[1]);
+    return r;
+  };
+  const Run socket_batched = socket_run("socket_batched", kPerFrame);
+  const Run socket_single = socket_run("socket_single", 1);
+
   // Ceiling: the same rows decoded in advance, straight into the same table shape.
   struct Row {
     std::int64_t flow, seq, start, end;
@@ -189,12 +259,17 @@ int main(int argc, char** argv) {
   figure("summaries_committed_per_cpu_s", per_cpu_s(inline_run), "1/s");
   figure("pipelined_summaries_committed_per_s", per_s(pipelined_run), "1/s");
   figure("pipelined_summaries_committed_per_cpu_s", per_cpu_s(pipelined_run), "1/s");
+  figure("socket_batched_summaries_committed_per_s", per_s(socket_batched), "1/s");
+  figure("socket_batched_summaries_committed_per_cpu_s", per_cpu_s(socket_batched), "1/s");
+  figure("socket_single_summaries_committed_per_s", per_s(socket_single), "1/s");
+  figure("socket_single_summaries_committed_per_cpu_s", per_cpu_s(socket_single), "1/s");
   figure("raw_sqlite_rows_per_s", per_s(raw_run), "1/s");
   figure("raw_sqlite_rows_per_cpu_s", per_cpu_s(raw_run), "1/s");
   figure("pipelined_vs_raw_sqlite_wall", per_s(pipelined_run) / per_s(raw_run), "ratio");
   figure("pipelined_vs_raw_sqlite_cpu", per_cpu_s(pipelined_run) / per_cpu_s(raw_run), "ratio");
   const std::size_t expected = per_agent * agents;
   return inline_run.stored == expected && pipelined_run.stored == expected &&
+                 socket_batched.stored == expected && socket_single.stored == expected &&
                  raw_run.stored == expected
              ? 0
              : 1;
