@@ -165,7 +165,11 @@ TEST(PublisherTest, ABacklogGoesOutInFullBatchesInSeqOrderEachSeqOnce) {
   Rig r;
   for (int i = 0; i < 200; ++i) r.summary();  // 1..200 while disconnected
   r.transport.connect();                      // Hello 201 alone, then the backlog
-  // 200 = 64 + 64 + 64 + 8 (batch_max_messages 64); the Hello goes first on its own.
+  // 200 = 64 + 64 + 64 + 8 (batch_max_messages 64); the Hello goes first on its own. With 192
+  // unacknowledged the last 8 are a partial batch: they wait until an ack brings the
+  // unacknowledged count under 64 (192 - 150 = 42).
+  ASSERT_EQ(r.transport.sent.size(), 4u);
+  r.transport.ack(150);
   ASSERT_EQ(r.transport.sent.size(), 5u);
   EXPECT_EQ(r.transport.batch_frames(), 4u);
   std::vector<std::uint64_t> expected{201};
