@@ -28,8 +28,8 @@ struct PublisherOptions {
   // Consecutive messages go out together as one Batch frame (docs/protocol.md) of at most this
   // many messages and bytes, so CURVE and libzmq pay their per-message cost once per batch. A
   // message goes out alone at once while fewer than batch_max_messages are unacknowledged; beyond
-  // that, a partial batch waits for the next ack, publish or tick(). 1: never batch (a collector
-  // older than the Batch frame rejects batches).
+  // that, a partial batch waits until it fills, an ack frees room, or tick(). 1: never batch (a
+  // collector older than the Batch frame rejects batches).
   std::size_t batch_max_messages = 64;
   std::size_t batch_max_bytes = 32 * 1024;
 };
