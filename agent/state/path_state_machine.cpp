@@ -71,7 +71,7 @@ StateChangeEvent PathStateMachine::change(PathState to, std::string reason,
 // Called for a failure before it joins the history: the streak's earlier failures are in it.
 bool PathStateMachine::history_has_losses() const {
   std::uint32_t losses = 0;
-  for (const auto& h : history_) losses += h.success ? 0 : 1;
+  for (const auto& h : history_) losses += h.success() ? 0 : 1;
   const std::uint32_t streak_before = losses_in_a_row_ > 0 ? losses_in_a_row_ - 1 : 0;
   return losses > std::min(losses, streak_before);
 }
@@ -82,8 +82,8 @@ std::optional<std::string> PathStateMachine::degradation(double loss_limit) cons
   thread_local std::vector<shared::Nanos> rtts;
   rtts.clear();
   for (const auto& s : history_) {
-    if (!s.success) ++losses;
-    if (s.success && s.rtt) rtts.push_back(*s.rtt);
+    if (!s.success()) ++losses;
+    if (const auto rtt = s.rtt()) rtts.push_back(*rtt);
   }
   // The losses of a streak still running are undecided: shorter than down_after so far, they
   // end either in DOWN or, once an answer breaks the streak, as loss. Counting them now would
@@ -147,7 +147,7 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
     // RTTs are not kept; the latency rule is judged from the next answers on).
     history_.assign(std::min(successes_in_a_row_, thresholds_.evaluation_probes),
                     Sample{true, std::nullopt});
-    history_.back().rtt = result.rtt;
+    history_.back() = Sample{true, result.rtt};
     clear_run_ = 0;
     std::string reason = fmt::format("{} consecutive answers", successes_in_a_row_);
     if (auto why = degradation(thresholds_.degraded_loss_percent)) {
@@ -160,7 +160,7 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
   if (history_.capacity() < thresholds_.evaluation_probes + 1) {
     history_.reserve(thresholds_.evaluation_probes + 1);
   }
-  history_.push_back({success, result.rtt});
+  history_.push_back(Sample{success, result.rtt});
   if (history_.size() > thresholds_.evaluation_probes) {
     history_.erase(history_.begin(),
                    history_.end() - static_cast<std::ptrdiff_t>(thresholds_.evaluation_probes));

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,10 +74,28 @@ class PathStateMachine {
   void set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout);
 
  private:
-  struct Sample {
-    bool success = false;
-    std::optional<shared::Nanos> rtt;
+  // One probe of the history in one word (8 bytes instead of bool + optional<Nanos>'s 24:
+  // ~0.7 MB less at 2,000 flows, bench/agent_vs_fping): a success's RTT in ns, or a marker.
+  // A failure's RTT is never read by the rules, so it is not kept. The two markers are
+  // RTTs of about -292 years, which no clock difference gives.
+  class Sample {
+   public:
+    Sample(bool success, const std::optional<shared::Nanos>& rtt)
+        : word_(!success ? kLoss
+                : rtt    ? rtt->count()
+                         : kAnsweredWithoutRtt) {}
+    bool success() const { return word_ != kLoss; }
+    std::optional<shared::Nanos> rtt() const {
+      if (word_ == kLoss || word_ == kAnsweredWithoutRtt) return std::nullopt;
+      return shared::Nanos{word_};
+    }
+
+   private:
+    static constexpr std::int64_t kLoss = std::numeric_limits<std::int64_t>::min();
+    static constexpr std::int64_t kAnsweredWithoutRtt = kLoss + 1;
+    std::int64_t word_;
   };
+  static_assert(sizeof(Sample) == 8);
   // The reason, if the DEGRADED rules hold with this loss limit (entering: degraded_loss_
   // percent; leaving: the lower clear limit).
   std::optional<std::string> degradation(double loss_limit) const;
