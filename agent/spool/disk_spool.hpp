@@ -104,6 +104,8 @@ class DiskSpool final : public Outbox {
     int fd = -1;
     std::uint64_t size = 0;
     bool writable = false;  // the log's active segment
+    // Unacknowledged records, after some acknowledged ones (compact_index() drops those, so
+    // the index does not grow with the segment while acks come).
     std::vector<SpoolRecordRef> records;
     std::size_t live = 0;  // records before this index are acknowledged
   };
@@ -123,6 +125,7 @@ class DiskSpool final : public Outbox {
   void drop_segment(Log& log);
   void tally_drop(std::uint64_t seq, std::int64_t created, MessageClass cls);
   void delete_front_if_done(Log& log);
+  static void compact_index(Segment& seg);
   void close_segment(Segment& seg, bool remove);
   void move_memory_to_disk();
   void write_state(bool durable);

@@ -115,6 +115,35 @@ TEST_F(DiskSpoolTest, AckDeletesSegmentsAndRestartResendsOnlyUnacknowledged) {
   EXPECT_EQ(spool->bytes(), 15 * kRecord);
 }
 
+// The active segment's index drops acknowledged entries once 1,024 (and half) are (a
+// compaction, DiskSpool::compact_index): what the spool gives, counts and recovers is the same.
+TEST_F(DiskSpoolTest, AcknowledgedIndexEntriesOfTheActiveSegmentGoWithoutChangingWhatIsSent) {
+  // One segment for everything: 4,101 records of 332 bytes (kRecord) = 1,361,532 bytes.
+  const auto o = options(8 << 20, 2 << 20);
+  {
+    auto spool = open(o);
+    for (std::uint64_t s = 1; s <= 3000; ++s) spool->push(entry(s));
+    spool->ack(2500);  // compacts: 2,500 of 3,000 acknowledged
+    EXPECT_EQ(spool->messages(), 500u);
+    EXPECT_EQ(spool->bytes(), 500 * kRecord);
+    EXPECT_EQ(spool->next_after(0)->seq, 2501u);
+    EXPECT_EQ(spool->next_after(2999)->seq, 3000u);
+    EXPECT_EQ(spool->next_after(2999)->frame, frame_for(3000));
+    for (std::uint64_t s = 3001; s <= 4100; ++s) spool->push(entry(s));
+    spool->ack(4100);  // compacts all 1,600 entries but the last, which stays in the index
+    EXPECT_EQ(spool->messages(), 0u);
+    EXPECT_EQ(spool->next_after(0), nullptr);
+    spool->push(entry(4101));
+    spool->ack(4050);  // below what was acknowledged: nothing changes
+    EXPECT_EQ(seqs(*spool), range(4101, 4101));
+    EXPECT_EQ(spool->disk_bytes(), 4101 * kRecord);  // still one segment, whole on disk
+  }
+  auto spool = open(o);
+  EXPECT_EQ(spool->counters().recovered_messages, 1u);
+  EXPECT_EQ(seqs(*spool), range(4101, 4101));
+  EXPECT_EQ(spool->highest_seq(), 4101u);
+}
+
 TEST_F(DiskSpoolTest, HighestSeqSurvivesWhenEverythingWasAcknowledged) {
   {
     auto spool = open(options());
