@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 #include <zmq.hpp>
 
 #include "pathwatch/v1/messages.pb.h"
@@ -152,10 +153,20 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       continue;
     }
-    std::printf("%s\n", describe(env).c_str());
+    // A Batch frame (docs/protocol.md) carries whole envelopes: each is taken as if alone.
+    std::vector<pathwatch::v1::Envelope> envs;
+    if (env.has_batch()) {
+      for (const auto& bytes : env.batch().envelopes()) {
+        if (!envs.emplace_back().ParseFromString(bytes)) envs.pop_back();
+      }
+    } else {
+      envs.push_back(std::move(env));
+    }
+    if (envs.empty()) continue;
+    for (const auto& e : envs) std::printf("%s\n", describe(e).c_str());
     std::fflush(stdout);
-    Ledger& ledger = ledgers[env.agent_id()];
-    ledger.receive(env);
+    Ledger& ledger = ledgers[envs.front().agent_id()];
+    for (const auto& e : envs) ledger.receive(e);
     pathwatch::v1::CollectorMessage ack;
     ack.set_schema_version(1);
     ack.mutable_ack()->set_through_seq(ledger.through);
