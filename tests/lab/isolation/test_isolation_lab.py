@@ -10,8 +10,9 @@ incidents --json` / `incident ID --json`.
     the main office router's line addresses (198.18.101.2, 198.18.102.2); path to-main:
     the main office agent's host (198.18.1.12), over whichever line dc-rtr uses.
 
-Probes every 500 ms, down after 2 losses (timeout 400 ms): a down state exists <= 1.4 s after
-the fault, inside 3 probe intervals (1.5 s); the incident's verdict is stamped with the data
+Probes every 500 ms, down after 2 losses (timeout 250 ms; lab RTTs are well under 1 ms): a down
+state exists <= 0.5 + 0.5 + 0.25 = 1.25 s after the fault (detect multiplier x interval +
+timeout), inside 3 probe intervals (1.5 s) with room for an ASan build's timer slack; the incident's verdict is stamped with the data
 time its evidence was complete. Expected verdicts (hand-derived from etc/lab/topology.yaml,
 see tests/unit/collector/isolation/isolation_lab_test.cpp):
 
@@ -88,7 +89,7 @@ window: 1s
 collector: {{endpoints: [{ep}], insecure_plaintext: true}}
 spool: {{directory: {spool}}}
 thresholds: {{down_after: 2, up_after: 2, degraded_loss_percent: 10, evaluation_probes: 6}}
-defaults: {{interval: 500ms, timeout: 400ms}}
+defaults: {{interval: 500ms, timeout: 250ms}}
 paths:
   - {{name: primary, source: 198.18.1.10}}
   - {{name: backup, source: 198.18.1.11}}
@@ -107,7 +108,7 @@ window: 1s
 collector: {{endpoints: [{ep}], insecure_plaintext: true}}
 spool: {{directory: {spool}}}
 thresholds: {{down_after: 2, up_after: 2}}
-defaults: {{interval: 500ms, timeout: 400ms}}
+defaults: {{interval: 500ms, timeout: 250ms}}
 paths:
   - {{name: direct, source: 198.18.10.20}}
   - {{name: to-main, source: 198.18.10.20}}
