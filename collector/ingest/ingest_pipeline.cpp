@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 namespace pathwatch::collector {
 
@@ -143,19 +144,24 @@ FrameResult IngestPipeline::handle_frame(std::span<const std::byte> frame,
 
 IngestPipeline::PreparedBatch IngestPipeline::prepare() {
   PreparedBatch p;
-  // Per-agent facts and sessions of this batch.
-  std::map<std::string, AgentUpdate> updates;
+  // Per-agent facts and sessions of this batch. The index's keys view the batch's own
+  // agent_id strings (alive until the batch moves below): no string copy per message.
+  agent_index_.clear();
+  std::vector<AgentUpdate> updates;
+  std::vector<const std::string*> site_of;  // the agent's latest site in this batch
   SessionChanges changes;
   for (const auto& m : batch_.messages) {
-    auto [it, fresh] = updates.try_emplace(m.agent_id);
-    AgentUpdate& u = it->second;
+    auto [it, fresh] = agent_index_.try_emplace(std::string_view(m.agent_id), updates.size());
     if (fresh) {
+      AgentUpdate& u = updates.emplace_back();
       u.agent_id = m.agent_id;
       u.first_seen = m.created;
       u.last_seen = m.created;
       u.last_received = m.received;
+      site_of.push_back(&m.site);
     }
-    u.site = m.site;
+    AgentUpdate& u = updates[it->second];
+    site_of[it->second] = &m.site;
     u.first_seen = std::min(u.first_seen, m.created);
     u.last_seen = std::max(u.last_seen, m.created);
     u.last_received = std::max(u.last_received, m.received);
@@ -164,16 +170,24 @@ IngestPipeline::PreparedBatch IngestPipeline::prepare() {
     sessions_.observe(m.agent_id, m.site, from, to, changes);
   }
   compact(changes);
-  for (auto& [id, u] : updates) {
-    u.through_seq = ledger_.through_if_committed(id);
-    batch_.agents.push_back(u);
-    p.agents.push_back(id);
+  for (std::size_t i = 0; i < updates.size(); ++i) updates[i].site = *site_of[i];
+  // In agent_id order, as before (the store and the acks do not depend on it; tests may).
+  std::sort(updates.begin(), updates.end(),
+            [](const AgentUpdate& a, const AgentUpdate& b) { return a.agent_id < b.agent_id; });
+  for (auto& u : updates) {
+    u.through_seq = ledger_.through_if_committed(u.agent_id);
+    p.agents.push_back(u.agent_id);
+    batch_.agents.push_back(std::move(u));
   }
   batch_.sessions = changes.upserts();
   batch_.sessions_removed = changes.removed();
   p.needs_commit = !batch_.messages.empty() || !batch_.gaps.empty();
   p.batch = std::move(batch_);
   batch_ = CommitBatch{};
+  // The last committed batch's message storage, cleared: no regrowth (reallocating and moving
+  // every StoredMessage) and no fresh pages to fault in per batch.
+  batch_.messages = std::move(spare_messages_);
+  batch_.messages.clear();
   return p;
 }
 
@@ -198,6 +212,10 @@ FlushResult IngestPipeline::finish(PreparedBatch& p, const CommitResult* c, shar
     result.duplicates = c->duplicate_count;
     // A store-side duplicate is durable too (another collector, or before a restart).
     for (const auto& m : p.batch.messages) ledger_.committed(m.agent_id, m.seq, now);
+  }
+  if (p.batch.messages.capacity() > spare_messages_.capacity()) {
+    p.batch.messages.clear();
+    spare_messages_ = std::move(p.batch.messages);
   }
   for (auto& id : p.agents) ack_agents_.push_back(std::move(id));
   std::sort(ack_agents_.begin(), ack_agents_.end());

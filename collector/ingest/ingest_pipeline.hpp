@@ -10,6 +10,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -141,7 +143,11 @@ class IngestPipeline {
   SeqLedger ledger_;
   SessionTracker sessions_;
   CommitBatch batch_;
-  BatchSplit split_;                        // reused by handle_frame()
+  BatchSplit split_;                                               // reused by handle_frame()
+  std::unordered_map<std::string_view, std::size_t> agent_index_;  // prepare()'s scratch
+  // A finished batch's message vector, kept for the next batch (capacity of the largest batch
+  // so far: at most what the caller let pending() reach).
+  std::vector<StoredMessage> spare_messages_;
   std::optional<PreparedBatch> in_flight_;  // submitted to a CommitThread, not yet collected
   CommitThread* in_flight_committer_ = nullptr;
   std::optional<FlushResult> done_without_commit_;  // submit() had nothing to write

@@ -73,6 +73,14 @@ void SeqLedger::advance(Agent& a, shared::UtcNanos now) {
 void SeqLedger::committed(const std::string& agent_id, std::uint64_t seq, shared::UtcNanos now) {
   Agent& a = agents_[agent_id];
   a.in_flight.erase(seq);
+  if (a.done.empty() && seq == a.through + 1) {
+    // In-order fast path: the watermark moves on with no done range to keep (same result as
+    // add_done + advance, without a map node per message).
+    a.through = seq;
+    a.highest = std::max(a.highest, seq);
+    a.stuck_since.reset();
+    return;
+  }
   add_done(a, seq, seq);
   a.highest = std::max(a.highest, seq);
   advance(a, now);
@@ -100,15 +108,18 @@ std::uint64_t SeqLedger::through_if_committed(const std::string& agent_id) const
   if (it == agents_.end()) return 0;
   const Agent& a = it->second;
   std::uint64_t through = a.through;
+  // Both are disjoint runs sorted by first: the watermark extends through every run that
+  // starts at or below it + 1, from either list.
   auto done = a.done.begin();
-  auto flight = a.in_flight.begin();
+  const auto& runs = a.in_flight.runs();
+  auto flight = runs.begin();
   for (;;) {
-    while (flight != a.in_flight.end() && *flight <= through) ++flight;
     if (done != a.done.end() && done->first <= through + 1) {
       through = std::max(through, done->second);
       ++done;
-    } else if (flight != a.in_flight.end() && *flight == through + 1) {
-      ++through;
+    } else if (flight != runs.end() && flight->first <= through + 1) {
+      through = std::max(through, flight->second);
+      ++flight;
     } else {
       return through;
     }
@@ -127,7 +138,7 @@ std::vector<StoredGap> SeqLedger::expire(shared::UtcNanos now, shared::Nanos tim
       const std::uint64_t first_missing = a.through + 1;
       const std::uint64_t next_done = a.done.begin()->first;
       // Never skip past a seq still in flight: its commit decides.
-      if (!a.in_flight.empty() && *a.in_flight.begin() < next_done) break;
+      if (!a.in_flight.empty() && a.in_flight.min() < next_done) break;
       skipped.push_back(StoredGap{id, a.site, first_missing, next_done - 1, now});
       a.through = next_done - 1;
       a.stuck_since.reset();

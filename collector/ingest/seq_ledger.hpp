@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "collector/ingest/seq_range_set.hpp"
 #include "collector/store/records.hpp"
 
 namespace pathwatch::collector {
@@ -53,7 +53,7 @@ class SeqLedger {
     std::uint64_t through = 0;
     std::uint64_t highest = 0;
     std::map<std::uint64_t, std::uint64_t> done;  // first -> last, disjoint, above through
-    std::set<std::uint64_t> in_flight;
+    SeqRangeSet in_flight;                        // runs: in-order seqs cost no allocation
     std::optional<shared::UtcNanos> stuck_since;  // when a gap first held the watermark
   };
   static void add_done(Agent& a, std::uint64_t first, std::uint64_t last);

@@ -8,7 +8,7 @@
 namespace pathwatch::collector {
 
 void SessionTracker::load(const AgentSession& session) {
-  auto& list = by_agent_[session.agent_id];
+  auto& list = by_agent_[session.agent_id].sessions;
   list.push_back(session);
   std::sort(list.begin(), list.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -17,14 +17,28 @@ void SessionTracker::load(const AgentSession& session) {
 void SessionTracker::observe(const std::string& agent_id, const std::string& site,
                              shared::UtcNanos from, shared::UtcNanos to, SessionChanges& changes) {
   if (to < from) std::swap(from, to);
-  auto& list = by_agent_[agent_id];
+  if (changes.serial == 0) changes.serial = ++next_serial_;
+  Agent& agent = by_agent_[agent_id];
+  auto& list = agent.sessions;
   // Fast path: the newest session absorbs the message (in-order live data).
   if (!list.empty()) {
     AgentSession& s = list.back();
     if (from >= s.first && from <= s.last + silence_) {
       if (to > s.last) {
         s.last = to;
-        s.site = site;
+        if (s.site != site) s.site = site;
+        // Its upsert earlier in this batch is the last op for (agent, first) unless a merge
+        // came after it (then the merge recorded its own op and moved `op`): overwrite it.
+        if (agent.serial == changes.serial && agent.op < changes.ops.size()) {
+          SessionChanges::Op& op = changes.ops[agent.op];
+          if (!op.remove && op.session.first == s.first) {
+            op.session.last = s.last;
+            if (op.session.site != s.site) op.session.site = s.site;
+            return;
+          }
+        }
+        agent.serial = changes.serial;
+        agent.op = changes.ops.size();
         changes.ops.push_back({false, s});
       }
       return;
@@ -47,12 +61,14 @@ void SessionTracker::observe(const std::string& agent_id, const std::string& sit
             [](const auto& a, const auto& b) { return a.first < b.first; });
   if (kept.size() > keep_) kept.erase(kept.begin(), kept.end() - static_cast<long>(keep_));
   list = std::move(kept);
+  agent.serial = changes.serial;
+  agent.op = changes.ops.size();
   changes.ops.push_back({false, merged});
 }
 
 std::vector<AgentSession> SessionTracker::sessions_of(const std::string& agent_id) const {
   const auto it = by_agent_.find(agent_id);
-  return it == by_agent_.end() ? std::vector<AgentSession>{} : it->second;
+  return it == by_agent_.end() ? std::vector<AgentSession>{} : it->second.sessions;
 }
 
 void compact(SessionChanges& changes) {

@@ -3,6 +3,7 @@
 // Time outside every session is *unknown* to the analyzers, never *down*.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct SessionChanges {
     AgentSession session;
   };
   std::vector<Op> ops;
+  // Set by the SessionTracker that records into this object: lets it extend its own latest
+  // upsert in place instead of appending one op (two string copies) per in-order message.
+  std::uint64_t serial = 0;
   std::vector<AgentSession> upserts() const;
   std::vector<AgentSession> removed() const;
 };
@@ -38,7 +42,13 @@ class SessionTracker {
  private:
   shared::Nanos silence_;
   std::size_t keep_;
-  std::map<std::string, std::vector<AgentSession>> by_agent_;  // sorted by first
+  struct Agent {
+    std::vector<AgentSession> sessions;  // sorted by first
+    std::uint64_t serial = 0;            // the SessionChanges that `op` indexes into
+    std::size_t op = 0;                  // that object's latest upsert of sessions.back()
+  };
+  std::map<std::string, Agent> by_agent_;
+  std::uint64_t next_serial_ = 0;
 };
 
 // Collapses a batch's changes to the last one per (agent_id, first) key.

@@ -38,5 +38,34 @@ TEST(SessionTracker, SplitsOnSilenceAndMergesWhenLateDataBridges) {
   EXPECT_EQ(rm[0].first, kT0 + 120s);
 }
 
+TEST(SessionTracker, InOrderDataInOneBatchIsOneUpsertPerAgent) {
+  // 1,000 consecutive 10 s windows each of agents a and b, interleaved, in one batch: each
+  // agent's session is extended in place, so the batch holds one op per agent (it held one per
+  // message before compaction), ending at the last window: +10,000 s.
+  SessionTracker t(60s);
+  SessionChanges c;
+  for (int i = 0; i < 1000; ++i) {
+    const auto from = kT0 + std::chrono::seconds{10 * i};
+    t.observe("a", "s1", from, from + 10s, c);
+    t.observe("b", "s2", from, from + 10s, c);
+  }
+  ASSERT_EQ(c.ops.size(), 2u);
+  compact(c);
+  const auto up = c.upserts();
+  ASSERT_EQ(up.size(), 2u);
+  EXPECT_EQ(up[0].agent_id, "a");
+  EXPECT_EQ(up[0].first, kT0);
+  EXPECT_EQ(up[0].last, kT0 + 10000s);
+  EXPECT_EQ(up[1].agent_id, "b");
+  EXPECT_EQ(up[1].site, "s2");
+  EXPECT_EQ(up[1].last, kT0 + 10000s);
+  // A second batch starts its own op for the same session.
+  SessionChanges next;
+  t.observe("a", "s1", kT0 + 10000s, kT0 + 10010s, next);
+  ASSERT_EQ(next.ops.size(), 1u);
+  EXPECT_EQ(next.ops[0].session.last, kT0 + 10010s);
+  EXPECT_TRUE(c.upserts().size() == 2u);  // the first batch's changes are untouched
+}
+
 }  // namespace
 }  // namespace pathwatch::collector
