@@ -9,6 +9,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "collector/store/flow_cache.hpp"
 #include "collector/store/sqlite_schema.hpp"
 #include "collector/store/sqlite_statement.hpp"
 
@@ -183,19 +184,13 @@ struct SqliteStore::Writer {
     return id;
   }
 
-  std::int64_t flow_ref(std::int64_t agent, const FlowRef& f) {
-    // Hot path (once per window): a plain concatenation, no formatting.
-    key_.clear();
-    key_.append(reinterpret_cast<const char*>(&agent), sizeof agent);
-    key_.append(reinterpret_cast<const char*>(&f.port), sizeof f.port);
-    key_ += static_cast<char>(f.kind);
-    key_ += f.target;
-    key_ += '\x1f';
-    key_ += f.address;
-    key_ += '\x1f';
-    key_ += f.path;
-    const std::string& key = key_;
-    if (auto it = flows.find(key); it != flows.end()) return it->second;
+  // The flow's dense index in flow_cache (its flows.id is flow_cache.entry(index).id).
+  std::size_t flow_ref(std::int64_t agent, const FlowRef& f) {
+    // Hot path (once per window): one probe into the cache, no key string built.
+    const std::uint64_t hash = FlowCache::hash_of(agent, f);
+    if (const auto index = flow_cache.find(agent, f, hash); index != FlowCache::kNotFound) {
+      return index;
+    }
     for (Statement* s : {insert_flow.get(), select_flow.get()}) {
       s->bind(1, agent).bind(2, f.target).bind(3, f.address).bind(4, f.path);
       s->bind(5, std::int64_t{static_cast<int>(f.kind)}).bind(6, std::int64_t{f.port});
@@ -204,8 +199,7 @@ struct SqliteStore::Writer {
     if (!select_flow->step()) throw StoreError("flow row vanished");
     const auto id = select_flow->column_int(0);
     select_flow->reset();
-    flows.emplace(key, id);
-    return id;
+    return flow_cache.insert(agent, f, hash, id);
   }
 
   // Marks `fresh[i]` for the messages (indexes into `batch`, all of agent `agent`) whose seq is
@@ -265,8 +259,20 @@ struct SqliteStore::Writer {
       insert_range, insert_window, insert_state, insert_route, insert_link, insert_hello,
       insert_drop, insert_gap, upsert_session, delete_session;
   std::unordered_map<std::string, std::int64_t> agents;
-  std::unordered_map<std::string, std::int64_t> flows;
-  std::string key_;
+  FlowCache flow_cache;
+  // Latest state per flow within a commit, by the flow's dense index; `latest_touched` lists the
+  // indexes set in this commit (`latest_stamp` == `stamp`), so nothing is allocated per row.
+  struct Latest {
+    std::int64_t at;
+    PathState state;
+    std::int64_t since;
+    bool carried;
+    bool change;
+  };
+  std::vector<Latest> latest;
+  std::vector<std::uint64_t> latest_stamp;
+  std::vector<std::size_t> latest_touched;
+  std::uint64_t stamp = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges_, old_, merged_;  // claim_seqs' scratch
   std::unordered_map<std::int64_t, std::vector<std::size_t>> by_agent_;       // commit's scratch
 };
@@ -300,18 +306,21 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
   // Latest state per flow within the batch, written once per flow at the end. `carried`: the
   // state has not changed since the batch's first point, so the stored `since` still holds if
   // the stored state is the same. A change wins a window end-state at the same instant.
-  struct Latest {
-    std::int64_t at;
-    PathState state;
-    std::int64_t since;
-    bool carried;
-    bool change;
-  };
-  std::unordered_map<std::int64_t, Latest> latest;
-  auto note_latest = [&](std::int64_t flow, std::int64_t at, PathState state, bool change) {
-    auto [it, fresh] = latest.try_emplace(flow, Latest{at, state, at, true, change});
-    Latest& l = it->second;
-    if (fresh || l.at > at || (l.at == at && !change)) return;
+  ++w.stamp;
+  w.latest_touched.clear();
+  auto note_latest = [&](std::size_t flow, std::int64_t at, PathState state, bool change) {
+    if (flow >= w.latest.size()) {
+      w.latest.resize(w.flow_cache.size());
+      w.latest_stamp.resize(w.flow_cache.size(), 0);
+    }
+    Writer::Latest& l = w.latest[flow];
+    if (w.latest_stamp[flow] != w.stamp) {
+      w.latest_stamp[flow] = w.stamp;
+      w.latest_touched.push_back(flow);
+      l = Writer::Latest{at, state, at, true, change};
+      return;
+    }
+    if (l.at > at || (l.at == at && !change)) return;
     if (l.state != state) {
       l.since = at;
       l.carried = false;
@@ -347,7 +356,8 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
           [&](const auto& row) {
             using T = std::decay_t<decltype(row)>;
             if constexpr (std::is_same_v<T, StoredWindow>) {
-              const auto flow = w.flow_ref(agent, row.flow);
+              const auto index = w.flow_ref(agent, row.flow);
+              const auto flow = w.flow_cache.entry(index).id;
               Statement& s = *w.insert_window;
               s.bind(1, flow).bind(2, u64(m.seq)).bind(3, ns(row.start)).bind(4, ns(row.end));
               s.bind(5, std::int64_t{row.sent}).bind(6, std::int64_t{row.received});
@@ -356,16 +366,17 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(11, std::int64_t{row.tcp_ok}).bind(12, std::int64_t{row.tcp_refused});
               s.bind(13, std::int64_t{row.tcp_timeout}).bind(14, std::int64_t{row.tcp_unreachable});
               s.bind(15, std::int64_t{row.tcp_error}).run();
-              note_latest(flow, ns(row.end), row.state, false);
+              note_latest(index, ns(row.end), row.state, false);
             } else if constexpr (std::is_same_v<T, StoredStateChange>) {
-              const auto flow = w.flow_ref(agent, row.flow);
+              const auto index = w.flow_ref(agent, row.flow);
+              const auto flow = w.flow_cache.entry(index).id;
               Statement& s = *w.insert_state;
               s.bind(1, flow).bind(2, u64(m.seq)).bind(3, ns(row.at));
               s.bind(4, std::int64_t{static_cast<int>(row.from)});
               s.bind(5, std::int64_t{static_cast<int>(row.to)}).bind(6, row.reason);
               s.bind(7, std::int64_t{row.last_tcp_outcome}).bind(8, row.icmp_router);
               s.bind(9, std::int64_t{row.icmp_type}).bind(10, std::int64_t{row.icmp_code}).run();
-              note_latest(flow, ns(row.at), row.to, true);
+              note_latest(index, ns(row.at), row.to, true);
             } else if constexpr (std::is_same_v<T, StoredRouteChange>) {
               Statement& s = *w.insert_route;
               s.bind(1, agent).bind(2, u64(m.seq)).bind(3, ns(row.at)).bind(4, row.prefix);
@@ -412,9 +423,12 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
       s.bind(1, agent).bind(2, a.site).bind(3, ns(a.first_seen)).bind(4, ns(a.last_seen));
       s.bind(5, ns(a.last_received)).bind(6, u64(a.last_seq)).bind(7, u64(a.through_seq)).run();
     }
-    for (const auto& [flow, l] : latest) {
+    for (const std::size_t index : w.latest_touched) {
+      const Writer::Latest& l = w.latest[index];
       Statement& s = *w.update_flow_latest;
-      s.bind(1, flow).bind(2, std::int64_t{static_cast<int>(l.state)}).bind(3, l.at);
+      s.bind(1, w.flow_cache.entry(index).id)
+          .bind(2, std::int64_t{static_cast<int>(l.state)})
+          .bind(3, l.at);
       s.bind(4, l.since).bind(5, std::int64_t{l.carried ? 1 : 0});
       s.bind(6, std::int64_t{l.change ? 1 : 0}).run();
     }
@@ -425,7 +439,9 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
     // Ids handed out inside the rolled-back transaction no longer exist.
     w.by_agent_.clear();
     w.agents.clear();
-    w.flows.clear();
+    w.flow_cache.clear();
+    w.latest.clear();
+    w.latest_stamp.clear();
     result = CommitResult{};
     result.error = e.what();
   }
