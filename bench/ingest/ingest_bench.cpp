@@ -8,7 +8,10 @@
 // one message per frame, timed until the last ack came back; and the ceiling: raw SQLite
 // inserts of the same window rows (prepared statement, same table and index, same WAL + FULL
 // durability and transaction size) with nothing else around them.
-//   bench_ingest [MESSAGES] [AGENTS] [BATCH]
+//   bench_ingest [MESSAGES] [AGENTS] [BATCH] [RUNS]
+// RUNS: a comma-separated subset of inline,pipelined,socket_batched,socket_single,raw_sqlite
+// (default all): to profile one path with perf, or repeat one against the peer quickly. Figures
+// of runs left out are not printed.
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -33,6 +36,11 @@ int main(int argc, char** argv) {
   const std::size_t messages = argc > 1 ? std::stoul(argv[1]) : 400'000;
   const std::size_t agents = argc > 2 ? std::stoul(argv[2]) : 100;
   const std::size_t batch = argc > 3 ? std::stoul(argv[3]) : 5000;
+  const std::string runs = argc > 4 ? "," + std::string(argv[4]) + ","
+                                    : ",inline,pipelined,socket_batched,socket_single,raw_sqlite,";
+  auto wanted = [&](const std::string& name) {
+    return runs.find("," + name + ",") != std::string::npos;
+  };
   constexpr std::size_t kFlowsPerAgent = 40;
   const auto now = std::chrono::time_point_cast<shared::Nanos>(std::chrono::system_clock::now());
   const std::int64_t now_ns = shared::to_unix_nanos(now);
@@ -80,6 +88,8 @@ int main(int argc, char** argv) {
   auto timed = [&](const std::string& name, auto&& body) {
     const auto path = (dir / (name + ".db")).string();
     Run r;
+    r.stored = per_agent * agents;  // a run left out counts as complete (not printed)
+    if (!wanted(name)) return r;
     const auto begin = std::chrono::steady_clock::now();
     const std::clock_t cpu_begin = std::clock();
     r.stored = body(path);
@@ -135,6 +145,7 @@ int main(int argc, char** argv) {
   // The real socket loop. Frames are built before the clock starts (that is the agent's work).
   constexpr std::size_t kPerFrame = 64;
   auto socket_run = [&](const std::string& name, std::size_t per_frame) {
+    if (!wanted(name)) return timed(name, [](const std::string&) { return std::size_t{0}; });
     std::vector<std::string> frames;
     for (std::size_t c = 0; c < per_agent; c += per_frame) {
       for (std::size_t a = 0; a < agents; ++a) {
@@ -247,7 +258,17 @@ int main(int argc, char** argv) {
   });
   std::filesystem::remove_all(dir);
 
-  auto figure = [](const std::string& name, double value, const char* unit) {
+  auto figure = [&](const std::string& name, double value, const char* unit) {
+    for (const char* run :
+         {"pipelined_vs", "inline", "pipelined", "socket_batched", "socket_single", "raw_sqlite"}) {
+      const std::string r = run;
+      if (name.rfind(r, 0) == 0 || (r == "inline" && name.rfind("summaries", 0) == 0)) {
+        const bool ok =
+            r == "pipelined_vs" ? wanted("pipelined") && wanted("raw_sqlite") : wanted(r);
+        if (!ok) return;
+        break;
+      }
+    }
     fmt::print(R"({{"bench":"ingest","figure":"{}","value":{:.{}f},"unit":"{}"}})"
                "\n",
                name, value, std::string(unit) == "ratio" ? 2 : 0, unit);
@@ -267,6 +288,11 @@ int main(int argc, char** argv) {
   figure("raw_sqlite_rows_per_cpu_s", per_cpu_s(raw_run), "1/s");
   figure("pipelined_vs_raw_sqlite_wall", per_s(pipelined_run) / per_s(raw_run), "ratio");
   figure("pipelined_vs_raw_sqlite_cpu", per_cpu_s(pipelined_run) / per_cpu_s(raw_run), "ratio");
+  if (wanted("raw_sqlite")) {
+    figure("socket_batched_vs_raw_sqlite_wall", per_s(socket_batched) / per_s(raw_run), "ratio");
+    figure("socket_batched_vs_raw_sqlite_cpu", per_cpu_s(socket_batched) / per_cpu_s(raw_run),
+           "ratio");
+  }
   const std::size_t expected = per_agent * agents;
   return inline_run.stored == expected && pipelined_run.stored == expected &&
                  socket_batched.stored == expected && socket_single.stored == expected &&
