@@ -1,6 +1,7 @@
 #include "agent/config/agent_config.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <set>
 
@@ -192,8 +193,15 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
       th.up_after = static_cast<std::uint32_t>(m->as_int(1, 255));
     if (auto m = t.optional("degraded_loss_percent"))
       th.degraded_loss_percent = m->as_double(0, 100);
-    if (auto m = t.optional("degraded_clear_loss_percent"))
+    if (auto m = t.optional("degraded_clear_loss_percent")) {
       th.degraded_clear_loss_percent = m->as_double(0, 100);
+      // Above the entry threshold the hysteresis would be inverted: a path could be degraded
+      // and clear at once, and flap.
+      if (*th.degraded_clear_loss_percent > th.degraded_loss_percent) {
+        m->fail("must not exceed degraded_loss_percent (" +
+                fmt::format("{:g}", th.degraded_loss_percent) + ")");
+      }
+    }
     if (auto m = t.optional("degraded_rtt")) th.degraded_rtt = m->as_duration(1us, 60s);
     if (auto m = t.optional("evaluation_probes")) {
       th.evaluation_probes = static_cast<std::uint32_t>(m->as_int(1, 10000));

@@ -47,6 +47,20 @@ TEST(AgentConfig, ParsesAMinimalConfigWithDefaults) {
   EXPECT_EQ(c.thresholds.down_after, 3u);
 }
 
+// Leaving DEGRADED needs loss at or below the clear threshold (agent/state's hysteresis): it
+// defaults to half the entry threshold and may never exceed it.
+TEST(AgentConfig, DegradedClearThreshold) {
+  std::string text = kMinimal;
+  text += "thresholds: {degraded_loss_percent: 10, degraded_clear_loss_percent: 4}\n";
+  EXPECT_EQ(parse(text).thresholds.degraded_clear_loss_percent, 4.0);
+  EXPECT_FALSE(parse(kMinimal).thresholds.degraded_clear_loss_percent.has_value());
+  std::string bad = kMinimal;
+  bad += "thresholds: {degraded_loss_percent: 10, degraded_clear_loss_percent: 12}\n";
+  EXPECT_EQ(error_of(bad),
+            "agent.yaml:12:70: thresholds.degraded_clear_loss_percent: must not exceed "
+            "degraded_loss_percent (10)");
+}
+
 TEST(AgentConfig, ExampleConfigInEtcIsValid) {
   const auto c = load_agent_config("etc/agent.example.yaml");
   EXPECT_EQ(c.site, "honcho");
