@@ -6,6 +6,7 @@
 
 #include "collector/store/memory_store.hpp"
 #include "pathwatch/v1/messages.pb.h"
+#include "tests/unit/collector/ingest/test_envelopes.hpp"
 
 namespace pathwatch::collector {
 namespace {
@@ -13,36 +14,16 @@ namespace {
 using namespace std::chrono_literals;
 namespace pb = pathwatch::v1;
 
-// 2026-11-01T00:00:00Z
-constexpr std::int64_t kT0 = 1'793'491'200'000'000'000;
+using testing::kT0;
+using testing::span_of;
 const shared::UtcNanos kNow = shared::from_unix_nanos(kT0 + 60'000'000'000);
 
 pb::Envelope window_env(const std::string& agent, std::uint64_t seq) {
-  pb::Envelope e;
-  e.set_schema_version(1);
-  e.set_agent_id(agent);
-  e.set_site("honcho");
-  e.set_seq(seq);
-  e.set_created_unix_nanos(kT0 + static_cast<std::int64_t>(seq) * 10'000'000'000);
-  auto* w = e.mutable_window();
-  w->mutable_flow()->set_target("asp-app");
-  w->mutable_flow()->set_address("198.18.30.10");
-  w->mutable_flow()->set_path("primary");
-  w->mutable_flow()->set_kind(pb::PROBE_KIND_ICMP);
-  w->set_start_unix_nanos(e.created_unix_nanos() - 10'000'000'000);
-  w->set_end_unix_nanos(e.created_unix_nanos());
-  w->set_sent(10);
-  w->set_received(10);
-  w->set_state(pb::PATH_STATE_UP);
-  return e;
+  return testing::window_envelope(agent, seq);
 }
 
 std::string bytes_of(const pb::Envelope& e) {
   return e.SerializeAsString();
-}
-
-std::span<const std::byte> span_of(const std::string& s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
 class PipelineTest : public ::testing::Test {
