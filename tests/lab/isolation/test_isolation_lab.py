@@ -147,6 +147,14 @@ class IsolationLabTest(unittest.TestCase):
         return len(flows) >= 17 and all(f.get("state") == "up" for f in flows) \
             and self.open_incident() is None
 
+    def clean(self):
+        """All up now and still all up two probe intervals later: a flow that has only just
+        come back (its `up` still settling through the collector) is not a clean start."""
+        if not self.all_up():
+            return False
+        time.sleep(2 * INTERVAL)
+        return self.all_up()
+
     def line_loss(self, percent):
         """Drop PERCENT % of the packets dc-rtr receives from the main office's primary line
         (None: stop). pwlab's fault_loss filters main-rtr's forwarding, which main-rtr's own
@@ -167,7 +175,7 @@ class IsolationLabTest(unittest.TestCase):
         Latency: from t0, taken before inject() (whose ip/nft commands can take a while under
         load), to the data time of the first matching verdict; also printed from when
         inject() returned."""
-        self.assertTrue(s.wait_for(self.all_up, 30, 0.5), "%s: lab not clean before" % name)
+        self.assertTrue(s.wait_for(self.clean, 30, 0.5), "%s: lab not clean before" % name)
         t0 = time.time_ns()
         inject()
         t1 = time.time_ns()
@@ -233,7 +241,7 @@ class IsolationLabTest(unittest.TestCase):
                  verdict("down: main-primary + main-backup"), SILENT_BOUND),
             ]
             # Primary line cut: a failover, no service incident.
-            self.assertTrue(s.wait_for(self.all_up, 60, 0.5), "flows never all up")
+            self.assertTrue(s.wait_for(self.clean, 60, 0.5), "flows never all up")
             self.lab.fault_cut("main-primary")
             time.sleep(6 * INTERVAL)
             none = self.open_incident()
@@ -265,7 +273,7 @@ class IsolationLabTest(unittest.TestCase):
 
             # Ambiguous by construction: the boundary agent is silent, so nothing separates
             # the segments past the DC edge.
-            self.assertTrue(s.wait_for(self.all_up, 30, 0.5))
+            self.assertTrue(s.wait_for(self.clean, 30, 0.5))
             dc.terminate()
             dc.wait(timeout=10)
             time.sleep(4)  # > silence_after: its measurements are unknown now
