@@ -137,7 +137,7 @@ int run_agent(const shared::DaemonOptions& options) {
   Publisher publisher(
       envelopes, outbox, transport, clock,
       [&](pathwatch::v1::Hello& hello) { fill_hello(*config, facts, hello); },
-      PublisherOptions{config->window, std::chrono::seconds{15}},
+      PublisherOptions{config->collector.heartbeat_or(config->window), std::chrono::seconds{15}},
       [&](std::uint64_t seq) {
         if (!seq_store.reserve(seq)) log->error("cannot persist the sequence number");
       });

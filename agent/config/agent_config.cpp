@@ -162,6 +162,9 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
     if (auto n = collector.optional("insecure_plaintext")) {
       config.collector.insecure_plaintext = n->as_bool();
     }
+    if (auto n = collector.optional("heartbeat")) {
+      config.collector.heartbeat = n->as_duration(100ms, 1h);
+    }
     if (auto n = collector.optional("curve")) {
       ConfigMap curve = n->as_map();
       config.collector.server_public_key_file = curve.required("server_public_key").as_string();

@@ -73,6 +73,12 @@ struct CollectorLink {
   std::string server_public_key_file;
   std::string secret_key_file;
   std::string public_key_file;
+  // A Heartbeat goes out when nothing else was published for this long (none: the window).
+  // The collector counts an agent silent `silence_after` after its newest message, and a
+  // silent agent's last states stop counting as evidence: a short heartbeat lets a site cut
+  // off from the collector be isolated within a few probe intervals (docs/isolation.md).
+  std::optional<nanoseconds> heartbeat;
+  nanoseconds heartbeat_or(nanoseconds window) const { return heartbeat.value_or(window); }
 };
 
 struct SpoolConfig {

@@ -286,7 +286,9 @@ void AgentRuntime::arm_window_timer() {
 }
 
 void AgentRuntime::arm_tick_timer() {
-  tick_timer_.expires_after(std::chrono::seconds{1});
+  // ~1 s, or the heartbeat when shorter: Publisher::tick sends the heartbeat.
+  tick_timer_.expires_after(std::min<shared::Nanos>(
+      std::chrono::seconds{1}, config_->collector.heartbeat_or(config_->window)));
   std::weak_ptr<int> alive = alive_;
   tick_timer_.async_wait([this, alive](const boost::system::error_code& ec) {
     if (ec || alive.expired() || !running_) return;

@@ -61,6 +61,21 @@ TEST(AgentConfig, DegradedClearThreshold) {
             "degraded_loss_percent (10)");
 }
 
+// The heartbeat defaults to the window (heartbeat_or); 100 ms is the floor (a tick per heartbeat).
+TEST(AgentConfig, CollectorHeartbeat) {
+  EXPECT_FALSE(parse(kMinimal).collector.heartbeat.has_value());
+  EXPECT_EQ(parse(kMinimal).collector.heartbeat_or(10s), 10s);
+  std::string text = kMinimal;
+  text.replace(text.find("insecure_plaintext: true}"), 25,
+               "insecure_plaintext: true, heartbeat: 250ms}");
+  EXPECT_EQ(parse(text).collector.heartbeat_or(10s), 250ms);
+  std::string bad = kMinimal;
+  bad.replace(bad.find("insecure_plaintext: true}"), 25,
+              "insecure_plaintext: true, heartbeat: 10ms}");
+  EXPECT_EQ(error_of(bad),
+            "agent.yaml:2:86: collector.heartbeat: duration 10ms out of range [100ms, 1h]");
+}
+
 TEST(AgentConfig, ExampleConfigInEtcIsValid) {
   const auto c = load_agent_config("etc/agent.example.yaml");
   EXPECT_EQ(c.site, "honcho");
