@@ -39,6 +39,10 @@ void IncidentMonitor::start(shared::UtcNanos now) {
 void IncidentMonitor::read_rows(shared::UtcNanos from) {
   RowFilter f;
   f.start = from;
+  // Liveness first: an agent's heartbeats say its last states still hold.
+  for (const auto& a : store_.agents()) {
+    if (a.last_seen >= from) tracker_.heard(a.agent_id, a.last_seen);
+  }
   for (const auto& r : store_.route_changes(f)) tracker_.apply(r);
   for (const auto& c : store_.state_changes(f)) tracker_.apply(c);
   for (const auto& w : store_.windows(f)) {

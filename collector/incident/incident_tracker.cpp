@@ -26,6 +26,10 @@ const char* to_string(UpdateKind kind) {
 
 namespace {
 
+// How far back a verdict's start is looked for (held_since), in data time and in steps.
+constexpr shared::Nanos kLookBackSpan = std::chrono::seconds{60};
+constexpr int kLookBackSteps = 64;
+
 bool add_unique(std::vector<std::string>& list, const std::string& item) {
   if (item.empty() || std::find(list.begin(), list.end(), item) != list.end()) return false;
   list.push_back(item);
@@ -225,6 +229,50 @@ std::optional<IncidentTracker::Impairment> IncidentTracker::impairment(
   return imp;
 }
 
+// The ingest tick evaluates about once a second, and rows arrive late and in batches: by
+// then changes that do not matter to the verdict may have come after the one that made it.
+// Stamping it with the newest change would say it was known later than it was. Instead:
+// the earliest change time (back to the previous verdict's start) from which the board, as
+// of that time, gives the same verdict without a break.
+shared::UtcNanos IncidentTracker::held_since(const VerdictPoint& point,
+                                             shared::UtcNanos settled) const {
+  const auto floor = std::max(verdict_since_, board_.journal_floor());
+  shared::UtcNanos since = settled;
+  int steps = 0;
+  for (const auto t : board_.change_times(floor, settled)) {
+    if (t >= since) continue;
+    if (++steps > kLookBackSteps) break;
+    const auto earlier = isolation::isolate(topology_, board_.snapshot_as_of(t, &topology_));
+    if (!summarize(earlier).same_as(point)) break;
+    since = t;
+  }
+  return since;
+}
+
+// Every (service, site) of the open incident that has measurements has a known one: what
+// ended the impairment was seen, not merely no longer heard from.
+bool IncidentTracker::recovery_observed(const isolation::ObservationSet& set) const {
+  const auto& states = board_.measurements();
+  for (const auto& svc : open_->services) {
+    std::vector<std::string> targets{svc};  // an implicit service: its target's name
+    for (const auto& spec : services_) {
+      if (spec.name == svc) targets = spec.targets;
+    }
+    for (const auto& site : open_->sites) {
+      bool measured = false, known = false;
+      auto it = states.begin();
+      for (const auto& o : set.observations) {
+        const auto& s = (it++)->second;
+        if (s.site != site || !contains(targets, o.target)) continue;
+        measured = true;
+        known = known || o.state != ObservedState::kUnknown;
+      }
+      if (measured && !known) return false;
+    }
+  }
+  return true;
+}
+
 Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
   Evaluation ev;
   ev.at = at;
@@ -234,9 +282,15 @@ Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
   // the collector is isolated only once its agent's last states no longer count).
   const auto settled = board_.settled_at(at);
   if (dirty_ || !verdict_ || settled != verdict_settled_) {
-    verdict_ = isolation::isolate(topology_, set);
+    auto fresh = isolation::isolate(topology_, set);
+    const auto point = summarize(fresh);
+    if (!verdict_ || !summarize(*verdict_).same_as(point)) {
+      verdict_since_ = held_since(point, settled);
+    }
+    verdict_ = std::move(fresh);
     dirty_ = false;
     verdict_settled_ = settled;
+    board_.forget_before(std::max(verdict_since_, at - kLookBackSpan));
   }
   verdict_->at = at;
 
@@ -256,7 +310,7 @@ Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
     clear_since_.reset();
     if (!impaired_since_) impaired_since_ = imp->since;
     auto point = summarize(*verdict_);
-    point.at = board_.settled_at(at);  // when its evidence was complete (see settled_at)
+    point.at = verdict_since_;  // when its evidence was complete (see held_since)
     const auto fields = notify::summarize_verdict(*verdict_);
     if (!open_) {
       if (at - *impaired_since_ < options_.open_after) return ev;
@@ -309,6 +363,12 @@ Evaluation IncidentTracker::evaluate(shared::UtcNanos at) {
 
   impaired_since_.reset();
   if (!open_) return ev;
+  if (!recovery_observed(set)) {
+    // Nothing impaired is left only because the evidence went silent (a site cut off from the
+    // collector): silence is unknown, not recovery (design.md "Time"). It stays open.
+    clear_since_.reset();
+    return ev;
+  }
   if (!clear_since_) clear_since_ = at;
   if (at - *clear_since_ < options_.close_after) return ev;
   Incident inc = std::move(*open_);

@@ -66,6 +66,10 @@ class IncidentTracker {
   bool apply(const StoredStateChange& change) { return dirty(board_.apply(change)); }
   bool apply(const StoredWindow& window) { return dirty(board_.apply(window)); }
   bool apply(const StoredRouteChange& change);
+  // The agent's newest message, heartbeats included (store: AgentSummary::last_seen).
+  bool heard(const std::string& agent_id, shared::UtcNanos at) {
+    return dirty(board_.heard(agent_id, at));
+  }
 
   // Decides at data time `at` (normally board().latest()).
   Evaluation evaluate(shared::UtcNanos at);
@@ -86,6 +90,8 @@ class IncidentTracker {
     return changed;
   }
   std::optional<Impairment> impairment(const isolation::ObservationSet& set) const;
+  bool recovery_observed(const isolation::ObservationSet& set) const;
+  shared::UtcNanos held_since(const VerdictPoint& point, shared::UtcNanos settled) const;
   void detect_probe_failovers(shared::UtcNanos at, std::vector<FailoverRecord>& out);
   std::vector<PathDown> paths_down(shared::UtcNanos at) const;
   bool is_as_routed(const std::string& agent_id, const std::string& path) const;
@@ -98,6 +104,7 @@ class IncidentTracker {
   bool dirty_ = true;
   std::optional<isolation::Verdict> verdict_;
   shared::UtcNanos verdict_settled_{};  // board_.settled_at() when verdict_ was computed
+  shared::UtcNanos verdict_since_{};    // the earliest data time verdict_ held from
   std::optional<Incident> open_;
   std::optional<shared::UtcNanos> impaired_since_;  // pending open (open_after)
   std::optional<shared::UtcNanos> clear_since_;     // pending close (close_after)

@@ -57,17 +57,25 @@ bool ObservationBoard::set_state(const MeasurementKey& key, const std::string& s
   MeasurementState& s = it->second;
   if (!fresh && at < s.at) return false;  // a late row older than what we know
   const bool changed = fresh || s.state != state;
+  const auto tcp = evidence ? to_tcp_evidence(evidence->last_tcp_outcome) : TcpEvidence::kNone;
+  const bool evidence_changed =
+      evidence &&
+      (s.tcp != tcp || s.icmp.has_value() != !evidence->icmp_router.empty() ||
+       (s.icmp && (s.icmp->router != evidence->icmp_router || s.icmp->type != evidence->icmp_type ||
+                   s.icmp->code != evidence->icmp_code)));
+  if (changed || evidence_changed) {
+    Undo undo;
+    undo.at = at;
+    undo.key = key;
+    if (!fresh) undo.measurement = s;
+    journal(std::move(undo));
+  }
   s.site = site;
   s.at = at;
   if (changed) s.since = at;
   s.state = state;
   if (changed) s.changed = at;
   if (evidence) {
-    const auto tcp = to_tcp_evidence(evidence->last_tcp_outcome);
-    const bool evidence_changed =
-        s.tcp != tcp || s.icmp.has_value() != !evidence->icmp_router.empty() ||
-        (s.icmp && (s.icmp->router != evidence->icmp_router ||
-                    s.icmp->type != evidence->icmp_type || s.icmp->code != evidence->icmp_code));
     if (evidence_changed) s.changed = at;
     s.tcp = tcp;
     if (evidence->icmp_router.empty()) {
@@ -96,18 +104,83 @@ bool ObservationBoard::apply(const StoredWindow& window) {
   bool changed = set_state(key, window.flow.site, window.end, to_observed(window.state), nullptr);
   MeasurementState& s = states_.at(key);
   if (s.at != window.end) return changed;  // an older window: what we know is newer
+  if (window.end > window.start) s.window = std::max(s.window, window.end - window.start);
   // Random loss: ten answers in a row (p = 0.7^10 = 3 % under 30 % loss) before an up
   // measurement proves its segments free of degradation again (docs/isolation.md).
   const bool before = s.recent_loss();
-  s.clean_probes =
+  const auto clean =
       window.lost > 0 ? 0 : std::min(MeasurementState::kCleanProbes, s.clean_probes + window.sent);
   // It only matters for an up measurement (isolation reads it for nothing else): a down
   // one's lossy windows must not move settled_at past the data time its verdict was complete.
-  if (s.recent_loss() != before && s.state == ObservedState::kUp) {
+  const bool flips = (clean < MeasurementState::kCleanProbes) != before;
+  if (flips && s.state == ObservedState::kUp) {
+    Undo undo;
+    undo.at = window.end;
+    undo.key = key;
+    undo.measurement = s;
+    journal(std::move(undo));
+    s.clean_probes = clean;
     s.changed = window.end;
-    changed = true;
+    return true;
   }
+  s.clean_probes = clean;
   return changed;
+}
+
+bool ObservationBoard::heard(const std::string& agent_id, shared::UtcNanos at) {
+  latest_ = std::max(latest_, at);
+  Undo undo;
+  undo.at = at;
+  undo.agent = agent_id;
+  undo.is_heard = true;
+  auto [it, fresh] = heard_.try_emplace(agent_id, at);
+  if (fresh) {
+    journal(std::move(undo));
+    return true;
+  }
+  if (at <= it->second) return false;
+  // Back from a silence: its measurements count again from `at` on (a change to look back
+  // across). Ordinary refreshes are not journaled.
+  const bool back = stale_after_.count() > 0 && at - it->second > stale_after_;
+  if (back) {
+    undo.heard = it->second;
+    journal(std::move(undo));
+  }
+  it->second = at;
+  return back;
+}
+
+void ObservationBoard::journal(Undo undo) {
+  journal_.push_back(std::move(undo));
+  if (journal_.size() <= kJournalMax) return;
+  // Bounded: the older half goes; looking back stops at the newest change forgotten.
+  const auto half = journal_.begin() + static_cast<std::ptrdiff_t>(kJournalMax / 2);
+  for (auto it = journal_.begin(); it != half; ++it)
+    journal_floor_ = std::max(journal_floor_, it->at);
+  journal_.erase(journal_.begin(), half);
+}
+
+void ObservationBoard::forget_before(shared::UtcNanos t) {
+  std::erase_if(journal_, [&](const Undo& u) {
+    if (u.at > t) return false;
+    journal_floor_ = std::max(journal_floor_, u.at);
+    return true;
+  });
+}
+
+shared::UtcNanos ObservationBoard::silent_from(
+    const MeasurementKey& key, const MeasurementState& s,
+    const std::map<std::string, shared::UtcNanos>& heard) const {
+  if (stale_after_.count() <= 0) return shared::UtcNanos::max();
+  shared::UtcNanos agent_last = s.at;
+  if (auto it = heard.find(key.agent_id); it != heard.end()) {
+    agent_last = std::max(agent_last, it->second);
+  }
+  // The agent silent, or this measurement no longer reported (a target removed by SIGHUP)
+  // while the agent still is: its windows come at least every s.window.
+  const auto agent_silent = agent_last + stale_after_;
+  if (s.window.count() == 0) return agent_silent;  // no window yet: its cadence is unknown
+  return std::min(agent_silent, s.at + std::max(stale_after_, 2 * s.window));
 }
 
 bool ObservationBoard::apply(const StoredRouteChange& change) {
@@ -115,6 +188,13 @@ bool ObservationBoard::apply(const StoredRouteChange& change) {
   auto [it, fresh] = lines_.try_emplace(change.agent_id);
   if (!fresh && change.at < it->second.at) return false;
   const bool changed = fresh || it->second.path != change.to_path;
+  if (changed) {
+    Undo undo;
+    undo.at = change.at;
+    undo.agent = change.agent_id;
+    if (!fresh) undo.line = it->second;
+    journal(std::move(undo));
+  }
   it->second = Line{change.to_path, change.at, changed ? change.at : it->second.changed};
   return changed;
 }
@@ -122,11 +202,58 @@ bool ObservationBoard::apply(const StoredRouteChange& change) {
 shared::UtcNanos ObservationBoard::settled_at(shared::UtcNanos at) const {
   shared::UtcNanos settled{};
   for (const auto& [key, s] : states_) {
-    const bool stale = stale_after_.count() > 0 && s.at + stale_after_ < at;
-    settled = std::max(settled, stale ? s.at + stale_after_ : s.changed);
+    const auto silent = silent_from(key, s, heard_);
+    settled = std::max(settled, silent < at ? silent : s.changed);
   }
   for (const auto& [agent, l] : lines_) settled = std::max(settled, l.changed);
   return std::min(settled, at);
+}
+
+std::vector<shared::UtcNanos> ObservationBoard::change_times(shared::UtcNanos after,
+                                                             shared::UtcNanos at) const {
+  std::vector<shared::UtcNanos> times;
+  for (const auto& u : journal_) {
+    if (u.at > after && u.at <= at) times.push_back(u.at);
+  }
+  for (const auto& [key, s] : states_) {
+    const auto silent = silent_from(key, s, heard_);
+    if (silent > after && silent <= at) times.push_back(silent);
+  }
+  std::sort(times.begin(), times.end(), std::greater<>());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
+}
+
+isolation::ObservationSet ObservationBoard::snapshot_as_of(
+    shared::UtcNanos t, const isolation::Topology* topology) const {
+  auto states = states_;
+  auto lines = lines_;
+  auto heard = heard_;
+  for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
+    const Undo& u = *it;
+    if (u.at <= t) continue;
+    if (u.key) {
+      if (u.measurement) {
+        states[*u.key] = *u.measurement;
+      } else {
+        states.erase(*u.key);
+      }
+    } else if (u.is_heard) {
+      if (u.heard) {
+        heard[u.agent] = *u.heard;
+      } else {
+        heard.erase(u.agent);
+      }
+    } else if (u.line) {
+      lines[u.agent] = *u.line;
+    } else {
+      lines.erase(u.agent);
+    }
+  }
+  // Refreshes are not journaled: what is still newer than t counts as refreshed at t.
+  for (auto& [key, s] : states) s.at = std::min(s.at, t);
+  for (auto& [agent, h] : heard) h = std::min(h, t);
+  return snapshot_of(View{&states, &lines, &heard}, t, topology);
 }
 
 std::optional<std::string> ObservationBoard::line(const std::string& agent_id) const {
@@ -137,17 +264,22 @@ std::optional<std::string> ObservationBoard::line(const std::string& agent_id) c
 
 isolation::ObservationSet ObservationBoard::snapshot(shared::UtcNanos at,
                                                      const isolation::Topology* topology) const {
+  return snapshot_of(View{&states_, &lines_, &heard_}, at, topology);
+}
+
+isolation::ObservationSet ObservationBoard::snapshot_of(const View& view, shared::UtcNanos at,
+                                                        const isolation::Topology* topology) const {
   isolation::ObservationSet set;
   set.at = at;
-  set.observations.reserve(states_.size());
-  for (const auto& [key, s] : states_) {
+  set.observations.reserve(view.states->size());
+  for (const auto& [key, s] : *view.states) {
     isolation::Observation o;
     o.agent_id = key.agent_id;
     o.path = key.path;
     o.target = key.target;
     o.kind = key.kind;
     o.port = key.port;
-    const bool stale = stale_after_.count() > 0 && s.at + stale_after_ < at;
+    const bool stale = silent_from(key, s, *view.heard) < at;
     o.state = stale ? ObservedState::kUnknown : s.state;
     o.recent_loss = o.state == ObservedState::kUp && s.recent_loss();
     if (o.state != ObservedState::kUp) {
@@ -160,7 +292,9 @@ isolation::ObservationSet ObservationBoard::snapshot(shared::UtcNanos at,
           m && std::any_of(m->routes.begin(), m->routes.end(),
                            [](const isolation::MeasurementRoute& r) { return !r.via.empty(); });
       if (as_routed) {
-        if (auto l = line(key.agent_id)) o.via_path = *l;
+        if (auto l = view.lines->find(key.agent_id); l != view.lines->end()) {
+          o.via_path = l->second.path;
+        }
       }
     }
     set.observations.push_back(std::move(o));

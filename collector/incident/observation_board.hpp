@@ -38,6 +38,7 @@ struct MeasurementState {
   std::uint32_t clean_probes = kCleanProbes;
   static constexpr std::uint32_t kCleanProbes = 10;
   bool recent_loss() const { return clean_probes < kCleanProbes; }
+  shared::Nanos window{};  // the longest window seen: rows refresh `at` at least this often
 };
 
 isolation::ObservedState to_observed(PathState state);
@@ -46,8 +47,11 @@ isolation::TcpEvidence to_tcp_evidence(std::uint8_t outcome);
 
 class ObservationBoard {
  public:
-  // A measurement not refreshed for this long (agent silent) counts as unknown, not as its
-  // last state: time nobody observed is unknown (design.md "Time").
+  // A measurement counts as unknown, not as its last state, once its agent has sent nothing
+  // (no row, no heartbeat: heard()) for `stale_after`, or once the measurement itself has had
+  // no row for max(stale_after, 2 windows): time nobody observed is unknown (design.md
+  // "Time"). An agent's state changes go out the moment they happen, so while it is heard
+  // from, its last state holds.
   explicit ObservationBoard(shared::Nanos stale_after = std::chrono::seconds{60})
       : stale_after_(stale_after) {}
 
@@ -56,6 +60,9 @@ class ObservationBoard {
   bool apply(const StoredStateChange& change);
   bool apply(const StoredWindow& window);
   bool apply(const StoredRouteChange& change);
+  // The agent's newest message (any kind, heartbeats included) has data time `at`. True when
+  // that brings it back from a silence (its measurements count again).
+  bool heard(const std::string& agent_id, shared::UtcNanos at);
 
   // Every known measurement's state at `at`; `topology` decides which paths are as-routed
   // (their via_path is the agent's current line). Observations keep the board's order.
@@ -72,19 +79,57 @@ class ObservationBoard {
   // so it says when the evidence was complete, not when the collector next looked.
   shared::UtcNanos settled_at(shared::UtcNanos at) const;
 
+  // Looking back (a verdict is stamped with the earliest data time it held from): the data
+  // times in (after, at] at which snapshot() may have changed, newest first — the journal's
+  // changes and the instants measurements fell silent — and snapshot as of one of them, with
+  // every journaled change after it undone. Exact back to journal_floor(): refreshes that
+  // change nothing are not journaled (as of t, a measurement counts as refreshed at t), and
+  // older changes are forgotten (forget_before).
+  std::vector<shared::UtcNanos> change_times(shared::UtcNanos after, shared::UtcNanos at) const;
+  isolation::ObservationSet snapshot_as_of(shared::UtcNanos t,
+                                           const isolation::Topology* topology = nullptr) const;
+  shared::UtcNanos journal_floor() const { return journal_floor_; }
+  // Drops journaled changes at or before `t` (the caller no longer looks back past it).
+  void forget_before(shared::UtcNanos t);
+
  private:
   struct Line {
     std::string path;
     shared::UtcNanos at{};
     shared::UtcNanos changed{};
   };
+  // One change isolation looks at, with what it replaced (nullopt: it did not exist).
+  struct Undo {
+    shared::UtcNanos at{};
+    std::optional<MeasurementKey> key;
+    std::optional<MeasurementState> measurement;
+    std::string agent;  // with !key: a line change (line) or a return from silence (heard)
+    std::optional<Line> line;
+    std::optional<shared::UtcNanos> heard;
+    bool is_heard = false;
+  };
+  struct View {  // the board's maps as of some instant (see snapshot_as_of)
+    const std::map<MeasurementKey, MeasurementState>* states;
+    const std::map<std::string, Line>* lines;
+    const std::map<std::string, shared::UtcNanos>* heard;
+  };
   bool set_state(const MeasurementKey& key, const std::string& site, shared::UtcNanos at,
                  isolation::ObservedState state, const StoredStateChange* evidence);
+  void journal(Undo undo);
+  // Data time from which the measurement counts as unknown (silent agent, or no row).
+  shared::UtcNanos silent_from(const MeasurementKey& key, const MeasurementState& s,
+                               const std::map<std::string, shared::UtcNanos>& heard) const;
+  isolation::ObservationSet snapshot_of(const View& view, shared::UtcNanos at,
+                                        const isolation::Topology* topology) const;
 
   shared::Nanos stale_after_;
   std::map<MeasurementKey, MeasurementState> states_;
   std::map<std::string, Line> lines_;
+  std::map<std::string, shared::UtcNanos> heard_;  // agent -> newest message's data time
   shared::UtcNanos latest_{};
+  std::vector<Undo> journal_;  // in the order applied
+  shared::UtcNanos journal_floor_{};
+  static constexpr std::size_t kJournalMax = 100000;
 };
 
 MeasurementKey key_of(const FlowRef& flow);

@@ -295,14 +295,77 @@ TEST_F(Tracker, ReferenceSiteAndHoldTimes) {
   EXPECT_EQ(*ev.updates[0].incident.closed, t(20));
 }
 
-// A silent agent's last state is not evidence: after stale_after it is unknown.
-TEST_F(Tracker, StaleMeasurementsAreUnknown) {
+// A silent agent's last state is not evidence: after stale_after it is unknown. Nor is its
+// silence a recovery: the incident stays open until a measurement is seen working again.
+TEST_F(Tracker, ASilentAgentsIncidentStaysOpenUntilRecoveryIsSeen) {
   IncidentTracker tr(topo_, {});
   tr.apply(change("main-agent", "as-routed", "asp-app", kDown, 0));
   EXPECT_EQ(tr.evaluate(t(1)).updates.size(), 1u);  // opened
-  const auto ev = tr.evaluate(t(61 + 1));           // 62 s > stale_after 60 s
+  auto ev = tr.evaluate(t(61 + 1));                 // 62 s > stale_after 60 s: unknown
+  EXPECT_TRUE(ev.updates.empty());
+  EXPECT_TRUE(ev.impaired.empty());
+  EXPECT_TRUE(tr.open_incident().has_value());
+  tr.apply(change("main-agent", "as-routed", "asp-app", kUp, 70));
+  ev = tr.evaluate(t(70));
   ASSERT_EQ(ev.updates.size(), 1u);
   EXPECT_EQ(ev.updates[0].kind, UpdateKind::kClosed);
+  EXPECT_EQ(*ev.updates[0].incident.closed, t(70));
+}
+
+// Site LAN cut at t(10) with heartbeats (stale_after 1 s, both agents heard every 250 ms):
+// main-agent's last message is from t(10), so its "up" stops counting at t(11); dc-agent's
+// main-office probe goes down at t(11.2). The verdict needs both: "down: main-lan", stamped
+// t(11.2), where without heartbeats (stale_after 60 s) it would wait a minute.
+TEST_F(Tracker, ASiteCutOffIsIsolatedAsSoonAsItsHeartbeatsStop) {
+  using std::chrono::milliseconds;
+  TrackerOptions opt;
+  opt.stale_after = std::chrono::seconds{1};
+  IncidentTracker tr(topo_, {}, opt);
+  all_up(tr);
+  for (const char* target : {"main-rtr-primary", "main-rtr-backup"}) {
+    tr.apply(change("dc-agent", "direct", target, kUp, 0));
+  }
+  tr.apply(change("dc-agent", "to-main", "main-office", kUp, 0));
+  for (int ms = 0; ms <= 12000; ms += 250) {
+    if (ms <= 10000) tr.heard("main-agent", t(0) + milliseconds{ms});
+    tr.heard("dc-agent", t(0) + milliseconds{ms});
+    if (ms == 10000) {
+      EXPECT_TRUE(tr.evaluate(t(10)).updates.empty());
+    }
+  }
+  auto down = change("dc-agent", "to-main", "main-office", kDown, 11, 0, 0, "198.18.101.2");
+  down.at = t(11) + milliseconds{200};
+  tr.apply(down);
+  const auto ev = tr.evaluate(t(12));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  const auto& h = ev.updates[0].incident.history;
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].summary, "down: main-lan");
+  EXPECT_EQ(h[0].at, t(11) + milliseconds{200});
+}
+
+// Evaluated a second later, after a change that does not matter to the verdict (the branch
+// agent's collector probe, crossing none of the suspects): the verdict is stamped when it
+// began, t(11), not with the newest change, t(12).
+TEST_F(Tracker, AVerdictIsStampedWhenItBeganNotWithTheNewestChange) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.evaluate(t(1));
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
+    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
+  }
+  for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+    tr.apply(change("dc-agent", "direct", target, kDown, 11));
+  }
+  tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
+  tr.apply(change("branch-agent", "primary", "collector", kUp, 12));
+  EXPECT_EQ(tr.board().settled_at(t(13)), t(12));  // the newest change
+  const auto ev = tr.evaluate(t(13));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  ASSERT_EQ(ev.updates[0].incident.history.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "down: dc-edge");
+  EXPECT_EQ(ev.updates[0].incident.history[0].at, t(11));
 }
 
 TEST_F(Tracker, IncidentJsonRoundTrip) {

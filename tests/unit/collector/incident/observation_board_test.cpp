@@ -11,6 +11,7 @@ namespace {
 
 using testing::change;
 using testing::t;
+using ObservedStateT = isolation::ObservedState;
 
 StoredWindow window(int end, std::uint32_t sent, std::uint32_t lost) {
   StoredWindow w;
@@ -60,6 +61,73 @@ TEST(ObservationBoardTest, LossWhileDownIsNoNewEvidence) {
   EXPECT_FALSE(b.apply(w));
   EXPECT_EQ(b.settled_at(t(2)), t(1));
   EXPECT_FALSE(b.snapshot(t(2)).observations[0].recent_loss);
+}
+
+ObservedStateT state_at(const ObservationBoard& b, shared::UtcNanos at) {
+  const auto set = b.snapshot(at);
+  EXPECT_EQ(set.observations.size(), 1u);
+  return set.observations.empty() ? ObservedStateT::kUnknown : set.observations[0].state;
+}
+
+// Heartbeats keep an agent's last state standing: with stale_after 1 s, a state change at
+// t(0) and messages heard every 250 ms up to t(10), the state holds at t(11) (10 + 1 s) and is
+// unknown just after; settled_at then says t(11), when it fell silent.
+TEST(ObservationBoardTest, AHeardAgentsStateHoldsUntilItFallsSilent) {
+  using std::chrono::milliseconds;
+  ObservationBoard b(std::chrono::seconds{1});
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kDown, 0));
+  EXPECT_TRUE(b.heard("main-agent", t(0)));  // first heard: a change
+  for (int ms = 250; ms <= 10000; ms += 250) {
+    EXPECT_FALSE(b.heard("main-agent", t(0) + milliseconds{ms}));  // no silence in between
+  }
+  EXPECT_EQ(state_at(b, t(11)), ObservedStateT::kDown);
+  EXPECT_EQ(state_at(b, t(11) + milliseconds{1}), ObservedStateT::kUnknown);
+  EXPECT_EQ(b.settled_at(t(12)), t(11));
+  EXPECT_EQ(b.latest(), t(10));
+  // Heard again after the silence: its measurements count again (a change).
+  EXPECT_TRUE(b.heard("main-agent", t(13)));
+  EXPECT_EQ(state_at(b, t(13)), ObservedStateT::kDown);
+}
+
+// A measurement the agent stopped reporting (its target removed) goes unknown although the
+// agent is heard from: after max(stale_after, 2 windows) = max(1 s, 2 x 2 s) = 4 s.
+TEST(ObservationBoardTest, AMeasurementNoLongerReportedGoesUnknown) {
+  ObservationBoard b(std::chrono::seconds{1});
+  StoredWindow w = window(10, 2, 0);
+  w.start = t(8);  // a 2 s window
+  b.apply(w);
+  for (int s = 11; s <= 20; ++s) b.heard("main-agent", t(s));
+  EXPECT_EQ(state_at(b, t(14)), ObservedStateT::kUp);
+  EXPECT_EQ(state_at(b, t(15)), ObservedStateT::kUnknown);
+}
+
+// Looking back: snapshot_as_of(t) undoes every change after t; change_times lists the change
+// instants and the instants measurements fell silent, newest first.
+TEST(ObservationBoardTest, SnapshotAsOfAnEarlierInstantUndoesLaterChanges) {
+  ObservationBoard b(std::chrono::seconds{5});
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kUp, 0));
+  b.apply(change("main-agent", "backup", "asp-app", PathState::kUp, 0));
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kDown, 2));
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kDown, 3, 0, 0, "198.18.20.2"));
+  b.apply(change("main-agent", "backup", "asp-app", PathState::kDegraded, 4));
+  b.heard("main-agent", t(4));
+  EXPECT_EQ(b.change_times(t(0), t(10)),
+            (std::vector<shared::UtcNanos>{t(9), t(4), t(3), t(2)}));  // 9: silent (4 + 5 s)
+  const auto now = b.snapshot(t(4));
+  ASSERT_EQ(now.observations.size(), 2u);  // backup, primary (the board's key order)
+  EXPECT_EQ(now.observations[0].state, ObservedStateT::kDegraded);
+  EXPECT_EQ(now.observations[1].state, ObservedStateT::kDown);
+  ASSERT_TRUE(now.observations[1].icmp.has_value());
+  const auto at2 = b.snapshot_as_of(t(2));
+  EXPECT_EQ(at2.observations[0].state, ObservedStateT::kUp);
+  EXPECT_EQ(at2.observations[1].state, ObservedStateT::kDown);
+  EXPECT_FALSE(at2.observations[1].icmp.has_value());  // the evidence came at t(3)
+  const auto at1 = b.snapshot_as_of(t(1));
+  EXPECT_EQ(at1.observations[1].state, ObservedStateT::kUp);
+  EXPECT_EQ(b.snapshot(t(4)).observations[1].state, ObservedStateT::kDown);  // board untouched
+  b.forget_before(t(3));
+  EXPECT_EQ(b.journal_floor(), t(3));
+  EXPECT_EQ(b.change_times(b.journal_floor(), t(10)), (std::vector<shared::UtcNanos>{t(9), t(4)}));
 }
 
 TEST(ObservationBoardTest, AnOlderWindowDoesNotTouchRecentLoss) {
