@@ -108,6 +108,7 @@ int run_collector(const shared::DaemonOptions& options) {
     incident::IncidentSetup setup;
     setup.topology = config.topology;
     setup.services = config.analysis.services;
+    setup.analysis = &config.analysis;  // the SLA budget rule; config outlives `incidents`
     setup.alerts = config.alerts;
     setup.notify = config.notify;
     setup.database = config.database;

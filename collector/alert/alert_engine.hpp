@@ -34,6 +34,9 @@ class AlertEngine {
                                               std::chrono::year_month month, double burned_percent,
                                               shared::UtcNanos at);
 
+  // The rules and limits: the monitor feeds on_budget only when that rule is on.
+  const AlertConfig& config() const { return config_; }
+
   // Threads (conditions) open now, by id: for status and tests.
   std::vector<std::string> open_threads() const;
 

@@ -10,6 +10,7 @@
 #include "collector/analysis/availability.hpp"
 #include "collector/analysis/failover.hpp"
 #include "collector/analysis/flow_timeline.hpp"
+#include "collector/analysis/stored_availability.hpp"
 #include "collector/api/api_json.hpp"
 #include "collector/api/incident_routes.hpp"
 #include "shared/time/jst.hpp"
@@ -17,10 +18,6 @@
 namespace pathwatch::collector {
 
 namespace {
-
-// Rows this far before a period are read too, so timelines know the state at its start
-// (windows arrive every 10 s by default; an hour is ample).
-constexpr shared::Nanos kLookback = std::chrono::hours{1};
 
 struct HttpError {
   int status;
@@ -121,31 +118,6 @@ ApiResponse get_sites(const ApiContext& ctx) {
   return json_response(200, Json{{"sites", out}});
 }
 
-// Rows, timelines and the maintenance list an analysis over `range` needs.
-struct AnalysisInput {
-  std::vector<StoredStateChange> changes;
-  std::vector<StoredWindow> windows;
-  std::vector<AgentSession> sessions;
-  std::vector<StoredRouteChange> routes;
-  std::vector<MaintenanceWindow> maintenance;
-};
-
-AnalysisInput read_input(const ApiContext& ctx, Interval range) {
-  AnalysisInput in;
-  RowFilter f;
-  f.start = range.start - kLookback;
-  f.end = range.end;
-  in.changes = ctx.store->state_changes(f);
-  in.windows = ctx.store->windows(f);
-  in.sessions = ctx.store->sessions(f);
-  in.routes = ctx.store->route_changes(f);
-  in.maintenance = ctx.analysis->maintenance;
-  for (const auto& m : ctx.store->maintenance()) {
-    in.maintenance.push_back(MaintenanceWindow{Interval{m.start, m.end}, m.services, m.note});
-  }
-  return in;
-}
-
 ApiResponse get_events(const std::map<std::string, std::string>& q, const ApiContext& ctx) {
   const auto now = ctx.clock->utc_now();
   const auto until = time_param(q, "until", now);
@@ -162,7 +134,7 @@ ApiResponse get_events(const std::map<std::string, std::string>& q, const ApiCon
   for (const auto& g : ctx.store->gaps(f)) gaps.push_back(to_json(g));
   Json failovers = Json::array(), flaps = Json::array();
   const Interval range{since, until};
-  const AnalysisInput in = read_input(ctx, range);
+  const AnalysisInput in = read_analysis_input(*ctx.store, *ctx.analysis, range);
   const ObservationIndex index(ObservationRows{in.changes, in.windows, in.sessions});
   const FailoverReport report =
       detect_failovers(index, in.routes, ctx.analysis->services, ctx.analysis->failover, range);
@@ -206,13 +178,9 @@ ApiResponse get_availability(const std::map<std::string, std::string>& q, const 
   }
   const auto range_jst = shared::jst_month(month);
   const Interval range{range_jst.start, range_jst.end};
-  const AnalysisInput in = read_input(ctx, range);
-  const ObservationIndex index(ObservationRows{in.changes, in.windows, in.sessions});
-  const AvailabilityContext actx{&index, &ctx.analysis->holidays, &ctx.analysis->calendars,
-                                 in.maintenance};
   Json figures = Json::array();
   bool all_met = true;
-  for (const auto& f : compute_availability_all(services, actx, range)) {
+  for (const auto& f : stored_availability(*ctx.store, *ctx.analysis, services, range)) {
     all_met = all_met && f.met;
     figures.push_back(to_json(f));
   }

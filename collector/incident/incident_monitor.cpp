@@ -5,18 +5,24 @@
 
 #include <algorithm>
 
+#include "collector/analysis/error_budget.hpp"
+#include "collector/analysis/stored_availability.hpp"
+#include "shared/time/jst.hpp"
+
 namespace pathwatch::collector::incident {
 
 IncidentMonitor::IncidentMonitor(Store& store, IncidentStore& incidents,
                                  const isolation::Topology& topology,
                                  std::vector<ServiceSpec> services, alert::AlertConfig alerts,
-                                 MonitorOptions options, Submit submit)
+                                 MonitorOptions options, Submit submit,
+                                 const AnalysisConfig* analysis)
     : store_(store),
       incidents_(incidents),
       tracker_(topology, std::move(services), options.tracker),
       alerts_(std::move(alerts)),
       options_(std::move(options)),
       submit_(std::move(submit)),
+      analysis_(analysis),
       log_(shared::component_logger("collector.incident")) {}
 
 void IncidentMonitor::start(shared::UtcNanos now) {
@@ -72,8 +78,40 @@ void IncidentMonitor::tick(shared::UtcNanos now) {
     const auto at = tracker_.board().latest();
     if (at == shared::UtcNanos{}) return;  // nothing measured yet
     publish(tracker_.evaluate(at));
+    check_budget(at);
   } catch (const StoreError& e) {
     log_->error("incident tick: {}", e.what());
+  }
+}
+
+void IncidentMonitor::check_budget(shared::UtcNanos at) {
+  if (!alerts_.config().budget_burned_percent || !analysis_ || analysis_->services.empty()) {
+    return;
+  }
+  if (budget_checked_ && at - *budget_checked_ < options_.budget_every) return;
+  // Marked before reading: a failing store is retried next period, not every tick (each
+  // check reads a month of rows).
+  budget_checked_ = at;
+  try {
+    // The JST month holding the newest data time, computed as /v1/availability computes it;
+    // only the time up to `at` counts as burned.
+    const auto date = shared::to_jst(at).date;
+    const std::chrono::year_month month{date.year(), date.month()};
+    const auto bounds = shared::jst_month(month);
+    const auto figures =
+        stored_availability(store_, *analysis_, analysis_->services, {bounds.start, bounds.end});
+    for (const auto& f : figures) {
+      const BudgetBurn burn = budget_burned(f, at);
+      for (auto& n : alerts_.on_budget(f.service, month, burn.percent, at)) {
+        log_->info("notification {} {}: {:.1f} % of the month's error budget used ({} s of {} s)",
+                   n.incident_id, notify::to_string(n.kind), burn.percent,
+                   std::chrono::duration_cast<std::chrono::seconds>(burn.burned).count(),
+                   std::chrono::duration_cast<std::chrono::seconds>(burn.budget).count());
+        if (submit_) submit_(std::move(n));
+      }
+    }
+  } catch (const StoreError& e) {
+    log_->error("SLA budget: {}", e.what());
   }
 }
 

@@ -1,14 +1,17 @@
 // The collector's incident loop: every tick it reads the rows ingest committed since the last
 // one (state changes, route changes, windows), feeds the tracker and the alert rules, stores
-// incident changes and hands notifications to the delivery queue. The only I/O around the
+// incident changes and hands notifications to the delivery queue; every few minutes of data
+// time it also measures each service's error budget for the SLA rule. The only I/O around the
 // pure tracker and alert engine.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "collector/alert/alert_engine.hpp"
+#include "collector/analysis/analysis_config.hpp"
 #include "collector/incident/incident_store.hpp"
 #include "collector/incident/incident_tracker.hpp"
 #include "collector/store/store.hpp"
@@ -22,6 +25,9 @@ struct MonitorOptions {
   // committed out of order) within it are still used; older spooled data is history, for
   // availability, not for live incidents.
   shared::Nanos lookback = std::chrono::seconds{30};
+  // The SLA budget rule's period, in data time: each service's availability for the month so
+  // far is computed this often (it reads the month's rows, like /v1/availability).
+  shared::Nanos budget_every = std::chrono::minutes{5};
 };
 
 class IncidentMonitor {
@@ -29,9 +35,11 @@ class IncidentMonitor {
   using Submit = std::function<void(notify::Notification)>;
 
   // All references must outlive the monitor. `submit` may be empty (no notify: section).
+  // `analysis` (calendars, holidays, maintenance, services) feeds the SLA budget rule; null,
+  // or no services in it, leaves that rule unfed.
   IncidentMonitor(Store& store, IncidentStore& incidents, const isolation::Topology& topology,
                   std::vector<ServiceSpec> services, alert::AlertConfig alerts,
-                  MonitorOptions options, Submit submit);
+                  MonitorOptions options, Submit submit, const AnalysisConfig* analysis = nullptr);
 
   // Start-up: resumes the incident still open in the store and reads the recent rows.
   void start(shared::UtcNanos now);
@@ -43,6 +51,9 @@ class IncidentMonitor {
  private:
   void read_rows(shared::UtcNanos from);
   void publish(const Evaluation& ev);
+  // Every budget_every of data time: the share of each service's monthly error budget used
+  // so far → alert rule. Store errors are logged; the next period retries.
+  void check_budget(shared::UtcNanos at);
 
   Store& store_;
   IncidentStore& incidents_;
@@ -50,6 +61,8 @@ class IncidentMonitor {
   alert::AlertEngine alerts_;
   MonitorOptions options_;
   Submit submit_;
+  const AnalysisConfig* analysis_;
+  std::optional<shared::UtcNanos> budget_checked_;  // data time of the last budget check
   // Windows already given to the alert rules: (agent, seq) -> window end, within the lookback.
   std::map<std::pair<std::string, std::uint64_t>, shared::UtcNanos> windows_seen_;
   shared::LoggerPtr log_;

@@ -18,9 +18,9 @@ IncidentService::IncidentService(IncidentSetup setup, Store& store, const shared
     worker_->start();
     submit = [w = worker_.get()](notify::Notification n) { w->submit(std::move(n)); };
   }
-  monitor_ =
-      std::make_unique<IncidentMonitor>(store, *incidents_, *setup_.topology, setup_.services,
-                                        setup_.alerts, setup_.monitor, std::move(submit));
+  monitor_ = std::make_unique<IncidentMonitor>(store, *incidents_, *setup_.topology,
+                                               setup_.services, setup_.alerts, setup_.monitor,
+                                               std::move(submit), setup_.analysis);
   monitor_->start(clock.utc_now());
   log->info("incidents: {} segments, {} measurements in the topology; notifications {}",
             setup_.topology->segments.size(), setup_.topology->measurements.size(),

@@ -22,6 +22,9 @@ namespace pathwatch::collector::incident {
 struct IncidentSetup {
   std::shared_ptr<const isolation::Topology> topology;  // required
   std::vector<ServiceSpec> services;
+  // Calendars, holidays, maintenance and services for the SLA budget rule (null: not fed).
+  // Must outlive the service.
+  const AnalysisConfig* analysis = nullptr;
   alert::AlertConfig alerts;
   std::optional<notify::NotifyConfig> notify;  // nullopt: incidents are stored, not sent
   std::string database;
