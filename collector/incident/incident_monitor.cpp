@@ -84,34 +84,55 @@ void IncidentMonitor::tick(shared::UtcNanos now) {
   }
 }
 
+namespace {
+
+// The JST calendar month holding an instant (month boundaries are JST: design.md "Time").
+std::chrono::year_month jst_year_month(shared::UtcNanos t) {
+  const auto date = shared::to_jst(t).date;
+  return {date.year(), date.month()};
+}
+
+}  // namespace
+
 void IncidentMonitor::check_budget(shared::UtcNanos at) {
   if (!alerts_.config().budget_burned_percent || !analysis_ || analysis_->services.empty()) {
     return;
   }
-  if (budget_checked_ && at - *budget_checked_ < options_.budget_every) return;
+  const auto previous = budget_checked_;
+  if (previous && at - *previous < options_.budget_every) return;
   // Marked before reading: a failing store is retried next period, not every tick (each
   // check reads a month of rows).
   budget_checked_ = at;
   try {
-    // The JST month holding the newest data time, computed as /v1/availability computes it;
-    // only the time up to `at` counts as burned.
-    const auto date = shared::to_jst(at).date;
-    const std::chrono::year_month month{date.year(), date.month()};
-    const auto bounds = shared::jst_month(month);
-    const auto figures =
-        stored_availability(store_, *analysis_, analysis_->services, {bounds.start, bounds.end});
-    for (const auto& f : figures) {
-      const BudgetBurn burn = budget_burned(f, at);
-      for (auto& n : alerts_.on_budget(f.service, month, burn.percent, at)) {
-        log_->info("notification {} {}: {:.1f} % of the month's error budget used ({} s of {} s)",
-                   n.incident_id, notify::to_string(n.kind), burn.percent,
-                   std::chrono::duration_cast<std::chrono::seconds>(burn.burned).count(),
-                   std::chrono::duration_cast<std::chrono::seconds>(burn.budget).count());
-        if (submit_) submit_(std::move(n));
-      }
+    const auto month = jst_year_month(at);
+    // The first check of a month also finishes the previous one: its last minutes after its
+    // last check still count toward it (an outage at 23:58 on the 31st).
+    if (previous && jst_year_month(*previous) != month) {
+      const auto ended = jst_year_month(*previous);
+      check_budget_month(ended, shared::jst_month(ended).end, at);
     }
+    check_budget_month(month, at, at);
   } catch (const StoreError& e) {
     log_->error("SLA budget: {}", e.what());
+  }
+}
+
+void IncidentMonitor::check_budget_month(std::chrono::year_month month, shared::UtcNanos until,
+                                         shared::UtcNanos at) {
+  // The month's figures as /v1/availability computes them; only the time before `until`
+  // counts as burned.
+  const auto bounds = shared::jst_month(month);
+  const auto figures =
+      stored_availability(store_, *analysis_, analysis_->services, {bounds.start, bounds.end});
+  for (const auto& f : figures) {
+    const BudgetBurn burn = budget_burned(f, until);
+    for (auto& n : alerts_.on_budget(f.service, month, burn.percent, at)) {
+      log_->info("notification {} {}: {:.1f} % of the month's error budget used ({} s of {} s)",
+                 n.incident_id, notify::to_string(n.kind), burn.percent,
+                 std::chrono::duration_cast<std::chrono::seconds>(burn.burned).count(),
+                 std::chrono::duration_cast<std::chrono::seconds>(burn.budget).count());
+      if (submit_) submit_(std::move(n));
+    }
   }
 }
 

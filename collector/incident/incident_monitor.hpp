@@ -5,6 +5,7 @@
 // pure tracker and alert engine.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -54,6 +55,9 @@ class IncidentMonitor {
   // Every budget_every of data time: the share of each service's monthly error budget used
   // so far → alert rule. Store errors are logged; the next period retries.
   void check_budget(shared::UtcNanos at);
+  // One month's figures, burned up to `until`, notifications stamped `at`. Throws StoreError.
+  void check_budget_month(std::chrono::year_month month, shared::UtcNanos until,
+                          shared::UtcNanos at);
 
   Store& store_;
   IncidentStore& incidents_;

@@ -23,6 +23,8 @@ using testing::t;  // t(0) = 2026-11-23 14:00:00 JST
 // November 2026 in JST: 30 days = 2,592,000 s, 24x7. Error budget at 99.8 %:
 // 0.2 % × 2,592,000 s = 5,184 s (86.4 min). The rule's limit, 80 %, is 4,147.2 s.
 const shared::UtcNanos kMonthStart = shared::from_jst(2026y / November / 1);
+// main-agent is connected from before October on (no unknown time in these tests).
+const shared::UtcNanos kConnected = shared::from_jst(2026y / October / 1) - hours{1};
 
 shared::UtcNanos jst(int day, int hour, int minute = 0) {
   return shared::from_jst(2026y / November / day, hours{hour} + minutes{minute});
@@ -105,9 +107,8 @@ class BudgetFeed : public ::testing::Test {
     CommitBatch b;
     ++seq_;
     b.messages = {StoredMessage{"main-agent", "main", seq_, at, at, std::move(body)}};
-    b.agents = {AgentUpdate{"main-agent", "main", kMonthStart, at, at, seq_, seq_}};
-    // The agent was connected all month (no unknown time in this test).
-    b.sessions = {AgentSession{"main-agent", "main", kMonthStart - hours{1}, at}};
+    b.agents = {AgentUpdate{"main-agent", "main", kConnected, at, at, seq_, seq_}};
+    b.sessions = {AgentSession{"main-agent", "main", kConnected, at}};
     ASSERT_TRUE(store_.commit(b).ok);
   }
   void change(shared::UtcNanos at, PathState to) {
@@ -203,6 +204,33 @@ TEST_F(BudgetFeed, BelowTheLimitNothingUntilTheNextCheckSeesMore) {
   const auto sla = budget_notifications();
   ASSERT_EQ(sla.size(), 1u);
   EXPECT_EQ(sla[0].at, t(600));
+}
+
+// October 2026: 31 days = 2,678,400 s; budget 0.2 % = 5,356.8 s; 80 % = 4,285.44 s. Down
+// from 22:44 JST on the 31st: the October checks at 23:50 (66 min = 3,960 s, 73.9 %) and
+// 23:55 (71 min = 4,260 s, 79.5 %) stay below; the month ends at 76 min = 4,560 s (85.1 %).
+// The first November check (00:00) finishes October and sends SLA-asp-202610.
+TEST_F(BudgetFeed, TheFirstCheckOfAMonthFinishesThePreviousOne) {
+  const auto oct31 = [](int hour, int minute) {
+    return shared::from_jst(2026y / October / 31, hours{hour} + minutes{minute});
+  };
+  change(kConnected + minutes{50}, PathState::kUp);
+  change(oct31(22, 44), PathState::kDown);
+  auto m = monitor();
+  m->start(clock_);
+  for (int minute = 50; minute <= 59; ++minute) {
+    window(oct31(23, minute), PathState::kDown);
+    m->tick(clock_);
+  }
+  EXPECT_EQ(store_.session_reads, 2);  // 23:50, 23:55
+  EXPECT_TRUE(budget_notifications().empty());
+  window(kMonthStart, PathState::kDown);  // 00:00 JST, November 1st
+  m->tick(clock_);
+  EXPECT_EQ(store_.session_reads, 4);  // October to its end, then November so far
+  const auto sla = budget_notifications();
+  ASSERT_EQ(sla.size(), 1u);
+  EXPECT_EQ(sla[0].incident_id, "SLA-asp-202610");
+  EXPECT_EQ(sla[0].at, kMonthStart);
 }
 
 TEST_F(BudgetFeed, ComputedOnlyEveryBudgetEveryOfDataTime) {
