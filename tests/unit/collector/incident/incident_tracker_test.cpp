@@ -36,6 +36,19 @@ class Tracker : public ::testing::Test {
     tr.apply(route("main-agent", "", "primary", 0));
   }
 
+  // DC edge cut: main-agent's asp-app measurements down at t(10) (TCP timeouts), dc-agent's
+  // boundary probes down at t(11), which singles out dc-edge.
+  void dc_edge_cut(IncidentTracker& tr) {
+    for (const char* path : {"primary", "backup", "as-routed"}) {
+      tr.apply(change("main-agent", path, "asp-app", kDown, 10));
+      tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
+    }
+    for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+      tr.apply(change("dc-agent", "direct", target, kDown, 11));
+    }
+    tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
+  }
+
   isolation::Topology topo_;
 };
 
@@ -116,14 +129,7 @@ TEST_F(Tracker, OpensWithVerdictHistoryAndCloses) {
 TEST_F(Tracker, VerdictIsStampedWhenItsEvidenceWasComplete) {
   IncidentTracker tr(topo_, {});
   all_up(tr);
-  for (const char* path : {"primary", "backup", "as-routed"}) {
-    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
-    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
-  }
-  for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
-    tr.apply(change("dc-agent", "direct", target, kDown, 11));
-  }
-  tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
+  dc_edge_cut(tr);
   tr.apply(change("main-agent", "primary", "collector", kUp, 13));  // no news: still up
   EXPECT_EQ(tr.board().settled_at(t(13)), t(11));
   EXPECT_EQ(tr.board().settled_at(t(10)), t(10));  // never later than the instant asked
@@ -351,14 +357,7 @@ TEST_F(Tracker, AVerdictIsStampedWhenItBeganNotWithTheNewestChange) {
   IncidentTracker tr(topo_, {});
   all_up(tr);
   tr.evaluate(t(1));
-  for (const char* path : {"primary", "backup", "as-routed"}) {
-    tr.apply(change("main-agent", path, "asp-app", kDown, 10));
-    tr.apply(change("main-agent", path, "asp-app", kDown, 10, 8443, 3));
-  }
-  for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
-    tr.apply(change("dc-agent", "direct", target, kDown, 11));
-  }
-  tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
+  dc_edge_cut(tr);
   tr.apply(change("branch-agent", "primary", "collector", kUp, 12));
   EXPECT_EQ(tr.board().settled_at(t(13)), t(12));  // the newest change
   const auto ev = tr.evaluate(t(13));
