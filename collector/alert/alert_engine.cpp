@@ -228,7 +228,8 @@ std::vector<Notification> AlertEngine::on_window(const StoredWindow& w) {
 
 std::vector<Notification> AlertEngine::on_budget(const std::string& service,
                                                  std::chrono::year_month month,
-                                                 double burned_percent, shared::UtcNanos at) {
+                                                 double burned_percent, shared::UtcNanos at,
+                                                 shared::Nanos burned, shared::Nanos budget) {
   std::vector<Notification> out;
   if (!config_.budget_burned_percent || burned_percent < *config_.budget_burned_percent) return out;
   const std::string key =
@@ -242,6 +243,8 @@ std::vector<Notification> AlertEngine::on_budget(const std::string& service,
   n.at = at;
   n.started_at = at;
   n.services = named({service});
+  n.budget =
+      notify::BudgetNote{month, burned_percent, *config_.budget_burned_percent, burned, budget};
   out.push_back(std::move(n));
   return out;
 }

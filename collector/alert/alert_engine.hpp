@@ -29,10 +29,12 @@ class AlertEngine {
                                                   const isolation::Verdict* verdict = nullptr);
   // Loss and latency over their limits, per flow.
   std::vector<notify::Notification> on_window(const StoredWindow& window);
-  // The share of a service's monthly error budget used so far (0-100+), from availability.
+  // The share of a service's monthly error budget used so far (0-100+), from availability;
+  // `burned` and `budget` (time) go into the message when known.
   std::vector<notify::Notification> on_budget(const std::string& service,
                                               std::chrono::year_month month, double burned_percent,
-                                              shared::UtcNanos at);
+                                              shared::UtcNanos at, shared::Nanos burned = {},
+                                              shared::Nanos budget = {});
 
   // The rules and limits: the monitor feeds on_budget only when that rule is on.
   const AlertConfig& config() const { return config_; }

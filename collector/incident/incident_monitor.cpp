@@ -126,7 +126,8 @@ void IncidentMonitor::check_budget_month(std::chrono::year_month month, shared::
       stored_availability(store_, *analysis_, analysis_->services, {bounds.start, bounds.end});
   for (const auto& f : figures) {
     const BudgetBurn burn = budget_burned(f, until);
-    for (auto& n : alerts_.on_budget(f.service, month, burn.percent, at)) {
+    for (auto& n :
+         alerts_.on_budget(f.service, month, burn.percent, at, burn.burned, burn.budget)) {
       log_->info("notification {} {}: {:.1f} % of the month's error budget used ({} s of {} s)",
                  n.incident_id, notify::to_string(n.kind), burn.percent,
                  std::chrono::duration_cast<std::chrono::seconds>(burn.burned).count(),

@@ -3,6 +3,7 @@
 // Filled by the incident tracker (by hand or from an isolation verdict: verdict_summary.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +61,16 @@ struct FailoverNote {
   std::string to_path;
 };
 
+// An SLA error-budget alert (no verdict: nothing has failed now, the month is running out of
+// allowed downtime). burned / budget are zero when the caller did not know them.
+struct BudgetNote {
+  std::chrono::year_month month{};
+  double burned_percent = 0;  // of the whole month's error budget
+  double limit_percent = 0;   // the rule's threshold
+  shared::Nanos burned{};     // time not provided so far
+  shared::Nanos budget{};     // (1 - target) x the month's scheduled time
+};
+
 struct Notification {
   NotificationKind kind = NotificationKind::kOpened;
   FaultNature fault = FaultNature::kDown;
@@ -72,6 +83,7 @@ struct Notification {
   std::vector<FailoverNote> failovers;
   shared::UtcNanos started_at{};
   std::optional<shared::UtcNanos> recovered_at;  // kRecovered
+  std::optional<BudgetNote> budget;              // an SLA budget alert: its own wording
 };
 
 const char* to_string(NotificationKind kind);

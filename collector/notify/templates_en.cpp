@@ -1,5 +1,6 @@
 // The English wording of every notification (selected per channel with `language: en`).
 // Tests pin the exact text (tests/unit/collector/notify/templates_test.cpp).
+#include <cstdio>
 #include <string>
 
 #include "collector/notify/message_text.hpp"
@@ -60,9 +61,44 @@ void causes_block(const VerdictSummary& v, std::string& out) {
   }
 }
 
+std::string month_text(std::chrono::year_month m) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u", int(m.year()), unsigned(m.month()));
+  return buf;
+}
+
+std::string percent_text(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %%", p);
+  return buf;
+}
+
+// An SLA budget alert: nothing is failing now, so no suspects; the month's figures instead.
+MessageText render_budget(const Notification& n, const BudgetNote& b) {
+  const std::string services = join_services(n, kLang);
+  const std::string month = month_text(b.month);
+  MessageText m;
+  m.subject = "[pathwatch] SLA error budget: " + services + " has used " +
+              percent_text(b.burned_percent) + " (" + month + ")";
+  std::string& t = m.body;
+  t += services + " has used " + percent_text(b.burned_percent) + " of its error budget for " +
+       month + " (alert at " + percent_text(b.limit_percent) + ").\n\n";
+  t += "Alert: " + n.incident_id + "\n";
+  t += "Service: " + services + "\n";
+  if (b.budget.count() > 0) {
+    t += "Used: " + format_duration(b.burned, kLang) + " of the " +
+         format_duration(b.budget, kLang) + " the month allows\n";
+  }
+  t += "As of: " + format_jst_minute(n.at) + " (" + format_utc_second(n.at) + ")\n";
+  t += "\nWhen the budget is used up, the month's availability falls below the contract.\n";
+  t += "\n-- \npathwatch (automatic message)\n";
+  return m;
+}
+
 }  // namespace
 
 MessageText render_en(const Notification& n) {
+  if (n.budget) return render_budget(n, *n.budget);
   const std::string services = join_services(n, kLang);
   MessageText m;
   m.subject = "[pathwatch] " + subject_word(n) + ": " + services;

@@ -1,5 +1,6 @@
 // The Japanese wording of every notification (the default language). Tests pin the exact text
 // (tests/unit/collector/notify/templates_test.cpp); change both together.
+#include <cstdio>
 #include <string>
 
 #include "collector/notify/message_text.hpp"
@@ -61,9 +62,39 @@ void causes_block(const VerdictSummary& v, std::string& out) {
   }
 }
 
+std::string percent_text(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", p);
+  return buf;
+}
+
+// SLA エラーバジェットの警告: いま故障はないので原因候補はなく、月の数値を示す。
+MessageText render_budget(const Notification& n, const BudgetNote& b) {
+  const std::string services = join_services(n, kLang);
+  const std::string month =
+      std::to_string(int(b.month.year())) + "年" + std::to_string(unsigned(b.month.month())) + "月";
+  MessageText m;
+  m.subject = "[pathwatch] SLA エラーバジェット: " + services + " " + month + " " +
+              percent_text(b.burned_percent) + " 消費";
+  std::string& t = m.body;
+  t += services + " は " + month + " のエラーバジェットの " + percent_text(b.burned_percent) +
+       " を消費しました (通知しきい値 " + percent_text(b.limit_percent) + ")。\n\n";
+  t += "通知: " + n.incident_id + "\n";
+  t += "サービス: " + services + "\n";
+  if (b.budget.count() > 0) {
+    t += "消費: " + format_duration(b.burned, kLang) + " / 月の許容 " +
+         format_duration(b.budget, kLang) + "\n";
+  }
+  t += "時点: " + format_jst_minute(n.at) + " (" + format_utc_second(n.at) + ")\n";
+  t += "\nバジェットを使い切ると、その月の稼働率は契約値を下回ります。\n";
+  t += "\n-- \npathwatch (このメールは自動送信です)\n";
+  return m;
+}
+
 }  // namespace
 
 MessageText render_ja(const Notification& n) {
+  if (n.budget) return render_budget(n, *n.budget);
   const std::string services = join_services(n, kLang);
   MessageText m;
   m.subject = "[pathwatch] " + subject_word(n) + ": " + services;

@@ -1,5 +1,7 @@
 #include "collector/notify/webhook_json.hpp"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "collector/notify/message_text.hpp"
@@ -88,6 +90,17 @@ std::string webhook_payload(const Notification& n, Language lang) {
                              ? n.verdict.evidence_en
                              : n.verdict.evidence_ja;
   j["evidence"] = evidence;
+  if (n.budget) {
+    const auto& b = *n.budget;
+    j["budget"] = {
+        {"month", fmt::format("{:04d}-{:02d}", int(b.month.year()), unsigned(b.month.month()))},
+        {"burned_percent", b.burned_percent},
+        {"limit_percent", b.limit_percent},
+        {"burned_seconds", std::chrono::duration_cast<std::chrono::seconds>(b.burned).count()},
+        {"budget_seconds", std::chrono::duration_cast<std::chrono::seconds>(b.budget).count()}};
+  } else {
+    j["budget"] = nullptr;
+  }
   j["subject"] = text.subject;
   j["text"] = text.body;
   // Replace invalid UTF-8 instead of throwing: labels come from config files.

@@ -186,9 +186,15 @@ TEST_F(Alerts, BudgetOncePerServiceAndMonth) {
   AlertEngine ae(cfg);
   const auto nov = std::chrono::year{2026} / std::chrono::November;
   EXPECT_TRUE(ae.on_budget("juki", nov, 79.9, t(0)).empty());
-  auto n = ae.on_budget("juki", nov, 85.0, t(1));
+  auto n =
+      ae.on_budget("juki", nov, 85.0, t(1), std::chrono::minutes{73}, std::chrono::seconds{5184});
   ASSERT_EQ(n.size(), 1u);
   EXPECT_EQ(n[0].incident_id, "SLA-juki-202611");
+  ASSERT_TRUE(n[0].budget.has_value());  // its own wording, not an incident's
+  EXPECT_EQ(n[0].budget->month, nov);
+  EXPECT_EQ(n[0].budget->limit_percent, 80.0);
+  EXPECT_EQ(n[0].budget->burned, std::chrono::minutes{73});
+  EXPECT_EQ(n[0].budget->budget, std::chrono::seconds{5184});
   EXPECT_TRUE(ae.on_budget("juki", nov, 95.0, t(2)).empty());
   EXPECT_EQ(ae.on_budget("juki", std::chrono::year{2026} / std::chrono::December, 81, t(3)).size(),
             1u);

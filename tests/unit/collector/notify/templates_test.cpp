@@ -33,6 +33,57 @@ TEST(TimeText, Durations) {
   EXPECT_EQ(format_duration(seconds(-5), Language::kEn), "0 s");
 }
 
+// An SLA budget alert: 73 min of the 86.4 min a 30-day 24x7 month allows at 99.8 %
+// (0.2 % x 30 d = 5,184 s), 84.5 %, over the rule's 80 %. No suspects: nothing is failing.
+Notification budget_alert() {
+  Notification n;
+  n.kind = NotificationKind::kOpened;
+  n.fault = FaultNature::kDegraded;
+  n.incident_id = "SLA-juki-202611";
+  n.at = jst(2026, 11, 23, 14, 5, 9);
+  n.started_at = n.at;
+  n.services = {{"juki", "住民記録システム", "Resident records"}};
+  n.budget = BudgetNote{std::chrono::year{2026} / std::chrono::November, 84.5, 80.0,
+                        std::chrono::minutes{73}, std::chrono::seconds{5184}};
+  return n;
+}
+
+TEST(Templates, BudgetJapanese) {
+  const MessageText m = render_message(budget_alert(), Language::kJa);
+  EXPECT_EQ(m.subject, "[pathwatch] SLA エラーバジェット: 住民記録システム 2026年11月 84.5% 消費");
+  EXPECT_EQ(m.body,
+            "住民記録システム は 2026年11月 のエラーバジェットの 84.5% を消費しました "
+            "(通知しきい値 80.0%)。\n"
+            "\n"
+            "通知: SLA-juki-202611\n"
+            "サービス: 住民記録システム\n"
+            "消費: 1時間13分 / 月の許容 1時間26分\n"
+            "時点: 2026-11-23 14:05 JST (2026-11-23T05:05:09Z)\n"
+            "\n"
+            "バジェットを使い切ると、その月の稼働率は契約値を下回ります。\n"
+            "\n"
+            "-- \n"
+            "pathwatch (このメールは自動送信です)\n");
+}
+
+TEST(Templates, BudgetEnglish) {
+  const MessageText m = render_message(budget_alert(), Language::kEn);
+  EXPECT_EQ(m.subject, "[pathwatch] SLA error budget: Resident records has used 84.5 % (2026-11)");
+  EXPECT_EQ(m.body,
+            "Resident records has used 84.5 % of its error budget for 2026-11 (alert at "
+            "80.0 %).\n"
+            "\n"
+            "Alert: SLA-juki-202611\n"
+            "Service: Resident records\n"
+            "Used: 1 h 13 min of the 1 h 26 min the month allows\n"
+            "As of: 2026-11-23 14:05 JST (2026-11-23T05:05:09Z)\n"
+            "\n"
+            "When the budget is used up, the month's availability falls below the contract.\n"
+            "\n"
+            "-- \n"
+            "pathwatch (automatic message)\n");
+}
+
 TEST(Templates, OpenedJapanese) {
   const MessageText m = render_message(testing::opened_incident(), Language::kJa);
   EXPECT_EQ(m.subject, "[pathwatch] 障害発生: 住民記録システム — 原因候補: 主回線 (キャリアA)");

@@ -63,6 +63,26 @@ TEST(WebhookJson, NotIsolatedHasNullSegment) {
   EXPECT_TRUE(j["causes"].empty());
 }
 
+// An incident has "budget": null; an SLA budget alert carries its month's figures (73 min of
+// the 5,184 s a 30-day month allows at 99.8 %).
+TEST(WebhookJson, BudgetAlertCarriesItsFigures) {
+  EXPECT_TRUE(
+      nlohmann::json::parse(webhook_payload(testing::opened_incident(), Language::kJa))["budget"]
+          .is_null());
+  Notification n = testing::opened_incident();
+  n.verdict = VerdictSummary{};
+  n.incident_id = "SLA-juki-202611";
+  n.budget = BudgetNote{std::chrono::year{2026} / std::chrono::November, 84.5, 80.0,
+                        std::chrono::minutes{73}, std::chrono::seconds{5184}};
+  const auto j = nlohmann::json::parse(webhook_payload(n, Language::kEn));
+  EXPECT_EQ(j["budget"]["month"], "2026-11");
+  EXPECT_EQ(j["budget"]["burned_percent"], 84.5);
+  EXPECT_EQ(j["budget"]["limit_percent"], 80.0);
+  EXPECT_EQ(j["budget"]["burned_seconds"], 4380);
+  EXPECT_EQ(j["budget"]["budget_seconds"], 5184);
+  EXPECT_EQ(j["subject"], render_message(n, Language::kEn).subject);
+}
+
 TEST(WebhookStatus, RetryOnlyWhatMayPass) {
   EXPECT_EQ(outcome_of_http_status(200), DeliveryOutcome::kSent);
   EXPECT_EQ(outcome_of_http_status(204), DeliveryOutcome::kSent);
