@@ -165,6 +165,10 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
     if (auto n = collector.optional("heartbeat")) {
       config.collector.heartbeat = n->as_duration(100ms, 1h);
     }
+    // At least two of the collector's 5 s heartbeats: less would fail over from a live one.
+    if (auto n = collector.optional("failover_after")) {
+      config.collector.failover_after = n->as_duration(10s, 10min);
+    }
     if (auto n = collector.optional("curve")) {
       ConfigMap curve = n->as_map();
       config.collector.server_public_key_file = curve.required("server_public_key").as_string();

@@ -78,6 +78,9 @@ struct CollectorLink {
   // silent agent's last states stop counting as evidence: a short heartbeat lets a site cut
   // off from the collector be isolated within a few probe intervals (docs/isolation.md).
   std::optional<nanoseconds> heartbeat;
+  // With several endpoints: the next one after this long with nothing (no ack, no collector
+  // heartbeat, which comes every 5 s) heard from the current one, plus up to 20 % jitter.
+  nanoseconds failover_after{std::chrono::seconds{20}};
   nanoseconds heartbeat_or(nanoseconds window) const { return heartbeat.value_or(window); }
 };
 

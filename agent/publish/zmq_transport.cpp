@@ -25,6 +25,7 @@ ZmqTransportOptions transport_options_from(const CollectorLink& link) {
   ZmqTransportOptions o;
   o.endpoints = link.endpoints;
   o.insecure_plaintext = link.insecure_plaintext;
+  o.failover_after = std::chrono::duration_cast<std::chrono::milliseconds>(link.failover_after);
   auto log = shared::component_logger("agent.zmq");
   if (link.insecure_plaintext) {
     log->warn(

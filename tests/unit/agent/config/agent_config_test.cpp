@@ -76,6 +76,21 @@ TEST(AgentConfig, CollectorHeartbeat) {
             "agent.yaml:2:86: collector.heartbeat: duration 10ms out of range [100ms, 1h]");
 }
 
+// Endpoint failover: 20 s by default; under 10 s (two of the collector's 5 s heartbeats) would
+// leave a live collector, so it is an error.
+TEST(AgentConfig, CollectorFailoverAfter) {
+  EXPECT_EQ(parse(kMinimal).collector.failover_after, 20s);
+  std::string text = kMinimal;
+  text.replace(text.find("insecure_plaintext: true}"), 25,
+               "insecure_plaintext: true, failover_after: 45s}");
+  EXPECT_EQ(parse(text).collector.failover_after, 45s);
+  std::string bad = kMinimal;
+  bad.replace(bad.find("insecure_plaintext: true}"), 25,
+              "insecure_plaintext: true, failover_after: 5s}");
+  EXPECT_EQ(error_of(bad),
+            "agent.yaml:2:91: collector.failover_after: duration 5s out of range [10s, 10m]");
+}
+
 TEST(AgentConfig, ExampleConfigInEtcIsValid) {
   const auto c = load_agent_config("etc/agent.example.yaml");
   EXPECT_EQ(c.site, "honcho");
