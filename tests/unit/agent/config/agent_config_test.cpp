@@ -24,6 +24,14 @@ AgentConfig parse(const std::string& text) {
   return parse_agent_config(shared::ConfigNode::load_string(text, "agent.yaml"), "agent.yaml");
 }
 
+// kMinimal with `key: value` added to its collector map (line 2).
+std::string with_collector_key(const std::string& key_value) {
+  std::string text = kMinimal;
+  text.replace(text.find("insecure_plaintext: true}"), 25,
+               "insecure_plaintext: true, " + key_value + "}");
+  return text;
+}
+
 std::string error_of(const std::string& text) {
   try {
     parse(text);
@@ -65,13 +73,9 @@ TEST(AgentConfig, DegradedClearThreshold) {
 TEST(AgentConfig, CollectorHeartbeat) {
   EXPECT_FALSE(parse(kMinimal).collector.heartbeat.has_value());
   EXPECT_EQ(parse(kMinimal).collector.heartbeat_or(10s), 10s);
-  std::string text = kMinimal;
-  text.replace(text.find("insecure_plaintext: true}"), 25,
-               "insecure_plaintext: true, heartbeat: 250ms}");
+  const std::string text = with_collector_key("heartbeat: 250ms");
   EXPECT_EQ(parse(text).collector.heartbeat_or(10s), 250ms);
-  std::string bad = kMinimal;
-  bad.replace(bad.find("insecure_plaintext: true}"), 25,
-              "insecure_plaintext: true, heartbeat: 10ms}");
+  const std::string bad = with_collector_key("heartbeat: 10ms");
   EXPECT_EQ(error_of(bad),
             "agent.yaml:2:86: collector.heartbeat: duration 10ms out of range [100ms, 1h]");
 }
@@ -80,13 +84,9 @@ TEST(AgentConfig, CollectorHeartbeat) {
 // leave a live collector, so it is an error.
 TEST(AgentConfig, CollectorFailoverAfter) {
   EXPECT_EQ(parse(kMinimal).collector.failover_after, 20s);
-  std::string text = kMinimal;
-  text.replace(text.find("insecure_plaintext: true}"), 25,
-               "insecure_plaintext: true, failover_after: 45s}");
+  const std::string text = with_collector_key("failover_after: 45s");
   EXPECT_EQ(parse(text).collector.failover_after, 45s);
-  std::string bad = kMinimal;
-  bad.replace(bad.find("insecure_plaintext: true}"), 25,
-              "insecure_plaintext: true, failover_after: 5s}");
+  const std::string bad = with_collector_key("failover_after: 5s");
   EXPECT_EQ(error_of(bad),
             "agent.yaml:2:91: collector.failover_after: duration 5s out of range [10s, 10m]");
 }
