@@ -42,6 +42,8 @@ STATE_DIR = os.environ.get("PWLAB_STATE_DIR", "/run/pwlab")
 DEFAULT_NAME = "pw"
 CMD_TIMEOUT = 15.0          # seconds, any single helper command
 PIN_RULE_PREF = 1000        # ip rule preference of the first pin
+LINE_RULE_PREF = 900        # ... of the first "a line address answers over its line" rule
+LINE_TABLE_BASE = 300       # its table (pins use 1..250)
 FALLBACK_METRIC = 4000      # metric of the unreachable fallback of a pin
 LISTENER_LIFETIME = 86400   # seconds a service listener lives at most
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,11}$")
@@ -504,6 +506,19 @@ class Topology:
                 for line, lv in s["lines"].items():
                     for fam, lab in ((4, LAB4), (6, LAB6)):
                         routes.append(via(fam, "main", lab, lv["link"], metrics[line]))
+                # What the router itself sends from a line's address (an answer to a probe
+                # of that address) leaves over that line, as the topology says such a probe
+                # crosses only that line: without this, main-rtr answered a probe of its
+                # backup address over the primary.
+                for j, (line, lv) in enumerate(sorted(s["lines"].items())):
+                    t = str(LINE_TABLE_BASE + j)
+                    line_end = self.links[lv["link"]].ends[host]
+                    for fam, lab in ((4, LAB4), (6, LAB6)):
+                        routes.append(via(fam, t, lab, lv["link"], lv["metric"]))
+                        routes.append(unreach(fam, t, lab))
+                        rules.append({"family": fam, "pref": LINE_RULE_PREF + j,
+                                      "from": str(line_end.ip(fam)), "iif": "lo",
+                                      "table": t})
                 for i, p in enumerate(s["pins"]):
                     t = str(p["table"])
                     lan_end = self.links[s["lan"]].ends[p["host"]]
