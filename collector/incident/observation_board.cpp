@@ -99,31 +99,39 @@ bool ObservationBoard::apply(const StoredStateChange& change) {
                    &change);
 }
 
+namespace {
+
+bool counts_as_loss_evidence(const MeasurementState& s) {
+  return s.state != ObservedState::kDown;
+}
+
+}  // namespace
+
 bool ObservationBoard::apply(const StoredWindow& window) {
   const MeasurementKey key = key_of(window.flow);
   bool changed = set_state(key, window.flow.site, window.end, to_observed(window.state), nullptr);
   MeasurementState& s = states_.at(key);
-  if (s.at != window.end) return changed;  // an older window: what we know is newer
-  if (window.end > window.start) s.window = std::max(s.window, window.end - window.start);
-  // Random loss: ten answers in a row (p = 0.7^10 = 3 % under 30 % loss) before an up
-  // measurement proves its segments free of degradation again (docs/isolation.md).
-  const bool before = s.recent_loss();
-  const auto clean =
-      window.lost > 0 ? 0 : std::min(MeasurementState::kCleanProbes, s.clean_probes + window.sent);
-  // It only matters for an up measurement (isolation reads it for nothing else): a down
-  // one's lossy windows must not move settled_at past the data time its verdict was complete.
-  const bool flips = (clean < MeasurementState::kCleanProbes) != before;
-  if (flips && s.state == ObservedState::kUp) {
-    Undo undo;
-    undo.at = window.end;
-    undo.key = key;
-    undo.measurement = s;
-    journal(std::move(undo));
-    s.clean_probes = clean;
-    s.changed = window.end;
+  if (s.at == window.end && window.end > window.start) {
+    s.window = std::max(s.window, window.end - window.start);
+  }
+  // Its counts, in data-time order (spooled windows may come late). They carry their own
+  // times, so looking back filters them instead of journaling them.
+  auto& ring = s.windows;
+  auto it = std::find_if(ring.begin(), ring.end(),
+                         [&](const isolation::WindowCounts& w) { return w.end >= window.end; });
+  if (it != ring.end() && it->end == window.end) return changed;  // a duplicate
+  if (it == ring.begin() && ring.size() >= MeasurementState::kRecentWindows) return changed;
+  const bool was_lossy = s.lossy();
+  ring.insert(it, isolation::WindowCounts{window.start, window.end, window.sent, window.lost});
+  if (ring.size() > MeasurementState::kRecentWindows) ring.erase(ring.begin());
+  // Isolation reads the counts only around a random loss: a window with lost probes, or the
+  // next ones of a measurement that lost some, is new evidence (settled_at moves); the clean
+  // windows of a clean measurement are not, or every window would recompute the verdict, and
+  // neither are a down one's (an outage's losses are not evidence of more).
+  if (counts_as_loss_evidence(s) && (window.lost > 0 || was_lossy)) {
+    s.changed = std::max(s.changed, window.end);
     return true;
   }
-  s.clean_probes = clean;
   return changed;
 }
 
@@ -218,6 +226,10 @@ std::vector<shared::UtcNanos> ObservationBoard::change_times(shared::UtcNanos af
   for (const auto& [key, s] : states_) {
     const auto silent = silent_from(key, s, heard_);
     if (silent > after && silent <= at) times.push_back(silent);
+    if (!counts_as_loss_evidence(s) || !s.lossy()) continue;  // (as in apply())
+    for (const auto& w : s.windows) {
+      if (w.end > after && w.end <= at) times.push_back(w.end);
+    }
   }
   std::sort(times.begin(), times.end(), std::greater<>());
   times.erase(std::unique(times.begin(), times.end()), times.end());
@@ -250,8 +262,12 @@ isolation::ObservationSet ObservationBoard::snapshot_as_of(
       lines.erase(u.agent);
     }
   }
-  // Refreshes are not journaled: what is still newer than t counts as refreshed at t.
-  for (auto& [key, s] : states) s.at = std::min(s.at, t);
+  // Refreshes are not journaled: what is still newer than t counts as refreshed at t. Window
+  // counts carry their own times: the newest ones, filtered to t by snapshot_of().
+  for (auto& [key, s] : states) {
+    s.at = std::min(s.at, t);
+    if (auto now = states_.find(key); now != states_.end()) s.windows = now->second.windows;
+  }
   for (auto& [agent, h] : heard) h = std::min(h, t);
   return snapshot_of(View{&states, &lines, &heard}, t, topology);
 }
@@ -281,7 +297,10 @@ isolation::ObservationSet ObservationBoard::snapshot_of(const View& view, shared
     o.port = key.port;
     const bool stale = silent_from(key, s, *view.heard) < at;
     o.state = stale ? ObservedState::kUnknown : s.state;
-    o.recent_loss = o.state == ObservedState::kUp && s.recent_loss();
+    o.since = s.since;
+    for (const auto& w : s.windows) {
+      if (w.end <= at) o.windows.push_back(w);
+    }
     if (o.state != ObservedState::kUp) {
       o.tcp = s.tcp;
       o.icmp = s.icmp;

@@ -3,6 +3,7 @@
 // ObservationSet at an instant of data time. Pure: rows in, observations out.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,11 +34,14 @@ struct MeasurementState {
   shared::UtcNanos changed{};  // data time of the last row that changed state or evidence
   isolation::TcpEvidence tcp = isolation::TcpEvidence::kNone;
   std::optional<isolation::IcmpEvidence> icmp;
-  // Probes answered in a row over the latest windows (saturating); below kCleanProbes the
-  // measurement has recent loss and, though up, does not prove its segments undegraded.
-  std::uint32_t clean_probes = kCleanProbes;
-  static constexpr std::uint32_t kCleanProbes = 10;
-  bool recent_loss() const { return clean_probes < kCleanProbes; }
+  // Its latest window summaries' counts, oldest first: how isolation ranks random loss
+  // (loss_likelihood.hpp). Bounded: a loss that began earlier is counted from here.
+  std::vector<isolation::WindowCounts> windows;
+  static constexpr std::size_t kRecentWindows = 16;
+  bool lossy() const {
+    return std::any_of(windows.begin(), windows.end(),
+                       [](const isolation::WindowCounts& w) { return w.lost > 0; });
+  }
   shared::Nanos window{};  // the longest window seen: rows refresh `at` at least this often
 };
 

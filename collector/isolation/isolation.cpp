@@ -1,8 +1,12 @@
 #include "collector/isolation/isolation.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
+
+#include "collector/isolation/loss_likelihood.hpp"
 
 namespace pathwatch::collector::isolation {
 namespace {
@@ -219,10 +223,13 @@ class Separator {
 };
 
 // `lossy[i]`: all[i] is down but counts as degraded (see isolate()); the down pass leaves it
-// out, the degraded pass takes it as failing. `unexplained_out` (down pass): which of all[]
-// no candidate can explain.
+// out, the degraded pass takes it as failing. `clean[i]` (degraded pass): all[i] proves its
+// segments undegraded. `loss` (degraded pass, under random loss): every measurement's counts
+// since the onset, to rank each group's members by likelihood. `unexplained_out` (down
+// pass): which of all[] no candidate can explain.
 Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKind kind,
                    const IsolationOptions& options, const std::vector<char>& lossy,
+                   const std::vector<char>& clean, const std::vector<LossEvidence>* loss,
                    std::vector<char>* unexplained_out) {
   Diagnosis d;
   d.kind = kind;
@@ -232,19 +239,18 @@ Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKin
     return r.obs->state == ObservedState::kDegraded || lossy[i];
   };
   // Down: a degraded measurement still carries packets, so it proves its segments are not
-  // down. Degraded: only a clean (up, no recent loss) measurement proves its segments are not
-  // degraded; down measurements say nothing about degradation and are left out.
-  auto is_working = [&](const Resolved& r) {
+  // down. Degraded: only a clean one proves its segments are not degraded (see isolate());
+  // down measurements say nothing about degradation and are left out.
+  auto is_working = [&](const Resolved& r, std::size_t i) {
     const ObservedState s = r.obs->state;
-    return down ? (s == ObservedState::kUp || s == ObservedState::kDegraded)
-                : s == ObservedState::kUp && !r.obs->recent_loss;
+    return down ? (s == ObservedState::kUp || s == ObservedState::kDegraded) : clean[i] != 0;
   };
 
   std::vector<char> proven(t.segments.size(), 0);
   std::vector<const Resolved*> working, failing;
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Resolved& r = all[i];
-    if (is_working(r)) {
+    if (is_working(r, i)) {
       working.push_back(&r);
       for (const auto s : common(r.routes)) proven[s] = 1;
     } else if (is_failing(r, i)) {
@@ -337,21 +343,89 @@ Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKin
   const HittingSetResult hs = solve_hitting_sets(classes.size(), class_family, options.search);
   d.bounded = hs.bounded;
 
+  // Under random loss the failing sets alone cannot tell a group's members apart, but every
+  // measurement's counts can: rank the members by likelihood, each group in the context of
+  // the first candidate it belongs to, and keep its credible set (loss_likelihood.hpp).
+  std::vector<std::vector<SegmentIndex>> kept = classes;
+  std::vector<std::vector<double>> share(classes.size());
+  std::vector<std::vector<SegmentIndex>> dropped(classes.size());
+  std::vector<std::vector<double>> dropped_share(classes.size());
+  std::vector<std::vector<std::uint32_t>> plausible_alternatives = hs.alternatives;
+  if (loss != nullptr) {
+    plausible_alternatives.clear();
+    std::vector<char> marks(t.segments.size(), 0), ranked(classes.size(), 0);
+    auto rank_groups = [&](const std::vector<std::uint32_t>& solution) -> double {
+      // One member per group: the likeliest so far (coordinate ascent, two passes).
+      std::vector<SegmentIndex> hypothesis;
+      for (const auto k : solution) hypothesis.push_back(kept[order[k]].front());
+      std::vector<std::vector<double>> logs(solution.size());
+      for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t i = 0; i < solution.size(); ++i) {
+          const auto cls = order[solution[i]];
+          if (ranked[cls]) continue;
+          auto h = hypothesis;
+          logs[i].clear();
+          for (const auto m : classes[cls]) {
+            h[i] = m;
+            logs[i].push_back(log_evidence(*loss, h, marks));
+          }
+          const auto best = std::max_element(logs[i].begin(), logs[i].end()) - logs[i].begin();
+          hypothesis[i] = classes[cls][static_cast<std::size_t>(best)];
+        }
+      }
+      const double evidence = log_evidence(*loss, hypothesis, marks);
+      for (std::size_t i = 0; i < solution.size(); ++i) {
+        const auto cls = order[solution[i]];
+        if (ranked[cls]) continue;
+        ranked[cls] = 1;
+        const auto p = posterior(logs[i]);
+        const auto keep = credible_set(p);
+        kept[cls].clear();
+        for (const auto j : keep) {
+          kept[cls].push_back(classes[cls][j]);
+          share[cls].push_back(p[j]);
+        }
+        std::vector<std::size_t> rest;
+        for (std::size_t j = 0; j < p.size(); ++j) {
+          if (std::find(keep.begin(), keep.end(), j) == keep.end()) rest.push_back(j);
+        }
+        std::stable_sort(rest.begin(), rest.end(), [&](auto a, auto b) { return p[a] > p[b]; });
+        for (const auto j : rest) {
+          dropped[cls].push_back(classes[cls][j]);
+          dropped_share[cls].push_back(p[j]);
+        }
+      }
+      return evidence;
+    };
+    double best = -std::numeric_limits<double>::infinity();
+    for (const auto& m : hs.minimum) best = std::max(best, rank_groups(m));
+    // A larger explanation the counts make unlikely (below a 10 % share against the best
+    // smallest one) is no alternative worth listing.
+    for (const auto& a : hs.alternatives) {
+      if (rank_groups(a) >= best - std::log(kCredibleMass / (1 - kCredibleMass))) {
+        plausible_alternatives.push_back(a);
+      }
+    }
+  }
+
   auto make_candidate = [&](const std::vector<std::uint32_t>& solution, int rank) {
     Candidate c;
     c.rank = rank;
     for (const auto k : solution) {
       const auto cls = order[k];
       CandidateGroup g;
-      for (const auto s : classes[cls]) g.segments.push_back(brief_of(t, s));
+      for (const auto s : kept[cls]) g.segments.push_back(brief_of(t, s));
       g.explains = class_sets[cls];
+      g.posterior = share[cls];
+      for (const auto s : dropped[cls]) g.unlikely.push_back(brief_of(t, s));
+      g.unlikely_posterior = dropped_share[cls];
       c.groups.push_back(std::move(g));
     }
     return c;
   };
   const std::size_t min_size = hs.minimum.front().size();
   for (const auto& m : hs.minimum) d.candidates.push_back(make_candidate(m, 1));
-  for (const auto& a : hs.alternatives) {
+  for (const auto& a : plausible_alternatives) {
     d.candidates.push_back(make_candidate(a, static_cast<int>(1 + a.size() - min_size)));
   }
   bool single = hs.minimum.size() == 1 && hs.complete && !hs.bounded;
@@ -367,7 +441,8 @@ Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKin
   };
   for (const auto& m : hs.minimum) {
     for (const auto k : m) {
-      const auto& members = classes[order[k]];
+      auto members = kept[order[k]];
+      std::sort(members.begin(), members.end());
       // Neighbours in topology order (for a route, its order): each pair's separating
       // measurement is the most local one.
       for (std::size_t j = 1; j < members.size(); ++j) add(members[j - 1], members[j]);
@@ -380,7 +455,7 @@ Diagnosis diagnose(const Topology& t, const std::vector<Resolved>& all, FaultKin
     std::set_difference(hs.minimum[i].begin(), hs.minimum[i].end(), hs.minimum[0].begin(),
                         hs.minimum[0].end(), std::back_inserter(onlyi));
     if (!only0.empty() && !onlyi.empty()) {
-      add(classes[order[only0[0]]].front(), classes[order[onlyi[0]]].front());
+      add(kept[order[only0[0]]].front(), kept[order[onlyi[0]]].front());
     }
   }
   return d;
@@ -431,15 +506,43 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
   // down candidate explains, sharing a segment no clean measurement proves undegraded with a
   // degraded measurement, is the same loss and is isolated with the degradation instead of
   // reading "not isolated, down".
+  // What proves a segment undegraded. Random loss leaves flows over the lossy segment up
+  // between losses, and at the onset every one of them still has clean windows from before:
+  // under loss (a degraded measurement lost probes since the onset) an up flow proves its
+  // segments only with kCleanProbesToProve answers in a row since the onset. Without loss
+  // (latency) any up flow that lost nothing since then proves them.
+  std::vector<const Observation*> degraded_obs;
+  for (const auto& r : resolved) {
+    if (r.obs->state == ObservedState::kDegraded) degraded_obs.push_back(r.obs);
+  }
+  const auto onset = loss_onset(degraded_obs);
+  std::vector<LossCounts> counts(resolved.size());
+  bool under_loss = false;
+  for (std::size_t i = 0; onset && i < resolved.size(); ++i) {
+    counts[i] = counts_since(*resolved[i].obs, *onset);
+    under_loss =
+        under_loss || (resolved[i].obs->state == ObservedState::kDegraded && counts[i].lost > 0);
+  }
+  std::vector<char> clean_obs(resolved.size(), 0);
+  std::vector<char> clean(topology.segments.size(), 0);
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    const auto& c = counts[i];
+    clean_obs[i] = resolved[i].obs->state == ObservedState::kUp && c.lost == 0 &&
+                   (!under_loss || c.sent >= kCleanProbesToProve);
+    if (!clean_obs[i]) continue;
+    for (const auto s : common(resolved[i].routes)) clean[s] = 1;
+  }
+
+  // Random loss also takes flows DOWN now and then (a run of losses by chance) while other
+  // flows over the same segments are DEGRADED and prove them not down: such a DOWN, which no
+  // down candidate explains, sharing a segment no clean measurement proves undegraded with a
+  // degraded measurement, is the same loss and is isolated with the degradation instead of
+  // reading "not isolated, down".
   std::vector<char> none(resolved.size(), 0), unexplained(resolved.size(), 0);
-  Diagnosis down = diagnose(topology, resolved, FaultKind::kDown, options, none, &unexplained);
+  Diagnosis down = diagnose(topology, resolved, FaultKind::kDown, options, none, clean_obs, nullptr,
+                            &unexplained);
   std::vector<char> lossy(resolved.size(), 0);
   bool any_lossy = false;
-  std::vector<char> clean(topology.segments.size(), 0);
-  for (const auto& r : resolved) {
-    if (r.obs->state != ObservedState::kUp || r.obs->recent_loss) continue;
-    for (const auto s : common(r.routes)) clean[s] = 1;
-  }
   for (std::size_t i = 0; i < resolved.size(); ++i) {
     if (!unexplained[i]) continue;
     const auto segs = union_of(resolved[i].routes);
@@ -457,7 +560,8 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
     }
   }
   if (any_lossy) {
-    down = diagnose(topology, resolved, FaultKind::kDown, options, lossy, nullptr);
+    down =
+        diagnose(topology, resolved, FaultKind::kDown, options, lossy, clean_obs, nullptr, nullptr);
     service_down = false;
     for (std::size_t i = 0; i < resolved.size(); ++i) {
       const Resolved& r = resolved[i];
@@ -466,12 +570,30 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
       if (lossy[i]) service_degraded = true;
     }
   }
+  // The loss ranking reads every known measurement except those down for another reason
+  // (a real outage's losses are not this loss).
+  std::vector<LossEvidence> loss;
+  if (under_loss) {
+    for (std::size_t i = 0; i < resolved.size(); ++i) {
+      if (resolved[i].obs->state == ObservedState::kDown && !lossy[i]) continue;
+      loss.push_back({union_of(resolved[i].routes), counts[i]});
+    }
+  }
   v.impact = !any_service       ? ServiceImpact::kNotMeasured
              : service_down     ? ServiceImpact::kDown
              : service_degraded ? ServiceImpact::kDegraded
                                 : ServiceImpact::kNone;
   v.down = std::move(down);
-  v.degraded = diagnose(topology, resolved, FaultKind::kDegraded, options, lossy, nullptr);
+  v.degraded = diagnose(topology, resolved, FaultKind::kDegraded, options, lossy, clean_obs,
+                        under_loss ? &loss : nullptr, nullptr);
+  if (under_loss && !v.degraded.candidates.empty()) {
+    v.degraded.loss_ranked = true;
+    v.degraded.loss_onset = *onset;
+    for (const auto& e : loss) {
+      v.degraded.loss_probes_sent += e.counts.sent;
+      v.degraded.loss_probes_lost += e.counts.lost;
+    }
+  }
   return v;
 }
 

@@ -16,6 +16,15 @@ enum class ProbeKind : std::uint8_t { kIcmp, kTcp };
 // The last TCP outcome (pathwatch.v1.TcpOutcome without the unspecified value).
 enum class TcpEvidence : std::uint8_t { kNone, kOk, kRefused, kTimeout, kUnreachable, kError };
 
+// One window summary's probe counts (the collector keeps a measurement's last few): what the
+// degraded pass ranks random loss with (loss_likelihood.hpp).
+struct WindowCounts {
+  shared::UtcNanos start{};
+  shared::UtcNanos end{};
+  std::uint32_t sent = 0;
+  std::uint32_t lost = 0;
+};
+
 // An ICMP error the probes received: who sent it, and what it said.
 struct IcmpEvidence {
   std::string router;  // source address of the ICMP error
@@ -35,10 +44,11 @@ struct Observation {
   ObservedState state = ObservedState::kUnknown;
   TcpEvidence tcp = TcpEvidence::kNone;
   std::optional<IcmpEvidence> icmp;
-  // The measurement's recent windows lost probes although its state is up: under random loss
-  // a flow is up by chance between losses, so it does not prove its segments are not
-  // degraded (it still proves they are not down).
-  bool recent_loss = false;
+  shared::UtcNanos since{};  // data time it entered `state` (0: not known)
+  // Its most recent window summaries, oldest first (empty: none known). Under random loss a
+  // flow is up by chance between losses: how many probes it sent and lost since the loss
+  // began decides what it proves (docs/isolation.md, "Down and degraded").
+  std::vector<WindowCounts> windows;
 };
 
 // Every measurement's state at one instant (the caller picks the instant from the data).

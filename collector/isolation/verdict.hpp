@@ -60,6 +60,12 @@ struct FailingMeasurement {
 struct CandidateGroup {
   std::vector<SegmentBrief> segments;
   std::vector<std::size_t> explains;  // indices into Diagnosis::failing
+  // Ranked by loss likelihood (degraded, under random loss): each segment's posterior share,
+  // parallel to `segments` (likeliest first); empty when not ranked. `unlikely` are members
+  // the evidence set apart (outside the 90 % credible set), with their shares.
+  std::vector<double> posterior;
+  std::vector<SegmentBrief> unlikely;
+  std::vector<double> unlikely_posterior;
 };
 
 // An explanation: every group holds one failed segment; together they explain every failing
@@ -101,6 +107,12 @@ struct Diagnosis {
   std::vector<Separation> separations;
   bool conclusive = false;  // one smallest candidate, one segment per group, search complete
   bool bounded = false;     // the search hit its budget: candidates come from a greedy fallback
+  // Degraded under random loss: when it began and the probes counted since (every measurement
+  // the ranking read); loss_ranked says the groups were ranked by likelihood.
+  bool loss_ranked = false;
+  shared::UtcNanos loss_onset{};
+  std::uint64_t loss_probes_sent = 0;
+  std::uint64_t loss_probes_lost = 0;
 };
 
 enum class ServiceImpact : std::uint8_t { kNotMeasured, kNone, kDegraded, kDown };

@@ -44,7 +44,13 @@ json to_json(const Diagnosis& d) {
   json out = {{"kind", to_string(d.kind)},
               {"conclusive", d.conclusive},
               {"bounded", d.bounded},
-              {"working_total", d.working_total}};
+              {"working_total", d.working_total},
+              {"loss_ranked", d.loss_ranked}};
+  if (d.loss_ranked) {
+    out["loss"] = {{"onset_unix_nanos", shared::to_unix_nanos(d.loss_onset)},
+                   {"probes_sent", d.loss_probes_sent},
+                   {"probes_lost", d.loss_probes_lost}};
+  }
   out["failing"] = json::array();
   for (const auto& f : d.failing) out["failing"].push_back(to_json(f));
   out["unexplained"] = json::array();
@@ -57,7 +63,13 @@ json to_json(const Diagnosis& d) {
     for (const auto& g : c.groups) {
       json segments = json::array();
       for (const auto& s : g.segments) segments.push_back(to_json(s));
-      groups.push_back({{"segments", segments}, {"explains", g.explains}});
+      json unlikely = json::array();
+      for (const auto& s : g.unlikely) unlikely.push_back(to_json(s));
+      groups.push_back({{"segments", segments},
+                        {"explains", g.explains},
+                        {"posterior", g.posterior},
+                        {"unlikely", unlikely},
+                        {"unlikely_posterior", g.unlikely_posterior}});
     }
     out["candidates"].push_back({{"rank", c.rank}, {"groups", groups}});
   }

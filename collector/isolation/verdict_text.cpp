@@ -1,5 +1,6 @@
 #include "collector/isolation/verdict_text.hpp"
 
+#include <cmath>
 #include <set>
 
 namespace pathwatch::collector::isolation {
@@ -91,6 +92,13 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
+std::string percent(double share) {
+  const auto p = std::lround(share * 100);
+  if (p == 0 && share > 0) return "<1 %";
+  if (p == 100 && share < 1) return ">99 %";
+  return std::to_string(p) + " %";
+}
+
 std::string render_diagnosis(const Diagnosis& d, Language lang) {
   const bool down = d.kind == FaultKind::kDown;
   const std::string head = ja(lang) ? (down ? "障害" : "品質劣化") : (down ? "Down" : "Degraded");
@@ -107,6 +115,15 @@ std::string render_diagnosis(const Diagnosis& d, Language lang) {
       out += head + (ja(lang) ? ": 根拠だけでは一つに絞れません\n"
                               : ": the evidence cannot single out one explanation\n");
     }
+  }
+  if (d.loss_ranked) {
+    const auto lost = std::to_string(d.loss_probes_lost);
+    const auto sent = std::to_string(d.loss_probes_sent);
+    out += head + (ja(lang) ? ": 損失開始以降の全計測 " + sent + " プローブ中 " + lost +
+                                  " 件の損失から尤度で順位付け\n"
+                            : ": ranked by likelihood from every measurement's probes since the "
+                              "loss began (" +
+                                  lost + " of " + sent + " lost)\n");
   }
   for (const auto& s : d.separations) out += head + " " + render_separation(s, lang) + "\n";
   for (const auto& u : d.unexplained) {
@@ -140,10 +157,26 @@ std::string render_candidate(const Candidate& c, const Diagnosis& d, Language la
   std::vector<std::string> groups;
   std::set<std::size_t> explains;
   for (const auto& g : c.groups) {
+    // Ranked by loss likelihood: each member's posterior share; the members the counts set
+    // apart are named with theirs.
+    const bool ranked = g.posterior.size() == g.segments.size() && !g.posterior.empty();
     std::vector<std::string> alternatives;
-    for (const auto& s : g.segments) alternatives.push_back(render_segment(s, lang));
+    for (std::size_t i = 0; i < g.segments.size(); ++i) {
+      alternatives.push_back(render_segment(g.segments[i], lang) +
+                             (ranked ? " " + percent(g.posterior[i]) : ""));
+    }
     std::string text = join(alternatives, ja(lang) ? " または " : " or ");
-    if (g.segments.size() > 1) text += ja(lang) ? " (判別不能)" : " (indistinguishable)";
+    if (g.segments.size() > 1) {
+      text += ranked ? (ja(lang) ? " (まだ絞り込めません)" : " (not told apart yet)")
+                     : (ja(lang) ? " (判別不能)" : " (indistinguishable)");
+    }
+    std::vector<std::string> unlikely;
+    for (std::size_t i = 0; i < g.unlikely.size() && i < g.unlikely_posterior.size(); ++i) {
+      unlikely.push_back(g.unlikely[i].segment + " " + percent(g.unlikely_posterior[i]));
+    }
+    if (!unlikely.empty()) {
+      text += (ja(lang) ? " [可能性低: " : " [unlikely: ") + join(unlikely, ", ") + "]";
+    }
     groups.push_back(text);
     explains.insert(g.explains.begin(), g.explains.end());
   }

@@ -1,5 +1,5 @@
-// ObservationBoard: recent loss from window summaries (an up measurement between random
-// losses does not prove its segments undegraded), over hand-made rows.
+// ObservationBoard: window counts kept for the loss ranking, liveness, looking back; over
+// hand-made rows.
 #include "collector/incident/observation_board.hpp"
 
 #include <gtest/gtest.h>
@@ -28,30 +28,44 @@ StoredWindow window(int end, std::uint32_t sent, std::uint32_t lost) {
   return w;
 }
 
-bool recent_loss(const ObservationBoard& b, int at) {
+std::vector<isolation::WindowCounts> windows_at(const ObservationBoard& b, int at) {
   const auto set = b.snapshot(t(at));
   EXPECT_EQ(set.observations.size(), 1u);
-  return !set.observations.empty() && set.observations[0].recent_loss;
+  return set.observations.empty() ? std::vector<isolation::WindowCounts>{}
+                                  : set.observations[0].windows;
 }
 
-TEST(ObservationBoardTest, UpWithLossInItsWindowsIsNotCleanUntilTenAnswersInARow) {
+// Windows keep their counts (the newest kRecentWindows, in data-time order, late ones
+// sorted in); a snapshot at t holds those that ended by t. Around a loss they are evidence:
+// a lossy window, and the windows after it, move settled_at; a clean flow's windows do not.
+TEST(ObservationBoardTest, WindowCountsAreKeptInOrderAndMatterAroundALoss) {
   ObservationBoard b;
   b.apply(change("main-agent", "primary", "asp-app", PathState::kUp, 0));
-  EXPECT_FALSE(recent_loss(b, 0));        // no window yet: nothing lost
-  EXPECT_TRUE(b.apply(window(1, 2, 1)));  // 1 of 2 lost: recent loss (a change)
-  EXPECT_TRUE(recent_loss(b, 1));
-  // 2 answers per window: clean after 5 windows (10 answers in a row = kCleanProbes).
-  for (int end = 2; end <= 5; ++end) {
-    EXPECT_FALSE(b.apply(window(end, 2, 0)));
-    EXPECT_TRUE(recent_loss(b, end));
+  EXPECT_TRUE(windows_at(b, 0).empty());
+  EXPECT_FALSE(b.apply(window(1, 2, 0)));  // clean, and nothing lost before: no news
+  EXPECT_EQ(b.settled_at(t(1)), t(0));
+  EXPECT_TRUE(b.apply(window(3, 2, 1)));  // 1 of 2 lost
+  EXPECT_EQ(b.settled_at(t(3)), t(3));
+  EXPECT_TRUE(b.apply(window(2, 2, 0)));   // late, sorted in; after a loss: evidence
+  EXPECT_FALSE(b.apply(window(2, 2, 0)));  // a duplicate
+  const auto w = windows_at(b, 3);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].end, t(1));
+  EXPECT_EQ(w[1].end, t(2));
+  EXPECT_EQ(w[2].end, t(3));
+  EXPECT_EQ(w[2].lost, 1u);
+  EXPECT_EQ(windows_at(b, 2).size(), 2u);  // as of t(2): the lossy one had not ended
+  for (int end = 4; end < 4 + static_cast<int>(MeasurementState::kRecentWindows); ++end) {
+    b.apply(window(end, 2, 0));
   }
-  EXPECT_TRUE(b.apply(window(6, 2, 0)));
-  EXPECT_FALSE(recent_loss(b, 6));
-  EXPECT_EQ(b.settled_at(t(6)), t(6));  // the flip is evidence: settled when it happened
+  const auto all = windows_at(b, 100);
+  ASSERT_EQ(all.size(), MeasurementState::kRecentWindows);
+  EXPECT_EQ(all.front().end, t(4));        // bounded: the oldest went
+  EXPECT_FALSE(b.apply(window(2, 2, 2)));  // older than everything kept: ignored
 }
 
 TEST(ObservationBoardTest, LossWhileDownIsNoNewEvidence) {
-  // Down at t(1): its windows lose everything, which changes nothing isolation reads, so
+  // Down at t(1): its windows lose everything, which is no evidence of random loss, so
   // settled_at stays at the state change (t(1)), not the later window ends.
   ObservationBoard b;
   b.apply(change("main-agent", "primary", "asp-app", PathState::kUp, 0));
@@ -60,7 +74,7 @@ TEST(ObservationBoardTest, LossWhileDownIsNoNewEvidence) {
   w.state = PathState::kDown;
   EXPECT_FALSE(b.apply(w));
   EXPECT_EQ(b.settled_at(t(2)), t(1));
-  EXPECT_FALSE(b.snapshot(t(2)).observations[0].recent_loss);
+  EXPECT_TRUE(b.change_times(t(0), t(2)) == std::vector<shared::UtcNanos>{t(1)});
 }
 
 ObservedStateT state_at(const ObservationBoard& b, shared::UtcNanos at) {
@@ -128,13 +142,6 @@ TEST(ObservationBoardTest, SnapshotAsOfAnEarlierInstantUndoesLaterChanges) {
   b.forget_before(t(3));
   EXPECT_EQ(b.journal_floor(), t(3));
   EXPECT_EQ(b.change_times(b.journal_floor(), t(10)), (std::vector<shared::UtcNanos>{t(9), t(4)}));
-}
-
-TEST(ObservationBoardTest, AnOlderWindowDoesNotTouchRecentLoss) {
-  ObservationBoard b;
-  b.apply(window(5, 2, 0));
-  EXPECT_FALSE(b.apply(window(3, 2, 2)));  // late and older: ignored
-  EXPECT_FALSE(recent_loss(b, 5));
 }
 
 }  // namespace

@@ -26,8 +26,9 @@ TEST(VerdictSummary, DownVerdictGivesTheBestCandidate) {
   v.impact = isolation::ServiceImpact::kDown;
   v.down.kind = isolation::FaultKind::kDown;
   v.down.conclusive = true;
-  v.down.candidates = {Candidate{1, {CandidateGroup{{brief("main-primary", "carrier-a")}, {0}}}},
-                       Candidate{2, {CandidateGroup{{brief("main-lan", "city")}, {0}}}}};
+  v.down.candidates = {
+      Candidate{1, {CandidateGroup{{brief("main-primary", "carrier-a")}, {0}, {}, {}, {}}}},
+      Candidate{2, {CandidateGroup{{brief("main-lan", "city")}, {0}, {}, {}, {}}}}};
   const VerdictFields f = summarize_verdict(v);
   EXPECT_EQ(f.fault, FaultNature::kDown);
   ASSERT_EQ(f.summary.causes.size(), 1u);
@@ -50,8 +51,9 @@ TEST(VerdictSummary, AmbiguousAndDegraded) {
   v.degraded.kind = isolation::FaultKind::kDegraded;
   v.degraded.conclusive = false;
   v.degraded.candidates = {
-      Candidate{1, {CandidateGroup{{brief("dc-edge", "dc"), brief("lgcs", "lgcs-op")}, {0}}}},
-      Candidate{1, {CandidateGroup{{brief("tgw", "cloud")}, {0}}}}};
+      Candidate{
+          1, {CandidateGroup{{brief("dc-edge", "dc"), brief("lgcs", "lgcs-op")}, {0}, {}, {}, {}}}},
+      Candidate{1, {CandidateGroup{{brief("tgw", "cloud")}, {0}, {}, {}, {}}}}};
   const VerdictFields f = summarize_verdict(v);
   EXPECT_EQ(f.fault, FaultNature::kDegraded);
   ASSERT_EQ(f.summary.causes.size(), 1u);

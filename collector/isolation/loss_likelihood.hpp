@@ -1,0 +1,59 @@
+// Random loss, isolated by likelihood (loss tomography): which segment's loss explains every
+// measurement's probe counts since the loss began best. Boolean tomography alone cannot use
+// an up flow over a lossy segment (it is up by chance between losses), nor one that has not
+// lost a probe yet; the counts of every flow, lossy or clean, can. Pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "collector/isolation/observation.hpp"
+#include "collector/isolation/topology.hpp"
+
+namespace pathwatch::collector::isolation {
+
+struct LossCounts {
+  std::uint64_t sent = 0;
+  std::uint64_t lost = 0;
+};
+
+// One measurement's evidence: the segments it may cross and its counts since the onset.
+struct LossEvidence {
+  std::vector<SegmentIndex> segments;
+  LossCounts counts;
+};
+
+// Under random loss an up flow proves its segments undegraded only with this many answers in
+// a row since the onset: a flow over a 30 % lossy segment manages it with p = 0.7^10 = 3 %.
+inline constexpr std::uint64_t kCleanProbesToProve = 10;
+// The members of an indistinguishable group kept by the loss ranking: the fewest, likeliest
+// first, that hold this share of the posterior (a 90 % credible set).
+inline constexpr double kCredibleMass = 0.9;
+
+// When the loss began: the earliest time one of the `degraded` measurements entered that
+// state (a loss took it there; the window holding that instant counts). Not older windows
+// with losses: those may be an earlier fault's (a cut line's flows lose everything), which
+// would dilute the counts with the time between. Without entry times (0), the earliest start
+// of a window with lost probes. nullopt: `degraded` is empty.
+std::optional<shared::UtcNanos> loss_onset(const std::vector<const Observation*>& degraded);
+
+// The probes of `o`'s windows that end after `onset` (the window holding the onset counts).
+LossCounts counts_since(const Observation& o, shared::UtcNanos onset);
+
+// log P(every flow's counts | exactly the segments in `lossy` lose packets): flows crossing one
+// of them lose at one shared unknown rate (uniform prior), every other flow at a background
+// rate (prior Beta(1, 99), mean 1 %: real networks lose a packet now and then). Both rates
+// are integrated out (Beta-binomial evidence), so no hypothesis gains by having fewer flows
+// to fit. `marks` is scratch space of one byte per segment, all zero on entry and on return.
+double log_evidence(const std::vector<LossEvidence>& flows, const std::vector<SegmentIndex>& lossy,
+                    std::vector<char>& marks);
+
+// Posterior probabilities of hypotheses with equal prior, from their log evidence.
+std::vector<double> posterior(const std::vector<double>& log_evidence);
+
+// The indices of `p` (a posterior) to keep: the fewest, in descending probability, whose sum
+// reaches kCredibleMass; ties at the boundary are all kept (indistinguishable stays "A or B").
+std::vector<std::size_t> credible_set(const std::vector<double>& p);
+
+}  // namespace pathwatch::collector::isolation
