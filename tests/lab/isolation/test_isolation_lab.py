@@ -22,7 +22,7 @@ see tests/unit/collector/isolation/isolation_lab_test.cpp):
   TGW hop cut (tgw-asp)    down: tgw or asp-host   (ambiguous by construction, below)
   ASP host down            down: tgw or asp-host
   ASP port closed (RST)    down: asp-service
-  30 % loss on primary     degraded: main-primary  (bound LOSS_BOUND, below)
+  30 % loss on primary     degraded: main-primary  (below)
   site LAN cut (main-lan)  down: main-lan          (below)
   both lines cut           down: main-primary + main-backup  (below)
   dc-agent silent + LGCS   inconclusive, lgcs among the alternatives
@@ -39,12 +39,14 @@ silence_after is 1 s: main-agent's last message is from at most ~0.4 s before th
 200 ms tick), so it is unknown <= 1 s after the fault, before dc-agent's probes show the cut
 (<= 1.25 s). Bound: 3 probe intervals, like the others.
 
-30 % loss (injected at dc-rtr on what comes up the primary line: see line_loss()): each of
-the 8 flows over the primary (main-agent: 3 pinned + 3 as-routed; dc-agent: 198.18.101.2
-and the main office host) must lose a probe before none of them proves the line clean (an up
-flow proves it until then): P(all 8 have lost one within n probes) = (1 - 0.7^n)^8 = 0.95 at
-n = 15 (7.5 s), 0.99 at n = 19 (9.5 s), plus up to one window (1 s) for the evidence to
-arrive. Bound asserted: 12 s (P(miss) ~ 0.3 %).
+30 % loss (injected at dc-rtr on what comes up the primary line: see line_loss()): 8 flows
+cross the line (main-agent: 3 pinned + 3 as-routed; dc-agent: 198.18.101.2 and the main
+office host). The verdict ranks the segments by the likelihood of every flow's probe counts
+since the onset (docs/isolation.md): right after the onset it may say "main-primary or
+main-lan" (main-primary first), and names main-primary alone once the counts hold 90 % for
+it: in the model of these probes (isolation_loss_onset_test.cpp) 45 % of onsets by 1.5 s,
+73 % by 2 s, 96 % by 3 s. Bound: 3 probe intervals like the others, reported (SLOW) when
+missed, never asserted (below); the verdict is asserted.
 
     /usr/bin/python3 tests/lab/isolation/test_isolation_lab.py AGENT COLLECTOR PATHWATCHCTL
 """
@@ -66,7 +68,8 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.realpath(__file__))
 INTERVAL = 0.5
 API = "http://127.0.0.1:7080"
 SILENCE_AFTER = 1.0
-LOSS_BOUND = 12.0
+# How long the loss scenario waits for its verdict (not its bound: 3 intervals, reported).
+LOSS_WAIT = 12.0
 # Scenarios whose verdict is known to be wrong today: printed, not asserted, until fixed.
 KNOWN_GAPS = set()
 
@@ -194,6 +197,9 @@ class IsolationLabTest(unittest.TestCase):
                              "%.2f" % lat if lat is not None else "-",
                              "%.2f" % (lat - (t1 - t0) / 1e9) if lat is not None else "-",
                              (t1 - t0) / 1e9))
+        for h in (inc or {}).get("history", [])[:8]:  # how the verdict got there
+            sys.stderr.write("    %+6.2f s  %s\n" % ((h["at"]["unix_nanos"] - t0) / 1e9,
+                                                   h["summary"]))
         self.results[name] = (bool(got), inc["summary"] if inc else None, lat)
         return got, inc, lat
 
@@ -234,7 +240,7 @@ class IsolationLabTest(unittest.TestCase):
                     "tgw-asp", "tcp-reset", proto="tcp", port=8443), ["tgw-asp"],
                  verdict("down: asp-service"), 3 * INTERVAL),
                 ("30% loss on primary", lambda: self.line_loss(30), [],
-                 verdict("degraded: main-primary"), LOSS_BOUND),
+                 verdict("degraded: main-primary"), 3 * INTERVAL),
                 ("site LAN cut", lambda: self.lab.fault_cut("main-lan"), ["main-lan"],
                  verdict("down: main-lan"), 3 * INTERVAL),
                 ("both lines cut", lambda: (self.lab.fault_cut("main-primary"),
@@ -256,8 +262,11 @@ class IsolationLabTest(unittest.TestCase):
             only = os.environ.get("PWI_ONLY")  # debugging: a comma-separated subset
             if only:
                 scenarios = [x for x in scenarios if x[0] in only.split(",")]
+            # Measuring: each scenario N times in a row (docs/isolation.md's lab figures).
+            scenarios = scenarios * int(os.environ.get("PWI_REPEAT", "1"))
             for name, inject, links, check, bound in scenarios:
-                got, inc, lat = self.expect(name, inject, check, timeout=bound + 6.0)
+                wait = max(bound + 6.0, LOSS_WAIT if "loss" in name else 0.0)
+                got, inc, lat = self.expect(name, inject, check, timeout=wait)
                 if name in KNOWN_GAPS:
                     sys.stderr.write("  (known gap, not asserted)\n")
                 elif not got:
