@@ -502,29 +502,58 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
     resolved.push_back(std::move(r));
   }
   // Random loss also takes flows DOWN now and then (a run of losses by chance) while other
-  // flows over the same segments are DEGRADED and prove them not down: such a DOWN, which no
-  // down candidate explains, sharing a segment no clean measurement proves undegraded with a
-  // degraded measurement, is the same loss and is isolated with the degradation instead of
-  // reading "not isolated, down".
+  // flows over the same segments carry packets and prove them not down. Such a DOWN, which
+  // no down candidate explains, sharing a segment no clean measurement proves undegraded with
+  // a measurement the loss shows on (degraded, or its last windows lost some probes but not
+  // all), is the same loss: it is isolated with the degradation instead of reading "not
+  // isolated, down". Under sustained loss this is most flows: each run of losses takes one
+  // down and two answers bring it back up with its loss history reset, so few are degraded.
+  std::vector<char> none(resolved.size(), 0), no_proof(resolved.size(), 0);
+  std::vector<char> unexplained(resolved.size(), 0);
+  Diagnosis down = diagnose(topology, resolved, FaultKind::kDown, options, none, no_proof, nullptr,
+                            &unexplained);
+  std::vector<char> shows_loss(resolved.size(), 0);
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    const Observation& o = *resolved[i].obs;
+    shows_loss[i] = o.state == ObservedState::kDegraded || lost_some_recently(o);
+  }
+  // Which unexplained downs share a segment with a measurement showing the loss (where
+  // `clean` allows: it is filled below, and empty here).
+  std::vector<char> clean(topology.segments.size(), 0);
+  auto same_loss = [&](std::size_t i) {
+    if (!unexplained[i]) return false;
+    const auto segs = union_of(resolved[i].routes);
+    for (std::size_t j = 0; j < resolved.size(); ++j) {
+      if (j == i || !shows_loss[j]) continue;
+      for (const auto& route : resolved[j].routes) {
+        for (const auto s : route) {
+          if (!clean[s] && contains(segs, s)) return true;
+        }
+      }
+    }
+    return false;
+  };
+
   // What proves a segment undegraded. Random loss leaves flows over the lossy segment up
   // between losses, and at the onset every one of them still has clean windows from before:
-  // under loss (a degraded measurement lost probes since the onset) an up flow proves its
-  // segments only with kCleanProbesToProve answers in a row since the onset. Without loss
+  // under loss (a measurement the loss took lost probes since the onset) an up flow proves
+  // its segments only with kCleanProbesToProve answers in a row since the onset. Without loss
   // (latency) any up flow that lost nothing since then proves them.
-  std::vector<const Observation*> degraded_obs;
-  for (const auto& r : resolved) {
-    if (r.obs->state == ObservedState::kDegraded) degraded_obs.push_back(r.obs);
+  std::vector<std::size_t> affected;  // degraded, or the same loss
+  std::vector<const Observation*> affected_obs;
+  for (std::size_t i = 0; i < resolved.size(); ++i) {
+    if (resolved[i].obs->state != ObservedState::kDegraded && !same_loss(i)) continue;
+    affected.push_back(i);
+    affected_obs.push_back(resolved[i].obs);
   }
-  const auto onset = loss_onset(degraded_obs);
+  const auto onset = loss_onset(affected_obs);
   std::vector<LossCounts> counts(resolved.size());
-  bool under_loss = false;
   for (std::size_t i = 0; onset && i < resolved.size(); ++i) {
     counts[i] = counts_since(*resolved[i].obs, *onset);
-    under_loss =
-        under_loss || (resolved[i].obs->state == ObservedState::kDegraded && counts[i].lost > 0);
   }
+  const bool under_loss = std::any_of(affected.begin(), affected.end(),
+                                      [&](std::size_t i) { return counts[i].lost > 0; });
   std::vector<char> clean_obs(resolved.size(), 0);
-  std::vector<char> clean(topology.segments.size(), 0);
   for (std::size_t i = 0; i < resolved.size(); ++i) {
     const auto& c = counts[i];
     clean_obs[i] = resolved[i].obs->state == ObservedState::kUp && c.lost == 0 &&
@@ -532,32 +561,11 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
     if (!clean_obs[i]) continue;
     for (const auto s : common(resolved[i].routes)) clean[s] = 1;
   }
-
-  // Random loss also takes flows DOWN now and then (a run of losses by chance) while other
-  // flows over the same segments are DEGRADED and prove them not down: such a DOWN, which no
-  // down candidate explains, sharing a segment no clean measurement proves undegraded with a
-  // degraded measurement, is the same loss and is isolated with the degradation instead of
-  // reading "not isolated, down".
-  std::vector<char> none(resolved.size(), 0), unexplained(resolved.size(), 0);
-  Diagnosis down = diagnose(topology, resolved, FaultKind::kDown, options, none, clean_obs, nullptr,
-                            &unexplained);
   std::vector<char> lossy(resolved.size(), 0);
   bool any_lossy = false;
   for (std::size_t i = 0; i < resolved.size(); ++i) {
-    if (!unexplained[i]) continue;
-    const auto segs = union_of(resolved[i].routes);
-    for (const auto& other : resolved) {
-      if (other.obs->state != ObservedState::kDegraded) continue;
-      bool shares = false;
-      for (const auto& route : other.routes) {
-        for (const auto s : route) shares = shares || (!clean[s] && contains(segs, s));
-      }
-      if (shares) {
-        lossy[i] = 1;
-        any_lossy = true;
-        break;
-      }
-    }
+    lossy[i] = same_loss(i) ? 1 : 0;
+    any_lossy = any_lossy || lossy[i];
   }
   if (any_lossy) {
     down =

@@ -36,6 +36,16 @@ std::optional<shared::UtcNanos> loss_onset(const std::vector<const Observation*>
   return degraded.empty() ? std::nullopt : std::optional{shared::UtcNanos{}};
 }
 
+bool lost_some_recently(const Observation& o) {
+  std::uint64_t sent = 0, lost = 0;
+  const auto n = o.windows.size();
+  for (std::size_t k = n > kRecentLossWindows ? n - kRecentLossWindows : 0; k < n; ++k) {
+    sent += o.windows[k].sent;
+    lost += std::min(o.windows[k].lost, o.windows[k].sent);
+  }
+  return lost > 0 && lost < sent;
+}
+
 LossCounts counts_since(const Observation& o, shared::UtcNanos onset) {
   LossCounts c;
   for (const auto& w : o.windows) {

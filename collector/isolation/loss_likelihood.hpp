@@ -38,6 +38,13 @@ inline constexpr double kCredibleMass = 0.9;
 // of a window with lost probes. nullopt: `degraded` is empty.
 std::optional<shared::UtcNanos> loss_onset(const std::vector<const Observation*>& degraded);
 
+// How many of a measurement's latest windows show whether a loss is on it.
+inline constexpr std::size_t kRecentLossWindows = 3;
+
+// Its latest kRecentLossWindows windows lost some probes but not all: a random loss, not an
+// outage (a cut loses everything once it holds).
+bool lost_some_recently(const Observation& o);
+
 // The probes of `o`'s windows that end after `onset` (the window holding the onset counts).
 LossCounts counts_since(const Observation& o, shared::UtcNanos onset);
 

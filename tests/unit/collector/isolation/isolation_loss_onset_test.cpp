@@ -1,13 +1,15 @@
 // Random loss right after its onset, in the lab topology: 30 % loss on the main office's
 // primary line, probes every 500 ms, 1 s windows, as the lab runs them
-// (tests/lab/isolation). Many onsets with a fixed seed (std::mt19937 is the same sequence
-// everywhere): how often the verdict names main-primary alone T seconds after the onset,
-// and that it never names anything else alone. The figures are in docs/isolation.md.
+// (tests/lab/isolation), each flow's state from the agent's own state machine. Many onsets with a
+// fixed seed (std::mt19937 is the same sequence everywhere): how often the verdict names
+// main-primary alone T seconds after the onset, and that it never names anything else alone. The
+// figures are in docs/isolation.md.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <random>
 
+#include "agent/state/path_state_machine.hpp"
 #include "collector/isolation/isolation.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "tests/unit/collector/isolation/synthetic_network.hpp"
@@ -21,7 +23,21 @@ constexpr int kTrials = 400;
 constexpr milliseconds kInterval{500};
 constexpr milliseconds kTimeout{250};
 constexpr milliseconds kWindow{1000};
-constexpr int kEvaluationProbes = 6;  // the lab agent's thresholds: degraded above 10 % loss
+// The lab agent's thresholds (tests/lab/isolation: MAIN_CONFIG).
+const agent::StateThresholds kThresholds{2, 2, 10.0, std::nullopt, milliseconds{200}, 6};
+
+ObservedState to_observed(agent::PathState state) {
+  switch (state) {
+    case agent::PathState::kUp:
+      return ObservedState::kUp;
+    case agent::PathState::kDegraded:
+      return ObservedState::kDegraded;
+    case agent::PathState::kDown:
+      return ObservedState::kDown;
+    default:
+      return ObservedState::kUnknown;
+  }
+}
 
 struct Outcome {
   int alone_right = 0;   // "degraded: main-primary", conclusive
@@ -39,8 +55,7 @@ class LossOnset : public ::testing::Test {
 
   // The observations `after` the onset of one trial: each flow's probes (random phase),
   // lost with p = 0.3 from the onset on if it crosses the line, counted into the 1 s windows
-  // that have closed by then (10 clean ones before the onset); degraded if one of its last 6
-  // answered-or-timed-out probes was lost, down if its last 2 were.
+  // that have closed by then (10 clean ones before the onset).
   static std::vector<Observation> trial(std::mt19937& rng, milliseconds after) {
     testing::Faults f;
     f.degraded = {"main-primary"};
@@ -58,10 +73,21 @@ class LossOnset : public ::testing::Test {
     for (auto& o : obs) {
       const bool over_line = o.state == ObservedState::kDegraded;
       const auto phase = milliseconds{rng() % 500};
-      std::vector<bool> outcomes;  // lost?, of the probes whose outcome is known by `now`
+      // Each flow's state from the agent's own state machine, fed its probe outcomes.
+      agent::PathStateMachine machine(kThresholds, kTimeout);
+      o.state = ObservedState::kUnknown;
+      std::uint64_t seq = 0;
       for (auto sent = zero + phase; sent + kTimeout <= now; sent += kInterval) {
         const bool lost = over_line && sent >= onset && rng() % 1000 < 300;
-        outcomes.push_back(lost);
+        agent::ProbeResult r;
+        r.seq = ++seq;
+        r.sent_utc = sent;
+        r.outcome = lost ? agent::Outcome::kTimeout : agent::Outcome::kOk;
+        if (!lost) r.rtt = milliseconds{1};
+        if (const auto change = machine.on_result(r)) {
+          o.state = to_observed(change->to);
+          o.since = change->at;
+        }
         const auto end = zero + ((sent - zero) / kWindow + 1) * kWindow;
         if (end > now) continue;  // its window has not closed yet
         if (o.windows.empty() || o.windows.back().end != end) {
@@ -69,19 +95,6 @@ class LossOnset : public ::testing::Test {
         }
         ++o.windows.back().sent;
         o.windows.back().lost += lost ? 1 : 0;
-      }
-      // Its state after each outcome, and when it entered the last one.
-      o.state = ObservedState::kUp;
-      o.since = zero;
-      for (std::size_t n = 1; n <= outcomes.size(); ++n) {
-        int recent_lost = 0;
-        for (std::size_t i = n > kEvaluationProbes ? n - kEvaluationProbes : 0; i < n; ++i) {
-          recent_lost += outcomes[i] ? 1 : 0;
-        }
-        auto state = recent_lost > 0 ? ObservedState::kDegraded : ObservedState::kUp;
-        if (n >= 2 && outcomes[n - 1] && outcomes[n - 2]) state = ObservedState::kDown;
-        if (state != o.state) o.since = zero + phase + (n - 1) * kInterval + kTimeout;
-        o.state = state;
       }
       while (o.windows.size() > 16) o.windows.erase(o.windows.begin());
     }
@@ -123,7 +136,7 @@ TEST_F(LossOnset, NeverNamesTheWrongSegmentAloneAndSoonNamesTheLine) {
   for (const auto& o : {at_1500, at_2000, at_3000, at_4000}) EXPECT_EQ(o.alone_wrong, 0);
   // Floors well under what the model gives (docs/isolation.md), so that a change making the
   // ranking worse fails here.
-  EXPECT_GE(at_1500.ranked_first, kTrials * 80 / 100);
+  EXPECT_GE(at_1500.ranked_first, kTrials * 60 / 100);
   EXPECT_GE(at_3000.alone_right, kTrials * 80 / 100);
   EXPECT_GE(at_4000.alone_right, kTrials * 95 / 100);
 }

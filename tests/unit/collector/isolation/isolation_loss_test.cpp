@@ -191,6 +191,44 @@ TEST_F(LossIsolation, CountsSinceTheOnsetSetTheLossyLineApartFromItsNeighbours) 
   EXPECT_FALSE(w.degraded.conclusive);
 }
 
+TEST_F(LossIsolation, FlowsFlippingUpAndDownUnderLossAreStillTheLine) {
+  // Sustained loss: a run of two losses takes a flow down, two answers bring it back up with
+  // its loss history reset, so at this instant none of the 8 flows over the line is
+  // degraded: 5 of the 9 measurements over it are down, 4 up. Their windows lost some probes
+  // but not all (a cut loses everything): the same loss, not 5 unexplained outages.
+  auto obs = lossy_primary();
+  const shared::UtcNanos zero{};
+  int n = 0;
+  for (auto& o : obs) {
+    const bool over_primary = o.state == ObservedState::kDegraded;
+    give_windows(
+        o, 10,
+        over_primary ? std::vector<std::uint32_t>{1, 1, 0} : std::vector<std::uint32_t>{0, 0, 0});
+    o.state = ObservedState::kUp;
+    if (!over_primary) continue;
+    if (n++ % 2 == 0) {
+      o.state = ObservedState::kDown;
+      o.since = zero + std::chrono::milliseconds{10500};
+    }
+  }
+  ObservationSet set;
+  set.observations = obs;
+  const Verdict v = isolate(*topo_, set);
+  EXPECT_TRUE(v.down.candidates.empty());
+  EXPECT_TRUE(v.down.unexplained.empty());
+  EXPECT_EQ(only_candidate(v.degraded), "main-primary") << verdict_to_json(v);
+  EXPECT_EQ(v.degraded.failing.size(), 5u);
+  EXPECT_EQ(v.degraded.loss_onset, zero + std::chrono::milliseconds{10500});
+
+  // The same downs with no partial loss anywhere (windows not in yet): unexplained, as a
+  // fault on one port or protocol would be.
+  for (auto& o : obs) o.windows.clear();
+  set.observations = obs;
+  const Verdict w = isolate(*topo_, set);
+  EXPECT_EQ(w.down.unexplained.size(), 5u);
+  EXPECT_TRUE(w.degraded.candidates.empty());
+}
+
 TEST_F(LossIsolation, ADownFlowWithNoDegradationNearbyStaysDown) {
   // No degraded flow shares a segment: a lone inconsistent down is not folded into a loss.
   auto obs = simulate(*topo_, {});
