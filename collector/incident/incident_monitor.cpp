@@ -70,6 +70,17 @@ void IncidentMonitor::read_rows(shared::UtcNanos from) {
   }
 }
 
+// Every change of the verdict, incident or not, with the data time it held from: how a
+// verdict got where it is (debug level; the incident's history keeps only its own).
+void IncidentMonitor::log_verdict_change() {
+  if (!log_->should_log(spdlog::level::debug) || !tracker_.last_verdict()) return;
+  auto summary = summarize(*tracker_.last_verdict()).summary;
+  if (summary == logged_verdict_) return;
+  log_->debug("verdict {} (held from {})", summary,
+              shared::format_utc(tracker_.last_verdict_since()));
+  logged_verdict_ = std::move(summary);
+}
+
 void IncidentMonitor::tick(shared::UtcNanos now) {
   (void)now;  // decisions follow data time (design.md "Time"), not the collector's clock
   try {
@@ -78,6 +89,7 @@ void IncidentMonitor::tick(shared::UtcNanos now) {
     const auto at = tracker_.board().latest();
     if (at == shared::UtcNanos{}) return;  // nothing measured yet
     publish(tracker_.evaluate(at));
+    log_verdict_change();
     check_budget(at);
   } catch (const StoreError& e) {
     log_->error("incident tick: {}", e.what());

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "collector/alert/alert_engine.hpp"
@@ -55,6 +56,7 @@ class IncidentMonitor {
   // Every budget_every of data time: the share of each service's monthly error budget used
   // so far → alert rule. Store errors are logged; the next period retries.
   void check_budget(shared::UtcNanos at);
+  void log_verdict_change();
   // One month's figures, burned up to `until`, notifications stamped `at`. Throws StoreError.
   void check_budget_month(std::chrono::year_month month, shared::UtcNanos until,
                           shared::UtcNanos at);
@@ -69,6 +71,7 @@ class IncidentMonitor {
   std::optional<shared::UtcNanos> budget_checked_;  // data time of the last budget check
   // Windows already given to the alert rules: (agent, seq) -> window end, within the lookback.
   std::map<std::pair<std::string, std::uint64_t>, shared::UtcNanos> windows_seen_;
+  std::string logged_verdict_;  // the last verdict summary logged (debug)
   shared::LoggerPtr log_;
 };
 

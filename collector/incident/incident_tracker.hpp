@@ -77,6 +77,8 @@ class IncidentTracker {
   const ObservationBoard& board() const { return board_; }
   const std::optional<Incident>& open_incident() const { return open_; }
   const std::optional<isolation::Verdict>& last_verdict() const { return verdict_; }
+  // The earliest data time the last verdict held from (see held_since).
+  shared::UtcNanos last_verdict_since() const { return verdict_since_; }
 
  private:
   struct Impairment {
