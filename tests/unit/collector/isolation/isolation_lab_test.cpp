@@ -14,6 +14,7 @@
 #include "collector/isolation/topology_config.hpp"
 #include "collector/isolation/verdict_json.hpp"
 #include "collector/isolation/verdict_text.hpp"
+#include "tests/unit/collector/isolation/lab_topology_test_base.hpp"
 #include "tests/unit/collector/isolation/synthetic_network.hpp"
 
 namespace pathwatch::collector::isolation {
@@ -22,14 +23,8 @@ namespace {
 using testing::Faults;
 using testing::simulate;
 
-class LabIsolation : public ::testing::Test {
+class LabIsolation : public testing::LabTopologyTest {
  protected:
-  static void SetUpTestSuite() { topo_ = new Topology(load_topology("etc/lab/topology.yaml")); }
-  static void TearDownTestSuite() {
-    delete topo_;
-    topo_ = nullptr;
-  }
-
   Verdict run(const Faults& f) {
     ObservationSet set;
     set.observations = simulate(*topo_, f);
@@ -47,11 +42,7 @@ class LabIsolation : public ::testing::Test {
     }
     return out;
   }
-
-  static Topology* topo_;
 };
-
-Topology* LabIsolation::topo_ = nullptr;
 
 TEST_F(LabIsolation, NothingFailsNothingBlamed) {
   const Verdict v = run({});

@@ -12,6 +12,7 @@
 #include "agent/state/path_state_machine.hpp"
 #include "collector/isolation/isolation.hpp"
 #include "collector/isolation/topology_config.hpp"
+#include "tests/unit/collector/isolation/lab_topology_test_base.hpp"
 #include "tests/unit/collector/isolation/synthetic_network.hpp"
 
 namespace pathwatch::collector::isolation {
@@ -45,14 +46,8 @@ struct Outcome {
   int ranked_first = 0;  // main-primary the likeliest member of the first candidate
 };
 
-class LossOnset : public ::testing::Test {
+class LossOnset : public testing::LabTopologyTest {
  protected:
-  static void SetUpTestSuite() { topo_ = new Topology(load_topology("etc/lab/topology.yaml")); }
-  static void TearDownTestSuite() {
-    delete topo_;
-    topo_ = nullptr;
-  }
-
   // The observations `after` the onset of one trial: each flow's probes (random phase),
   // lost with p = 0.3 from the onset on if it crosses the line, counted into the 1 s windows
   // that have closed by then (10 clean ones before the onset).
@@ -122,11 +117,7 @@ class LossOnset : public ::testing::Test {
         100.0 * out.ranked_first / kTrials, out.alone_wrong, kTrials);
     return out;
   }
-
-  static Topology* topo_;
 };
-
-Topology* LossOnset::topo_ = nullptr;
 
 TEST_F(LossOnset, NeverNamesTheWrongSegmentAloneAndSoonNamesTheLine) {
   const Outcome at_1500 = run(milliseconds{1500}, 1);

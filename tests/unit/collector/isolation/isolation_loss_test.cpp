@@ -7,6 +7,7 @@
 #include "collector/isolation/topology_config.hpp"
 #include "collector/isolation/verdict_json.hpp"
 #include "collector/isolation/verdict_text.hpp"
+#include "tests/unit/collector/isolation/lab_topology_test_base.hpp"
 #include "tests/unit/collector/isolation/synthetic_network.hpp"
 
 namespace pathwatch::collector::isolation {
@@ -15,14 +16,8 @@ namespace {
 using testing::Faults;
 using testing::simulate;
 
-class LossIsolation : public ::testing::Test {
+class LossIsolation : public testing::LabTopologyTest {
  protected:
-  static void SetUpTestSuite() { topo_ = new Topology(load_topology("etc/lab/topology.yaml")); }
-  static void TearDownTestSuite() {
-    delete topo_;
-    topo_ = nullptr;
-  }
-
   // 30 % loss on the main office's primary line, as-routed on primary: the 6 main-agent
   // flows over it and dc-agent's 3 toward it are degraded (isolation_lab_test.cpp).
   static std::vector<Observation> lossy_primary() {
@@ -48,11 +43,7 @@ class LossIsolation : public ::testing::Test {
       n += (n.empty() ? "" : "|") + s.segment;
     return n;
   }
-
-  static Topology* topo_;
 };
-
-Topology* LossIsolation::topo_ = nullptr;
 
 TEST_F(LossIsolation, DownFlowsBesideDegradedOnesAreTheSameLoss) {
   // Two flows hit a run of losses (down): the as-routed ICMP to the ASP (a service path) and
