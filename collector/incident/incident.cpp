@@ -33,8 +33,13 @@ VerdictPoint summarize(const isolation::Verdict& verdict) {
     text += (text.empty() ? "" : " + ") + part;
     p.causes.push_back(std::move(alts));
   }
-  p.summary = fmt::format("{}: {}", notify::to_string(p.fault),
-                          text.empty() ? std::string{"not isolated"} : text);
+  // Nothing failing is not "not isolated": the look-back that stamps a verdict with when
+  // it began must not run across an all-clear period into an earlier failure.
+  p.nothing_failing = verdict.down.failing.empty() && verdict.down.unexplained.empty() &&
+                      verdict.degraded.failing.empty() && verdict.degraded.unexplained.empty();
+  p.summary = p.nothing_failing ? std::string{"none"}
+                                : fmt::format("{}: {}", notify::to_string(p.fault),
+                                              text.empty() ? std::string{"not isolated"} : text);
   if (!p.causes.empty() && !p.conclusive) p.summary += " (inconclusive)";
   return p;
 }
@@ -165,6 +170,7 @@ Incident incident_from_json(const std::string& text) {
       p.causes = h.at("causes").get<std::vector<std::vector<std::string>>>();
       p.conclusive = h.at("conclusive").get<bool>();
       p.summary = h.at("summary").get<std::string>();
+      p.nothing_failing = p.summary == "none";
       inc.history.push_back(std::move(p));
     }
     for (const auto& f : j.at("failovers")) {

@@ -20,10 +20,13 @@ struct VerdictPoint {
   // The best explanation: every cause failed; a cause with several segments is "A or B".
   std::vector<std::vector<std::string>> causes;
   bool conclusive = false;
-  std::string summary;  // "down: dc-edge or lgcs" / "degraded: main-primary" / "not isolated"
+  // "down: dc-edge or lgcs" / "degraded: main-primary" / "down: not isolated" / "none"
+  std::string summary;
+  bool nothing_failing = false;  // "none": not "not isolated", which is a failure
   // Same cause, same certainty, same nature: no new history entry, no new notification.
   bool same_as(const VerdictPoint& other) const {
-    return fault == other.fault && causes == other.causes && conclusive == other.conclusive;
+    return fault == other.fault && causes == other.causes && conclusive == other.conclusive &&
+           nothing_failing == other.nothing_failing;
   }
 };
 

@@ -62,6 +62,22 @@ TEST_F(Tracker, NothingFailingOpensNothing) {
   EXPECT_EQ(tr.board().measurements().size(), 14u);  // 9 main-agent + 5 dc-agent
 }
 
+// All clear, then one measurement degraded that every other one contradicts: "degraded: not
+// isolated", stamped when it began. The all-clear verdict before it has no failure and no
+// cause either, but is "none": the look-back must not run across it to the first rows.
+TEST_F(Tracker, ANotIsolatedVerdictIsNotTheAllClearBeforeIt) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  ASSERT_TRUE(tr.evaluate(t(1)).updates.empty());
+  EXPECT_EQ(summarize(*tr.last_verdict()).summary, "none");
+  tr.apply(change("main-agent", "as-routed", "asp-app", kDegraded, 10));  // a service path
+  const auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.updates.size(), 1u);
+  ASSERT_EQ(ev.updates[0].incident.history.size(), 1u);
+  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "degraded: not isolated");
+  EXPECT_EQ(ev.updates[0].incident.history[0].at, t(10));
+}
+
 // DC edge cut: first only main-agent has reported (every asp-app measurement down, the
 // collector reachable): the suspects past dc-core cannot be separated; then the boundary
 // agent reports lgcs-hop down too, which singles out dc-edge. One incident, two verdicts.
