@@ -72,6 +72,18 @@ TEST(LossLikelihood, OnsetIsWhenTheFirstDegradedFlowEnteredItsState) {
   EXPECT_FALSE(loss_onset({}).has_value());
 }
 
+TEST(LossLikelihood, PartialLossRecentlyIsSomeButNotAllOfTheLastThreeWindows) {
+  Observation o = with_windows(kZero, {{kZero + seconds{8}, kZero + seconds{9}, 2, 1},
+                                       {kZero + seconds{9}, kZero + seconds{10}, 2, 0},
+                                       {kZero + seconds{10}, kZero + seconds{11}, 2, 0},
+                                       {kZero + seconds{11}, kZero + seconds{12}, 2, 2}});
+  EXPECT_TRUE(lost_some_recently(o));  // 2 of 6 over the last 3 (the first is older)
+  o.windows[3].lost = 0;
+  EXPECT_FALSE(lost_some_recently(o));  // the loss at 8-9 s is older than 3 windows
+  for (auto& w : o.windows) w.lost = w.sent;
+  EXPECT_FALSE(lost_some_recently(o));  // everything lost: an outage's signature
+}
+
 TEST(LossLikelihood, CountsSinceTheOnsetIncludeTheWindowHoldingIt) {
   const Observation o = with_windows(kZero, {{kZero + seconds{9}, kZero + seconds{10}, 2, 2},
                                              {kZero + seconds{10}, kZero + seconds{11}, 2, 1},
