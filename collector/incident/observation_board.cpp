@@ -176,8 +176,18 @@ void ObservationBoard::forget_before(shared::UtcNanos t) {
   });
 }
 
+std::set<std::string> ObservationBoard::degraded_agents(
+    const std::map<MeasurementKey, MeasurementState>& states) {
+  std::set<std::string> out;
+  for (const auto& [key, s] : states) {
+    if (s.state == ObservedState::kDegraded) out.insert(key.agent_id);
+  }
+  return out;
+}
+
 shared::UtcNanos ObservationBoard::silent_from(
     const MeasurementKey& key, const MeasurementState& s,
+    const std::set<std::string>& degraded_agents,
     const std::map<std::string, shared::UtcNanos>& heard) const {
   if (stale_after_.count() <= 0) return shared::UtcNanos::max();
   shared::UtcNanos agent_last = s.at;
@@ -186,7 +196,10 @@ shared::UtcNanos ObservationBoard::silent_from(
   }
   // The agent silent, or this measurement no longer reported (a target removed by SIGHUP)
   // while the agent still is: its windows come at least every s.window.
-  const auto agent_silent = agent_last + stale_after_;
+  // An agent losing probes may have its reports stalled by the same loss (a site agent's
+  // cross its own lines): from a clean state silence is a cut, from a lossy one it may not be.
+  const auto agent_silent =
+      agent_last + (degraded_agents.count(key.agent_id) ? kLossySilenceFactor : 1) * stale_after_;
   if (s.window.count() == 0) return agent_silent;  // no window yet: its cadence is unknown
   return std::min(agent_silent, s.at + std::max(stale_after_, 2 * s.window));
 }
@@ -209,8 +222,9 @@ bool ObservationBoard::apply(const StoredRouteChange& change) {
 
 shared::UtcNanos ObservationBoard::settled_at(shared::UtcNanos at) const {
   shared::UtcNanos settled{};
+  const auto degraded = degraded_agents(states_);
   for (const auto& [key, s] : states_) {
-    const auto silent = silent_from(key, s, heard_);
+    const auto silent = silent_from(key, s, degraded, heard_);
     settled = std::max(settled, silent < at ? silent : s.changed);
   }
   for (const auto& [agent, l] : lines_) settled = std::max(settled, l.changed);
@@ -223,8 +237,9 @@ std::vector<shared::UtcNanos> ObservationBoard::change_times(shared::UtcNanos af
   for (const auto& u : journal_) {
     if (u.at > after && u.at <= at) times.push_back(u.at);
   }
+  const auto degraded = degraded_agents(states_);
   for (const auto& [key, s] : states_) {
-    const auto silent = silent_from(key, s, heard_);
+    const auto silent = silent_from(key, s, degraded, heard_);
     if (silent > after && silent <= at) times.push_back(silent);
     if (!counts_as_loss_evidence(s) || !s.lossy()) continue;  // (as in apply())
     for (const auto& w : s.windows) {
@@ -288,6 +303,7 @@ isolation::ObservationSet ObservationBoard::snapshot_of(const View& view, shared
   isolation::ObservationSet set;
   set.at = at;
   set.observations.reserve(view.states->size());
+  const auto degraded = degraded_agents(*view.states);
   for (const auto& [key, s] : *view.states) {
     isolation::Observation o;
     o.agent_id = key.agent_id;
@@ -295,7 +311,7 @@ isolation::ObservationSet ObservationBoard::snapshot_of(const View& view, shared
     o.target = key.target;
     o.kind = key.kind;
     o.port = key.port;
-    const bool stale = silent_from(key, s, *view.heard) < at;
+    const bool stale = silent_from(key, s, degraded, *view.heard) < at;
     o.state = stale ? ObservedState::kUnknown : s.state;
     o.since = s.since;
     for (const auto& w : s.windows) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -121,7 +122,13 @@ class ObservationBoard {
                  isolation::ObservedState state, const StoredStateChange* evidence);
   void journal(Undo undo);
   // Data time from which the measurement counts as unknown (silent agent, or no row).
+  // Agents with a degraded measurement: their silence may be their reports stalled by that
+  // loss (they cross it) rather than a cut, and is tolerated kLossySilenceFactor times longer.
+  static std::set<std::string> degraded_agents(
+      const std::map<MeasurementKey, MeasurementState>& states);
+  static constexpr int kLossySilenceFactor = 3;
   shared::UtcNanos silent_from(const MeasurementKey& key, const MeasurementState& s,
+                               const std::set<std::string>& degraded_agents,
                                const std::map<std::string, shared::UtcNanos>& heard) const;
   isolation::ObservationSet snapshot_of(const View& view, shared::UtcNanos at,
                                         const isolation::Topology* topology) const;

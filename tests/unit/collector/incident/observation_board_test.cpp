@@ -125,8 +125,9 @@ TEST(ObservationBoardTest, SnapshotAsOfAnEarlierInstantUndoesLaterChanges) {
   b.apply(change("main-agent", "primary", "asp-app", PathState::kDown, 3, 0, 0, "198.18.20.2"));
   b.apply(change("main-agent", "backup", "asp-app", PathState::kDegraded, 4));
   b.heard("main-agent", t(4));
-  EXPECT_EQ(b.change_times(t(0), t(10)),
-            (std::vector<shared::UtcNanos>{t(9), t(4), t(3), t(2)}));  // 9: silent (4 + 5 s)
+  // 19: silent (4 + 3 x 5 s: an agent with a degraded measurement, whose reports the loss
+  // may be stalling, is given 3 x stale_after).
+  EXPECT_EQ(b.change_times(t(0), t(20)), (std::vector<shared::UtcNanos>{t(19), t(4), t(3), t(2)}));
   const auto now = b.snapshot(t(4));
   ASSERT_EQ(now.observations.size(), 2u);  // backup, primary (the board's key order)
   EXPECT_EQ(now.observations[0].state, ObservedStateT::kDegraded);
@@ -141,7 +142,21 @@ TEST(ObservationBoardTest, SnapshotAsOfAnEarlierInstantUndoesLaterChanges) {
   EXPECT_EQ(b.snapshot(t(4)).observations[1].state, ObservedStateT::kDown);  // board untouched
   b.forget_before(t(3));
   EXPECT_EQ(b.journal_floor(), t(3));
-  EXPECT_EQ(b.change_times(b.journal_floor(), t(10)), (std::vector<shared::UtcNanos>{t(9), t(4)}));
+  EXPECT_EQ(b.change_times(b.journal_floor(), t(20)), (std::vector<shared::UtcNanos>{t(19), t(4)}));
+}
+
+// Silence from a clean state is a cut; from a lossy one (a degraded measurement) it may be
+// the agent's reports stalled by that loss, which they cross: tolerated 3 x stale_after.
+TEST(ObservationBoardTest, AnAgentLosingProbesIsGivenLongerBeforeItsSilenceCounts) {
+  ObservationBoard b(std::chrono::seconds{1});
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kUp, 0));
+  b.heard("main-agent", t(10));
+  EXPECT_EQ(state_at(b, t(11)), ObservedStateT::kUp);
+  EXPECT_EQ(state_at(b, t(11) + std::chrono::milliseconds{1}), ObservedStateT::kUnknown);
+  b.apply(change("main-agent", "primary", "asp-app", PathState::kDegraded, 10));
+  EXPECT_EQ(state_at(b, t(13)), ObservedStateT::kDegraded);
+  EXPECT_EQ(state_at(b, t(13) + std::chrono::milliseconds{1}), ObservedStateT::kUnknown);
+  EXPECT_EQ(b.settled_at(t(20)), t(13));
 }
 
 }  // namespace
