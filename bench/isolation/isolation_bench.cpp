@@ -3,6 +3,8 @@
 // against a naive exhaustive search (every subset by size) on the same failing sets (peer).
 #include <benchmark/benchmark.h>
 
+#include <random>
+
 #include "collector/isolation/isolation.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "tests/unit/collector/isolation/synthetic_network.hpp"
@@ -43,6 +45,50 @@ ObservationSet core_down() {
   set.observations = testing::simulate(topology(), f);
   return set;
 }
+
+// 30 % loss on one site's primary line, 6 s after it began: every observation carries 16
+// one-second windows (2 probes each), the flows over the line lose probes from 10 s on. With
+// its windows the degraded pass ranks the suspects by loss likelihood; without them (the
+// peer) it is the boolean decision alone, on the same states.
+ObservationSet loss_on_a_line(bool with_windows) {
+  testing::Faults f;
+  f.degraded = {"s17-primary"};
+  f.via["agent17"] = "primary";
+  ObservationSet set;
+  set.observations = testing::simulate(topology(), f);
+  if (!with_windows) return set;
+  std::mt19937 rng(17);
+  const pathwatch::shared::UtcNanos zero{};
+  for (auto& o : set.observations) {
+    const bool lossy = o.state == ObservedState::kDegraded;
+    if (lossy) o.since = zero + std::chrono::milliseconds{10500};
+    for (int end = 1; end <= 16; ++end) {
+      std::uint32_t lost = 0;
+      for (int probe = 0; probe < 2; ++probe) lost += lossy && end > 10 && rng() % 10 < 3;
+      o.windows.push_back(
+          {zero + std::chrono::seconds{end - 1}, zero + std::chrono::seconds{end}, 2, lost});
+    }
+  }
+  return set;
+}
+
+void BM_IsolateLossRanked(benchmark::State& state) {
+  const ObservationSet set = loss_on_a_line(true);
+  const Verdict v = isolate(topology(), set);  // it must be what is measured
+  if (!v.degraded.loss_ranked || v.degraded.candidates.empty() ||
+      v.degraded.candidates[0].groups[0].segments[0].segment != "s17-primary") {
+    state.SkipWithError("the loss was not ranked onto s17-primary");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(isolate(topology(), set));
+}
+BENCHMARK(BM_IsolateLossRanked)->Unit(benchmark::kMillisecond);
+
+void BM_IsolateLossBoolean(benchmark::State& state) {
+  const ObservationSet set = loss_on_a_line(false);
+  for (auto _ : state) benchmark::DoNotOptimize(isolate(topology(), set));
+}
+BENCHMARK(BM_IsolateLossBoolean)->Unit(benchmark::kMillisecond);
 
 void BM_IsolateLinesAndHost(benchmark::State& state) {
   const ObservationSet set = lines_and_host();
