@@ -194,14 +194,15 @@ shared::UtcNanos ObservationBoard::silent_from(
   if (auto it = heard.find(key.agent_id); it != heard.end()) {
     agent_last = std::max(agent_last, it->second);
   }
-  // The agent silent, or this measurement no longer reported (a target removed by SIGHUP)
-  // while the agent still is: its windows come at least every s.window.
   // An agent losing probes may have its reports stalled by the same loss (a site agent's
   // cross its own lines): from a clean state silence is a cut, from a lossy one it may not be.
-  const auto agent_silent =
-      agent_last + (degraded_agents.count(key.agent_id) ? kLossySilenceFactor : 1) * stale_after_;
+  const auto tolerance =
+      (degraded_agents.count(key.agent_id) ? kLossySilenceFactor : 1) * stale_after_;
+  // The agent silent, or this measurement no longer reported (a target removed by SIGHUP)
+  // while the agent still is: its windows come at least every s.window.
+  const auto agent_silent = agent_last + tolerance;
   if (s.window.count() == 0) return agent_silent;  // no window yet: its cadence is unknown
-  return std::min(agent_silent, s.at + std::max(stale_after_, 2 * s.window));
+  return std::min(agent_silent, s.at + std::max(tolerance, 2 * s.window));
 }
 
 bool ObservationBoard::apply(const StoredRouteChange& change) {
@@ -241,7 +242,8 @@ std::vector<shared::UtcNanos> ObservationBoard::change_times(shared::UtcNanos af
   for (const auto& [key, s] : states_) {
     const auto silent = silent_from(key, s, degraded, heard_);
     if (silent > after && silent <= at) times.push_back(silent);
-    if (!counts_as_loss_evidence(s) || !s.lossy()) continue;  // (as in apply())
+    // Around a loss (a measurement that lost probes in its kept windows): its window ends.
+    if (!counts_as_loss_evidence(s) || !s.lossy()) continue;
     for (const auto& w : s.windows) {
       if (w.end > after && w.end <= at) times.push_back(w.end);
     }

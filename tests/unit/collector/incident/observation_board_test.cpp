@@ -157,6 +157,13 @@ TEST(ObservationBoardTest, AnAgentLosingProbesIsGivenLongerBeforeItsSilenceCount
   EXPECT_EQ(state_at(b, t(13)), ObservedStateT::kDegraded);
   EXPECT_EQ(state_at(b, t(13) + std::chrono::milliseconds{1}), ObservedStateT::kUnknown);
   EXPECT_EQ(b.settled_at(t(20)), t(13));
+  // With 1 s windows too (a measurement's own cadence bounds its silence as well).
+  StoredWindow w = window(11, 2, 1);
+  w.state = PathState::kDegraded;
+  b.apply(w);
+  b.heard("main-agent", t(11));
+  EXPECT_EQ(state_at(b, t(14)), ObservedStateT::kDegraded);
+  EXPECT_EQ(state_at(b, t(14) + std::chrono::milliseconds{1}), ObservedStateT::kUnknown);
 }
 
 }  // namespace
