@@ -2,6 +2,7 @@
 // it changed over time, the sites and line switches involved. Plain data, stored as JSON.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +24,17 @@ struct VerdictPoint {
   // "down: dc-edge or lgcs" / "degraded: main-primary" / "down: not isolated" / "none"
   std::string summary;
   bool nothing_failing = false;  // "none": not "not isolated", which is a failure
-  // Same cause, same certainty, same nature: no new history entry, no new notification.
+  // Same cause, same certainty, same nature: no new history entry, no new notification. A
+  // cause's alternatives come likeliest first under loss; their order alone is no change.
   bool same_as(const VerdictPoint& other) const {
-    return fault == other.fault && causes == other.causes && conclusive == other.conclusive &&
-           nothing_failing == other.nothing_failing;
+    return fault == other.fault && conclusive == other.conclusive &&
+           nothing_failing == other.nothing_failing && same_causes(causes, other.causes);
+  }
+  static bool same_causes(std::vector<std::vector<std::string>> a,
+                          std::vector<std::vector<std::string>> b) {
+    for (auto& c : a) std::sort(c.begin(), c.end());
+    for (auto& c : b) std::sort(c.begin(), c.end());
+    return a == b;
   }
 };
 

@@ -538,7 +538,8 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
   // between losses, and at the onset every one of them still has clean windows from before:
   // under loss (a measurement the loss took lost probes since the onset) an up flow proves
   // its segments only with kCleanProbesToProve answers in a row since the onset. Without loss
-  // (latency) any up flow that lost nothing since then proves them.
+  // (latency, or the loss's windows not in yet) any up flow proves them that lost nothing
+  // since the onset nor in its latest windows.
   std::vector<std::size_t> affected;  // degraded, or the same loss
   std::vector<const Observation*> affected_obs;
   for (std::size_t i = 0; i < resolved.size(); ++i) {
@@ -557,6 +558,7 @@ Verdict isolate(const Topology& topology, const ObservationSet& observations,
   for (std::size_t i = 0; i < resolved.size(); ++i) {
     const auto& c = counts[i];
     clean_obs[i] = resolved[i].obs->state == ObservedState::kUp && c.lost == 0 &&
+                   recent_counts(*resolved[i].obs).lost == 0 &&
                    (!under_loss || c.sent >= kCleanProbesToProve);
     if (!clean_obs[i]) continue;
     for (const auto s : common(resolved[i].routes)) clean[s] = 1;

@@ -26,24 +26,38 @@ double log_marginal(double lost, double sent, double a, double b) {
 std::optional<shared::UtcNanos> loss_onset(const std::vector<const Observation*>& degraded) {
   std::optional<shared::UtcNanos> entered, lossy;
   for (const Observation* o : degraded) {
-    if (o->since != shared::UtcNanos{} && (!entered || o->since < *entered)) entered = o->since;
     for (const auto& w : o->windows) {
-      if (w.lost > 0 && (!lossy || w.start < *lossy)) lossy = w.start;
+      if (std::min(w.lost, w.sent) > 0 && (!lossy || w.start < *lossy)) lossy = w.start;
     }
+    if (o->since == shared::UtcNanos{}) continue;
+    // The loss that took it there may lie in the window just before that instant (the agent
+    // decides on the answer after a loss), or in the window ending at it (a window row set
+    // the state): count from that window's start.
+    auto start = o->since;
+    for (const auto& w : o->windows) {
+      const bool adjacent = w.end <= o->since && w.end + (w.end - w.start) > o->since;
+      if (adjacent && std::min(w.lost, w.sent) > 0) start = std::min(start, w.start);
+    }
+    if (!entered || start < *entered) entered = start;
   }
   if (entered) return entered;
   if (lossy) return lossy;
   return degraded.empty() ? std::nullopt : std::optional{shared::UtcNanos{}};
 }
 
-bool lost_some_recently(const Observation& o) {
-  std::uint64_t sent = 0, lost = 0;
+LossCounts recent_counts(const Observation& o) {
+  LossCounts c;
   const auto n = o.windows.size();
   for (std::size_t k = n > kRecentLossWindows ? n - kRecentLossWindows : 0; k < n; ++k) {
-    sent += o.windows[k].sent;
-    lost += std::min(o.windows[k].lost, o.windows[k].sent);
+    c.sent += o.windows[k].sent;
+    c.lost += std::min(o.windows[k].lost, o.windows[k].sent);
   }
-  return lost > 0 && lost < sent;
+  return c;
+}
+
+bool lost_some_recently(const Observation& o) {
+  const auto c = recent_counts(o);
+  return c.lost > 0 && c.lost < c.sent;
 }
 
 LossCounts counts_since(const Observation& o, shared::UtcNanos onset) {
@@ -89,7 +103,7 @@ std::vector<std::size_t> credible_set(const std::vector<double>& p) {
   double mass = 0;
   for (const auto i : order) {
     // Equal to the last one kept: the evidence cannot tell them apart, keep both.
-    const bool tie = !kept.empty() && std::abs(p[i] - p[kept.back()]) <= 1e-9;
+    const bool tie = !kept.empty() && std::abs(p[i] - p[kept.back()]) <= 1e-9 * p[kept.back()];
     if (mass >= kCredibleMass - 1e-9 && !tie) break;
     kept.push_back(i);
     mass += p[i];

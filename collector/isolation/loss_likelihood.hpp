@@ -32,14 +32,18 @@ inline constexpr std::uint64_t kCleanProbesToProve = 10;
 inline constexpr double kCredibleMass = 0.9;
 
 // When the loss began: the earliest time one of the `degraded` measurements entered that
-// state (a loss took it there; the window holding that instant counts). Not older windows
-// with losses: those may be an earlier fault's (a cut line's flows lose everything), which
-// would dilute the counts with the time between. Without entry times (0), the earliest start
-// of a window with lost probes. nullopt: `degraded` is empty.
+// state (a loss took it there; the window holding that instant counts, and so does the one
+// just before it if it lost probes: the agent decides on the answer after a loss). Not older
+// windows with losses: those may be an earlier fault's (a cut line's flows lose everything),
+// which would dilute the counts with the time between. Without entry times (0), the earliest
+// start of a window with lost probes. nullopt: `degraded` is empty.
 std::optional<shared::UtcNanos> loss_onset(const std::vector<const Observation*>& degraded);
 
 // How many of a measurement's latest windows show whether a loss is on it.
 inline constexpr std::size_t kRecentLossWindows = 3;
+
+// The probes of its latest kRecentLossWindows windows.
+LossCounts recent_counts(const Observation& o);
 
 // Its latest kRecentLossWindows windows lost some probes but not all: a random loss, not an
 // outage (a cut loses everything once it holds).

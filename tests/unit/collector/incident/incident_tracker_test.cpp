@@ -78,6 +78,17 @@ TEST_F(Tracker, ANotIsolatedVerdictIsNotTheAllClearBeforeIt) {
   EXPECT_EQ(ev.updates[0].incident.history[0].at, t(10));
 }
 
+// Under loss a cause's alternatives come likeliest first: a swap in that order is the same
+// verdict (no new history entry, no notification); a member more or less is not.
+TEST(VerdictPointTest, TheOrderOfACausesAlternativesIsNoChange) {
+  VerdictPoint a, b;
+  a.causes = {{"main-primary", "main-lan"}};
+  b.causes = {{"main-lan", "main-primary"}};
+  EXPECT_TRUE(a.same_as(b));
+  b.causes = {{"main-primary"}};
+  EXPECT_FALSE(a.same_as(b));
+}
+
 // DC edge cut: first only main-agent has reported (every asp-app measurement down, the
 // collector reachable): the suspects past dc-core cannot be separated; then the boundary
 // agent reports lgcs-hop down too, which singles out dc-edge. One incident, two verdicts.

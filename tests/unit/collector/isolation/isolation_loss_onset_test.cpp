@@ -127,7 +127,7 @@ TEST_F(LossOnset, NeverNamesTheWrongSegmentAloneAndSoonNamesTheLine) {
   for (const auto& o : {at_1500, at_2000, at_3000, at_4000}) EXPECT_EQ(o.alone_wrong, 0);
   // Floors well under what the model gives (docs/isolation.md), so that a change making the
   // ranking worse fails here.
-  EXPECT_GE(at_1500.ranked_first, kTrials * 60 / 100);
+  EXPECT_GE(at_1500.ranked_first, kTrials * 85 / 100);
   EXPECT_GE(at_3000.alone_right, kTrials * 80 / 100);
   EXPECT_GE(at_4000.alone_right, kTrials * 95 / 100);
 }

@@ -65,6 +65,12 @@ TEST(LossLikelihood, OnsetIsWhenTheFirstDegradedFlowEnteredItsState) {
                                          {kZero + seconds{11}, kZero + seconds{12}, 2, 1}});
   const Observation b = with_windows(kZero + seconds{11}, {});
   EXPECT_EQ(loss_onset({&a, &b}), kZero + seconds{11});
+  // The window just before the instant it entered the state lost probes (the agent decides
+  // on the answer after a loss): the onset is that window's start, so its losses count.
+  const Observation d = with_windows(kZero + seconds{12} + std::chrono::milliseconds{300},
+                                     {{kZero + seconds{11}, kZero + seconds{12}, 2, 1}});
+  EXPECT_EQ(loss_onset({&d}), kZero + seconds{11});
+  EXPECT_EQ(counts_since(d, *loss_onset({&d})).lost, 1u);
   // Without entry times: the first window with losses.
   const Observation c = with_windows(kZero, {{kZero + seconds{5}, kZero + seconds{6}, 2, 0},
                                              {kZero + seconds{6}, kZero + seconds{7}, 2, 1}});
