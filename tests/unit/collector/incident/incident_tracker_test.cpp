@@ -49,6 +49,16 @@ class Tracker : public ::testing::Test {
     tr.apply(change("dc-agent", "direct", "asp-app", kDown, 11, 8443, 3));
   }
 
+  // The evaluation opened one incident whose one verdict so far is `summary`, stamped `at`.
+  static void expect_one_verdict(const Evaluation& ev, const std::string& summary,
+                                 shared::UtcNanos at) {
+    ASSERT_EQ(ev.updates.size(), 1u);
+    const Incident& inc = ev.updates[0].incident;
+    ASSERT_EQ(inc.history.size(), 1u);
+    EXPECT_EQ(inc.history[0].summary, summary);
+    EXPECT_EQ(inc.history[0].at, at);
+  }
+
   isolation::Topology topo_;
 };
 
@@ -71,11 +81,7 @@ TEST_F(Tracker, ANotIsolatedVerdictIsNotTheAllClearBeforeIt) {
   ASSERT_TRUE(tr.evaluate(t(1)).updates.empty());
   EXPECT_EQ(summarize(*tr.last_verdict()).summary, "none");
   tr.apply(change("main-agent", "as-routed", "asp-app", kDegraded, 10));  // a service path
-  const auto ev = tr.evaluate(t(10));
-  ASSERT_EQ(ev.updates.size(), 1u);
-  ASSERT_EQ(ev.updates[0].incident.history.size(), 1u);
-  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "degraded: not isolated");
-  EXPECT_EQ(ev.updates[0].incident.history[0].at, t(10));
+  expect_one_verdict(tr.evaluate(t(10)), "degraded: not isolated", t(10));
 }
 
 // Under loss a cause's alternatives come likeliest first: a swap in that order is the same
@@ -161,12 +167,9 @@ TEST_F(Tracker, VerdictIsStampedWhenItsEvidenceWasComplete) {
   EXPECT_EQ(tr.board().settled_at(t(13)), t(11));
   EXPECT_EQ(tr.board().settled_at(t(10)), t(10));  // never later than the instant asked
   const auto ev = tr.evaluate(t(13));
+  expect_one_verdict(ev, "down: dc-edge", t(11));
   ASSERT_EQ(ev.updates.size(), 1u);
-  const Incident& inc = ev.updates[0].incident;
-  ASSERT_EQ(inc.history.size(), 1u);
-  EXPECT_EQ(inc.history[0].summary, "down: dc-edge");
-  EXPECT_EQ(inc.history[0].at, t(11));
-  EXPECT_EQ(inc.updated, t(13));
+  EXPECT_EQ(ev.updates[0].incident.updated, t(13));
 }
 
 // Primary line cut, backup carries the traffic: a failover and a path down, no incident.
@@ -387,11 +390,7 @@ TEST_F(Tracker, AVerdictIsStampedWhenItBeganNotWithTheNewestChange) {
   dc_edge_cut(tr);
   tr.apply(change("branch-agent", "primary", "collector", kUp, 12));
   EXPECT_EQ(tr.board().settled_at(t(13)), t(12));  // the newest change
-  const auto ev = tr.evaluate(t(13));
-  ASSERT_EQ(ev.updates.size(), 1u);
-  ASSERT_EQ(ev.updates[0].incident.history.size(), 1u);
-  EXPECT_EQ(ev.updates[0].incident.history[0].summary, "down: dc-edge");
-  EXPECT_EQ(ev.updates[0].incident.history[0].at, t(11));
+  expect_one_verdict(tr.evaluate(t(13)), "down: dc-edge", t(11));
 }
 
 TEST_F(Tracker, IncidentJsonRoundTrip) {
