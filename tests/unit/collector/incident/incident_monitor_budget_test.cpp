@@ -101,6 +101,12 @@ class BudgetFeed : public ::testing::Test {
         store_, incidents_, topo_, analysis_.services, alerts_, MonitorOptions{},
         [this](notify::Notification n) { sent_.push_back(std::move(n)); }, &analysis_);
   }
+  // A monitor started at the collector's clock, as the collector starts it.
+  std::unique_ptr<IncidentMonitor> started_monitor() {
+    auto m = monitor();
+    m->start(clock_);
+    return m;
+  }
 
   // One message of main-agent's measurement of asp-app (as-routed) at data time `at`.
   void commit(shared::UtcNanos at, MessageBody body) {
@@ -155,8 +161,7 @@ class BudgetFeed : public ::testing::Test {
 TEST_F(BudgetFeed, BurnedPastTheLimitNotifiesOncePerMonth) {
   // 75 min down = 4,500 s of 5,184 s = 86.8 % of the budget, past 80 %.
   history(75);
-  auto m = monitor();
-  m->start(clock_);
+  auto m = started_monitor();
   window(t(0), PathState::kUp);
   m->tick(clock_);
   auto sla = budget_notifications();
@@ -180,8 +185,7 @@ TEST_F(BudgetFeed, BurnedPastTheLimitNotifiesOncePerMonth) {
 TEST_F(BudgetFeed, BelowTheLimitNothingUntilTheNextCheckSeesMore) {
   // 60 min down = 3,600 s of 5,184 s = 69.4 %: below 80 %.
   history(60);
-  auto m = monitor();
-  m->start(clock_);
+  auto m = started_monitor();
   window(t(0), PathState::kUp);
   m->tick(clock_);
   EXPECT_EQ(store_.session_reads, 1);
@@ -216,8 +220,7 @@ TEST_F(BudgetFeed, TheFirstCheckOfAMonthFinishesThePreviousOne) {
   };
   change(kConnected + minutes{50}, PathState::kUp);
   change(oct31(22, 44), PathState::kDown);
-  auto m = monitor();
-  m->start(clock_);
+  auto m = started_monitor();
   for (int minute = 50; minute <= 59; ++minute) {
     window(oct31(23, minute), PathState::kDown);
     m->tick(clock_);
@@ -235,8 +238,7 @@ TEST_F(BudgetFeed, TheFirstCheckOfAMonthFinishesThePreviousOne) {
 
 TEST_F(BudgetFeed, ComputedOnlyEveryBudgetEveryOfDataTime) {
   history(75);
-  auto m = monitor();
-  m->start(clock_);
+  auto m = started_monitor();
   // Ticks every 10 s of data time for 15 min: checks at t(0), t(300), t(600), t(900).
   for (int s = 0; s <= 900; s += 10) {
     window(t(s), PathState::kUp);
@@ -252,8 +254,7 @@ TEST_F(BudgetFeed, ComputedOnlyEveryBudgetEveryOfDataTime) {
 TEST_F(BudgetFeed, OffWithoutTheRuleOrWithoutServices) {
   history(75);
   alerts_.budget_burned_percent.reset();
-  auto m = monitor();
-  m->start(clock_);
+  auto m = started_monitor();
   window(t(0), PathState::kUp);
   m->tick(clock_);
   EXPECT_EQ(store_.session_reads, 0);
@@ -261,8 +262,7 @@ TEST_F(BudgetFeed, OffWithoutTheRuleOrWithoutServices) {
   alerts_.budget_burned_percent = 80.0;
   const auto services = analysis_.services;
   analysis_.services.clear();
-  auto m2 = monitor();
-  m2->start(clock_);
+  auto m2 = started_monitor();
   window(t(10), PathState::kUp);
   m2->tick(clock_);
   EXPECT_EQ(store_.session_reads, 0);
@@ -271,8 +271,7 @@ TEST_F(BudgetFeed, OffWithoutTheRuleOrWithoutServices) {
 
 TEST_F(BudgetFeed, StoreErrorsAreLoggedAndRetriedNextPeriod) {
   history(75);
-  auto m = monitor();
-  m->start(clock_);
+  auto m = started_monitor();
   store_.fail_sessions = true;
   window(t(0), PathState::kUp);
   EXPECT_NO_THROW(m->tick(clock_));
