@@ -216,6 +216,15 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
     t.finish();
   }
 
+  if (auto n = top.optional("suspicion")) {
+    ConfigMap m = n->as_map();
+    auto& su = config.suspicion;
+    if (auto v = m.optional("speedup")) su.speedup = static_cast<std::uint32_t>(v->as_int(1, 20));
+    if (auto v = m.optional("hold")) su.hold = v->as_duration(100ms, 1min);
+    if (auto v = m.optional("max_rate")) su.max_rate = v->as_double(1, 100000);
+    m.finish();
+  }
+
   ProbeSettings defaults;
   if (auto n = top.optional("defaults")) {
     ConfigMap d = n->as_map();

@@ -60,6 +60,18 @@ struct StateThresholds {
   std::uint32_t evaluation_probes = 20;
 };
 
+// Suspicion: when one flow's losses put its UP path in doubt (PathStateMachine::doubts_up)
+// or a flow leaves UP, every flow of the agent is probed `speedup` times as often for `hold`.
+// The flows that still answer matter as much as the failing one: the collector tells the
+// failing segment from its neighbours by comparing both, and at the usual rate three probe
+// intervals carry too few probes for that (docs/isolation.md, random loss). The speed-up is
+// cut so the agent never sends more than `max_rate` probes per second in all.
+struct SuspicionConfig {
+  std::uint32_t speedup = 5;  // 1: off
+  nanoseconds hold{std::chrono::seconds{3}};
+  double max_rate = 500;  // probes per second, all flows together
+};
+
 // A destination prefix whose current output line the agent reports (routers and hosts wired
 // to both lines): output interface -> path name.
 struct RouteWatchConfig {
@@ -98,6 +110,7 @@ struct AgentConfig {
   CollectorLink collector;
   SpoolConfig spool;
   StateThresholds thresholds;
+  SuspicionConfig suspicion;
   std::vector<PathConfig> paths;
   std::vector<TargetConfig> targets;
   std::vector<RouteWatchConfig> route_watches;

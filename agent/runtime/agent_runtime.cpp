@@ -1,6 +1,8 @@
 // The measurement loop: flows, engines, windows, state changes, route events.
 #include "agent/runtime/agent_runtime.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 #include <stdexcept>
 
@@ -149,8 +151,14 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     entries.push_back({id, schedule_group(flow.def), flow.def.settings.interval});
   }
   scheduler_.set_flows(entries);
-  log_->info("{} flows on {} engines ({} kept from before)", flows_.size(), engines_.size(),
-             kept.size());
+  double rate = 0;  // probes per second, every flow at its own interval
+  for (const auto& e : entries) rate += 1e9 / static_cast<double>(e.interval.count());
+  const auto& suspicion = config_->suspicion;
+  hurry_factor_ =
+      static_cast<std::uint32_t>(std::clamp(rate > 0 ? std::floor(suspicion.max_rate / rate) : 1.0,
+                                            1.0, static_cast<double>(suspicion.speedup)));
+  log_->info("{} flows on {} engines ({} kept from before), {:.1f} probes/s, x{} on suspicion",
+             flows_.size(), engines_.size(), kept.size(), rate, hurry_factor_);
   start_route_watcher();
 }
 
@@ -235,7 +243,22 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     return;
   }
   flow.window->add(result);
-  if (auto e = flow.state->on_result(result)) publish_state_change(flow, *e);
+  const auto change = flow.state->on_result(result);
+  if (change) publish_state_change(flow, *change);
+  if (change && change->from == PathState::kUp) {
+    suspect(flow, "left up");
+  } else if (flow.state->doubts_up()) {
+    suspect(flow, "losses put it in doubt");
+  }
+}
+
+void AgentRuntime::suspect(const Flow& flow, const char* why) {
+  if (hurry_factor_ <= 1 || !scheduler_.hurry(hurry_factor_, config_->suspicion.hold)) return;
+  ++counters_.hurries;
+  log_->info(
+      "suspicion: {} {}; every flow probed {} x as often for {} ms", to_string(flow.def.key), why,
+      hurry_factor_,
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_->suspicion.hold).count());
 }
 
 void AgentRuntime::publish_state_change(const Flow& flow, const StateChangeEvent& e) {

@@ -49,6 +49,7 @@ class AgentRuntime {
     std::uint64_t results_unknown_flow = 0;  // flows removed by a reload
     std::uint64_t state_changes = 0;
     std::uint64_t summaries = 0;
+    std::uint64_t hurries = 0;  // suspicions that sped probing up (not their extensions)
   };
 
   AgentRuntime(boost::asio::io_context& io, const shared::Clock& clock, Publisher& publisher,
@@ -80,6 +81,9 @@ class AgentRuntime {
   std::optional<FlowId> flow_id(const FlowKey& key, bool hop_probe = false) const;
   const Counters& counters() const { return counters_; }
   const ProbeScheduler& scheduler() const { return scheduler_; }
+  // How many times as often every flow is probed on suspicion: suspicion.speedup, cut to
+  // keep all flows at that pace within suspicion.max_rate (1: off).
+  std::uint32_t hurry_factor() const { return hurry_factor_; }
 
  private:
   struct Flow {
@@ -106,6 +110,8 @@ class AgentRuntime {
   // the previous reading (the window's), remembering this reading for the next window.
   std::map<std::string, InterfaceCounters> interface_deltas();
   void publish_state_change(const Flow& flow, const StateChangeEvent& event);
+  // Probes every flow faster for a while (config suspicion): `why` names the flow in doubt.
+  void suspect(const Flow& flow, const char* why);
   void arm_window_timer();
   void arm_tick_timer();
   void start_route_watcher();
@@ -118,6 +124,7 @@ class AgentRuntime {
   std::map<FlowId, Flow> flows_;
   std::map<std::string, Engine> engines_;
   FlowId next_flow_id_ = 1;
+  std::uint32_t hurry_factor_ = 1;
   ProbeScheduler scheduler_;
   std::unique_ptr<RouteWatcher> route_watcher_;
   // The last counter reading per interface: the start of the current window's deltas.

@@ -10,6 +10,10 @@
 //
 // A flow that falls behind by more than one interval (the loop was stalled) skips the probes
 // it missed instead of sending them in a burst; skipped probes are counted.
+//
+// Hurrying (the agent's suspicion, docs/agent.md): for a while every flow is probed `factor`
+// times as often, at the sub-slots phase + k x interval / factor, so the flows of one group
+// still leave together and a hurried flow is back on its own slots when the hurry ends.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +49,12 @@ class ProbeSchedule {
   // probe one interval later.
   void take_due(shared::MonoNanos now, std::vector<FlowId>& out);
 
+  // Until `until`, every flow is probed `factor` (> 1) times as often; flows due later than
+  // their next sub-slot are brought forward to it. A hurry under way is only extended.
+  // Returns whether a new hurry began (false: extended, or factor <= 1).
+  bool hurry(std::uint32_t factor, shared::MonoNanos until, shared::MonoNanos now);
+  bool hurrying(shared::MonoNanos now) const { return now < hurry_until_; }
+
   // The phase of a flow (tests, logs); nullopt for an unknown flow.
   std::optional<shared::Nanos> phase(FlowId flow) const;
   std::size_t size() const { return flows_.size(); }
@@ -62,11 +72,15 @@ class ProbeSchedule {
   };
   // The first time epoch + phase + k * interval >= now.
   shared::MonoNanos first_at_or_after(const Slot& slot, shared::MonoNanos now) const;
+  // The slot a flow is on at `at`: its own, or its sub-slots while hurrying.
+  Slot slot_at(const Slot& slot, shared::MonoNanos at) const;
 
   shared::MonoNanos epoch_;
   std::map<FlowId, Slot> flows_;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> queue_;
   std::uint64_t skipped_ = 0;
+  std::uint32_t hurry_factor_ = 1;
+  shared::MonoNanos hurry_until_{};
 };
 
 }  // namespace pathwatch::agent

@@ -17,6 +17,13 @@ void ProbeScheduler::set_flows(const std::vector<ScheduleEntry>& entries) {
   arm();
 }
 
+bool ProbeScheduler::hurry(std::uint32_t factor, shared::Nanos hold) {
+  const auto now = clock_.mono_now();
+  const bool began = schedule_.hurry(factor, now + hold, now);
+  if (began && !stopped_) arm();
+  return began;
+}
+
 void ProbeScheduler::stop() {
   stopped_ = true;
   timer_.cancel();

@@ -76,6 +76,13 @@ bool PathStateMachine::history_has_losses() const {
   return losses > std::min(losses, streak_before);
 }
 
+bool PathStateMachine::doubts_up() const {
+  if (state_ != PathState::kUp || losses_in_a_row_ == 0) return false;
+  std::uint32_t losses = 0;
+  for (const auto& h : history_) losses += h.success() ? 0 : 1;
+  return 100.0 * losses / thresholds_.evaluation_probes > thresholds_.degraded_loss_percent;
+}
+
 std::optional<std::string> PathStateMachine::degradation(double loss_limit) const {
   std::uint32_t losses = 0;
   // Runs for every result: one buffer per thread instead of an allocation per probe.

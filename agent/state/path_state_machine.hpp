@@ -67,6 +67,12 @@ class PathStateMachine {
   std::optional<StateChangeEvent> on_result(const ProbeResult& result);
 
   PathState state() const { return state_; }
+  // The latest outcome was a failure that puts an UP path in doubt: its losses, the running
+  // streak included, already exceed degraded_loss_percent over evaluation_probes, so unless
+  // answers follow it leaves UP (DEGRADED, or DOWN if the streak goes on). One loss among
+  // clean probes where 5 % of 20 are allowed is no doubt; a second one is. The agent probes
+  // faster on doubt (AgentRuntime, docs/agent.md "Suspicion").
+  bool doubts_up() const;
   std::uint32_t consecutive_losses() const { return losses_in_a_row_; }
   std::uint32_t consecutive_successes() const { return successes_in_a_row_; }
 

@@ -69,6 +69,22 @@ TEST(AgentConfig, DegradedClearThreshold) {
             "degraded_loss_percent (10)");
 }
 
+// Suspicion is on by default (5 x for 3 s, at most 500 probes/s); speedup 1 turns it off.
+TEST(AgentConfig, Suspicion) {
+  const auto d = parse(kMinimal).suspicion;
+  EXPECT_EQ(d.speedup, 5u);
+  EXPECT_EQ(d.hold, 3s);
+  EXPECT_EQ(d.max_rate, 500.0);
+  const auto c = parse(std::string(kMinimal) + "suspicion: {speedup: 1, hold: 2s, max_rate: 80}\n");
+  EXPECT_EQ(c.suspicion.speedup, 1u);
+  EXPECT_EQ(c.suspicion.hold, 2s);
+  EXPECT_EQ(c.suspicion.max_rate, 80.0);
+  EXPECT_EQ(error_of(std::string(kMinimal) + "suspicion: {speedup: 0}\n"),
+            "agent.yaml:12:22: suspicion.speedup: value 0 out of range [1, 20]");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "suspicion: {faster: 2}\n"),
+            "agent.yaml:12:13: suspicion: unknown key 'faster'");
+}
+
 // The heartbeat defaults to the window (heartbeat_or); 100 ms is the floor (a tick per heartbeat).
 TEST(AgentConfig, CollectorHeartbeat) {
   EXPECT_FALSE(parse(kMinimal).collector.heartbeat.has_value());

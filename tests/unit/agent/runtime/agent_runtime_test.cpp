@@ -78,6 +78,14 @@ struct Rig {
   FlowKey key(const std::string& path) {
     return {"asp", "198.18.30.10", path, ProbeKind::kIcmp, 0};
   }
+  void lose(FlowId id, std::uint64_t seq) {
+    ProbeResult r;
+    r.flow = id;
+    r.seq = seq;
+    r.sent_utc = clock.utc_now();
+    r.outcome = Outcome::kTimeout;
+    runtime.on_result(r);
+  }
   void answer(FlowId id, std::uint64_t seq) {
     ProbeResult r;
     r.flow = id;
@@ -135,6 +143,48 @@ TEST(AgentRuntimeTest, StateChangePublishedAtOnceAndReloadKeepsUnchangedFlows) {
   r.answer(*backup, 4);
   EXPECT_EQ(r.runtime.counters().results_unknown_flow, 1u);
   r.runtime.stop();
+}
+
+// Suspicion: the second loss of an UP flow (10 % > 5 % of 20) puts it in doubt, and every flow
+// is probed faster for `hold`; a lone loss does not, and the speed-up is cut to max_rate.
+TEST(AgentRuntimeTest, LossesThatPutAPathInDoubtSpeedEveryFlowUp) {
+  Rig r;
+  r.publisher.start();
+  r.transport.connect();
+  auto c = std::make_shared<AgentConfig>(*config());
+  c->suspicion.speedup = 5;
+  c->suspicion.hold = 2s;
+  c->suspicion.max_rate = 8;  // 2 flows at 1 s: 8 / 2 = 4 x, under the speedup of 5
+  r.runtime.start(c);
+  EXPECT_EQ(r.runtime.hurry_factor(), 4u);
+  const auto primary = r.runtime.flow_id(r.key("primary"));
+  ASSERT_TRUE(primary);
+  for (std::uint64_t s = 1; s <= 3; ++s) r.answer(*primary, s);
+  const auto& schedule = r.runtime.scheduler().schedule();
+  r.lose(*primary, 4);
+  EXPECT_FALSE(schedule.hurrying(r.clock.mono_now()));  // a lone loss: 5 %, allowed
+  r.answer(*primary, 5);
+  r.lose(*primary, 6);
+  EXPECT_TRUE(schedule.hurrying(r.clock.mono_now()));
+  EXPECT_EQ(r.runtime.counters().hurries, 1u);
+  r.lose(*primary, 7);  // still in doubt: the hurry is extended, not counted again
+  EXPECT_EQ(r.runtime.counters().hurries, 1u);
+  r.clock.advance(2001ms);
+  EXPECT_FALSE(schedule.hurrying(r.clock.mono_now()));
+  r.runtime.stop();
+
+  // speedup 1: suspicion off, whatever the losses.
+  Rig off;
+  c->suspicion.speedup = 1;
+  off.runtime.start(c);
+  EXPECT_EQ(off.runtime.hurry_factor(), 1u);
+  const auto p = off.runtime.flow_id(off.key("primary"));
+  for (std::uint64_t s = 1; s <= 3; ++s) off.answer(*p, s);
+  for (std::uint64_t s = 4; s <= 6; ++s) off.lose(*p, s);
+  EXPECT_EQ(off.runtime.state(off.key("primary")), PathState::kDown);
+  EXPECT_FALSE(off.runtime.scheduler().schedule().hurrying(off.clock.mono_now()));
+  EXPECT_EQ(off.runtime.counters().hurries, 0u);
+  off.runtime.stop();
 }
 
 // A path pinned to an interface: each window summary carries that interface's oper state and

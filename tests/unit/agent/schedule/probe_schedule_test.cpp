@@ -101,6 +101,55 @@ TEST(ProbeScheduleTest, StallSkipsMissedProbesInsteadOfBursting) {
   EXPECT_EQ(s.next_due(), kEpoch + 4s);
 }
 
+// Every send time of each flow from `from` to `to` (exclusive), stepping 1 ms.
+std::map<FlowId, std::vector<Nanos>> sends(ProbeSchedule& s, Nanos from, Nanos to) {
+  std::map<FlowId, std::vector<Nanos>> at;
+  std::vector<FlowId> due;
+  for (Nanos t = from; t < to; t += 1ms) {  // bounded: (to - from) / 1 ms steps
+    due.clear();
+    s.take_due(kEpoch + t, due);
+    for (auto f : due) at[f].push_back(t);
+  }
+  return at;
+}
+
+TEST(ProbeScheduleTest, HurryProbesEveryFlowFasterOnSubSlotsThenReturnsToItsPhase) {
+  // Two targets x two paths at 1 s: phases 0 and 500 ms. At 1.3 s the agent hurries 5 x
+  // until 2.3 s: sub-slots every 200 ms from each phase.
+  ProbeSchedule s(kEpoch);
+  s.set_flows(flows(2, 2), kEpoch);
+  auto before = sends(s, 0ms, 1300ms);
+  EXPECT_EQ(before[0], (std::vector<Nanos>{0ms, 1000ms}));
+  EXPECT_EQ(before[2], (std::vector<Nanos>{500ms}));
+  EXPECT_TRUE(s.hurry(5, kEpoch + 2300ms, kEpoch + 1300ms));
+  EXPECT_TRUE(s.hurrying(kEpoch + 2299ms));
+  auto during = sends(s, 1300ms, 3600ms);
+  // Target 0 (phase 0): sub-slots 1.4 .. 2.2 s, then its own slots 3 s again.
+  EXPECT_EQ(during[0], (std::vector<Nanos>{1400ms, 1600ms, 1800ms, 2000ms, 2200ms, 3000ms}));
+  // Target 1 (phase 500 ms, sub-slots at 100 ms + k x 200 ms): brought forward from 1.5 s to
+  // 1.3 s + 1 ns's next sub-slot, 1.5 s; back on 2.5, 3.5 s after the hurry.
+  EXPECT_EQ(during[2], (std::vector<Nanos>{1500ms, 1700ms, 1900ms, 2100ms, 2500ms, 3500ms}));
+  // Both paths of a target still leave together.
+  EXPECT_EQ(during[0], during[1]);
+  EXPECT_EQ(during[2], during[3]);
+  EXPECT_FALSE(s.hurrying(kEpoch + 2300ms));
+  EXPECT_EQ(s.skipped(), 0u);
+}
+
+TEST(ProbeScheduleTest, HurryUnderWayIsExtendedNotRestarted) {
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 1s}}, kEpoch);
+  std::vector<FlowId> due;
+  s.take_due(kEpoch, due);
+  EXPECT_TRUE(s.hurry(4, kEpoch + 1s, kEpoch + 100ms));
+  EXPECT_FALSE(s.hurry(4, kEpoch + 2s, kEpoch + 600ms));  // extended
+  EXPECT_FALSE(s.hurry(1, kEpoch + 5s, kEpoch + 600ms));  // factor 1: no hurry
+  auto at = sends(s, 101ms, 3100ms);
+  // Sub-slots every 250 ms until 2 s (its own slot again), then 3 s.
+  EXPECT_EQ(at[0], (std::vector<Nanos>{250ms, 500ms, 750ms, 1000ms, 1250ms, 1500ms, 1750ms, 2000ms,
+                                       3000ms}));
+}
+
 TEST(ProbeScheduleTest, ReloadKeepsPhasesRelativeToEpoch) {
   ProbeSchedule s(kEpoch);
   s.set_flows({{0, "a", 1s}, {1, "b", 1s}}, kEpoch);

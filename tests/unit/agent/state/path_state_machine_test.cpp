@@ -218,6 +218,28 @@ TEST(PathStateMachineTest, OutageGoesStraightFromUpToDown) {
   EXPECT_EQ(e->to, PathState::kDown);
 }
 
+TEST(PathStateMachineTest, DoubtOnlyWhenALossWouldTakeAnUpPathOutOfUp) {
+  PathStateMachine m(thresholds(), kTimeout);
+  EXPECT_FALSE(m.on_result(lost(1)));
+  EXPECT_FALSE(m.doubts_up());  // UNKNOWN: nothing to doubt
+  feed_ok(m, 2, 3);
+  // 1 loss of 20 = 5 %, allowed: a lone loss is no doubt, and neither is the answer after it.
+  EXPECT_FALSE(m.on_result(lost(5)));
+  EXPECT_FALSE(m.doubts_up());
+  EXPECT_FALSE(m.on_result(ok(6)));
+  EXPECT_FALSE(m.doubts_up());
+  // A second one (10 % > 5 %) is, while its streak runs; the answer that ends it makes the
+  // path DEGRADED, which is no longer UP.
+  EXPECT_FALSE(m.on_result(lost(7)));
+  EXPECT_TRUE(m.doubts_up());
+  const auto e = m.on_result(ok(8));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->to, PathState::kDegraded);
+  EXPECT_FALSE(m.doubts_up());
+  EXPECT_FALSE(m.on_result(lost(9)));
+  EXPECT_FALSE(m.doubts_up());  // DEGRADED already: the doubt is settled
+}
+
 TEST(PathStateMachineTest, DegradedByMedianRtt) {
   PathStateMachine m(thresholds(), kTimeout);
   feed_ok(m, 1, 3, 5ms);  // up; history: 3 answers, only seq 3's RTT (5 ms) kept
