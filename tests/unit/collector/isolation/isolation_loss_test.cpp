@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "collector/isolation/isolation.hpp"
+#include "collector/isolation/loss_likelihood.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "collector/isolation/verdict_json.hpp"
 #include "collector/isolation/verdict_text.hpp"
@@ -107,10 +108,11 @@ TEST_F(LossIsolation, AnUpFlowThatLostProbesSinceTheOnsetDoesNotProveTheLineClea
   set.observations = obs;
   EXPECT_EQ(only_candidate(isolate(*topo_, set).degraded), "main-primary");
 
-  // Ten answers in a row since the onset do prove it (main-lan, main-primary and dc-core):
-  // the other flows' degradation has no explanation left.
+  // kCleanProbesToProve (20) answers in a row since the onset do prove it (main-lan,
+  // main-primary and dc-core): the other flows' degradation has no explanation left.
+  static_assert(kCleanProbesToProve == 20);
   for (auto& o : obs) {
-    for (int extra = 0; extra < 3; ++extra) {
+    for (int extra = 0; extra < 8; ++extra) {
       const auto end = o.windows.back().end;
       o.windows.push_back(
           {end, end + std::chrono::seconds{1}, 2, o.state == ObservedState::kDegraded ? 1u : 0u});
