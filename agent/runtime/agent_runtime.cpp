@@ -153,6 +153,9 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   scheduler_.set_flows(entries);
   double rate = 0;  // probes per second, every flow at its own interval
   for (const auto& e : entries) rate += 1e9 / static_cast<double>(e.interval.count());
+  split_every_ = config_->window;
+  for (const auto& e : entries) split_every_ = std::min(split_every_, e.interval);
+  split_every_ = std::max<shared::Nanos>(split_every_, std::chrono::milliseconds{100});
   const auto& suspicion = config_->suspicion;
   hurry_factor_ =
       static_cast<std::uint32_t>(std::clamp(rate > 0 ? std::floor(suspicion.max_rate / rate) : 1.0,
@@ -255,6 +258,7 @@ void AgentRuntime::on_result(const ProbeResult& result) {
 void AgentRuntime::suspect(const Flow& flow, const char* why) {
   if (hurry_factor_ <= 1 || !scheduler_.hurry(hurry_factor_, config_->suspicion.hold)) return;
   ++counters_.hurries;
+  if (running_) arm_window_timer();  // the next split comes sooner than the window's end
   log_->info(
       "suspicion: {} {}; every flow probed {} x as often for {} ms", to_string(flow.def.key), why,
       hurry_factor_,
@@ -292,13 +296,24 @@ void AgentRuntime::close_windows(shared::UtcNanos end) {
   window_start_ = end;
 }
 
+shared::UtcNanos AgentRuntime::next_window_end() const {
+  const auto since_epoch = clock_.utc_now().time_since_epoch();
+  const auto next_multiple = [&](shared::Nanos w) {
+    return shared::UtcNanos{(since_epoch / w + 1) * w};
+  };
+  const auto end = next_multiple(config_->window);
+  if (!scheduler_.schedule().hurrying(clock_.mono_now())) return end;
+  return std::min(end, next_multiple(split_every_));
+}
+
 void AgentRuntime::arm_window_timer() {
   // Windows end on multiples of the window length in UTC (10:00:00, 10:00:10, ...), so the
-  // summaries of all agents line up; the first window is shorter.
+  // summaries of all agents line up; the first window is shorter. While hurried (suspicion)
+  // they also end on multiples of split_every_: the counts that tell a lossy segment from its
+  // neighbours reach the collector within an interval, not at the window's end
+  // (docs/agent.md "Suspicion"). Shorter windows are ordinary windows to the collector.
   const auto now = clock_.utc_now();
-  const auto w = config_->window;
-  const auto since_epoch = now.time_since_epoch();
-  const auto end = shared::UtcNanos{(since_epoch / w + 1) * w};
+  const auto end = next_window_end();
   window_timer_.expires_after(end - now);
   std::weak_ptr<int> alive = alive_;
   window_timer_.async_wait([this, alive, end](const boost::system::error_code& ec) {

@@ -84,6 +84,9 @@ class AgentRuntime {
   // How many times as often every flow is probed on suspicion: suspicion.speedup, cut to
   // keep all flows at that pace within suspicion.max_rate (1: off).
   std::uint32_t hurry_factor() const { return hurry_factor_; }
+  // When the current windows close: the next multiple of the window length, or while hurried
+  // the next multiple of the shortest probe interval if that comes first.
+  shared::UtcNanos next_window_end() const;
 
  private:
   struct Flow {
@@ -125,6 +128,9 @@ class AgentRuntime {
   std::map<std::string, Engine> engines_;
   FlowId next_flow_id_ = 1;
   std::uint32_t hurry_factor_ = 1;
+  // While hurried, windows also close on multiples of this (the shortest probe interval,
+  // 100 ms at least): the collector gets the counts every interval instead of every window.
+  shared::Nanos split_every_{std::chrono::seconds{1}};
   ProbeScheduler scheduler_;
   std::unique_ptr<RouteWatcher> route_watcher_;
   // The last counter reading per interface: the start of the current window's deltas.

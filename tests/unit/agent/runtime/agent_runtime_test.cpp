@@ -161,16 +161,25 @@ TEST(AgentRuntimeTest, LossesThatPutAPathInDoubtSpeedEveryFlowUp) {
   ASSERT_TRUE(primary);
   for (std::uint64_t s = 1; s <= 3; ++s) r.answer(*primary, s);
   const auto& schedule = r.runtime.scheduler().schedule();
+  // Windows of 10 s (the default) close on 10 s multiples of UTC; the clock is on one.
+  const auto t0 = r.clock.utc_now();
+  EXPECT_EQ(r.runtime.next_window_end(), t0 + 10s);
   r.lose(*primary, 4);
   EXPECT_FALSE(schedule.hurrying(r.clock.mono_now()));  // a lone loss: 5 %, allowed
   r.answer(*primary, 5);
   r.lose(*primary, 6);
   EXPECT_TRUE(schedule.hurrying(r.clock.mono_now()));
+  // Hurried, windows also close on multiples of the probe interval (1 s): the counts reach
+  // the collector every interval.
+  EXPECT_EQ(r.runtime.next_window_end(), t0 + 1s);
+  r.clock.advance(1500ms);
+  EXPECT_EQ(r.runtime.next_window_end(), t0 + 2s);
   EXPECT_EQ(r.runtime.counters().hurries, 1u);
-  r.lose(*primary, 7);  // still in doubt: the hurry is extended, not counted again
+  r.lose(*primary, 7);  // still in doubt: extended to 3.5 s, not counted again
   EXPECT_EQ(r.runtime.counters().hurries, 1u);
   r.clock.advance(2001ms);
   EXPECT_FALSE(schedule.hurrying(r.clock.mono_now()));
+  EXPECT_EQ(r.runtime.next_window_end(), t0 + 10s);
   r.runtime.stop();
 
   // speedup 1: suspicion off, whatever the losses.
