@@ -39,7 +39,8 @@ bool ProbeSchedule::hurry(std::uint32_t factor, shared::MonoNanos until, shared:
     queue_.pop();
     const auto sooner =
         first_at_or_after(slot_at(flows_.at(due.flow), now), now + shared::Nanos{1});
-    due.at = std::min(due.at, sooner);
+    // A sub-slot past the hurry's end (a long interval, a short hold) is not brought forward.
+    if (sooner < hurry_until_) due.at = std::min(due.at, sooner);
     dues.push_back(due);
   }
   for (const auto& due : dues) queue_.push(due);

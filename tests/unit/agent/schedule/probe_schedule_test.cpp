@@ -150,6 +150,17 @@ TEST(ProbeScheduleTest, HurryUnderWayIsExtendedNotRestarted) {
                                        3000ms}));
 }
 
+TEST(ProbeScheduleTest, HurryShorterThanASubIntervalBringsNothingForward) {
+  // 60 s interval, 5 x: sub-slots every 12 s, but the hurry lasts 3 s: no probe in it, and
+  // the flow keeps its own next slot.
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 60s}}, kEpoch);
+  std::vector<FlowId> due;
+  s.take_due(kEpoch, due);
+  s.hurry(5, kEpoch + 4s, kEpoch + 1s);
+  EXPECT_EQ(s.next_due(), kEpoch + 60s);
+}
+
 TEST(ProbeScheduleTest, ReloadKeepsPhasesRelativeToEpoch) {
   ProbeSchedule s(kEpoch);
   s.set_flows({{0, "a", 1s}, {1, "b", 1s}}, kEpoch);
