@@ -78,23 +78,18 @@ struct Rig {
   FlowKey key(const std::string& path) {
     return {"asp", "198.18.30.10", path, ProbeKind::kIcmp, 0};
   }
-  void lose(FlowId id, std::uint64_t seq) {
+  // Feeds probe `seq` of flow `id`, sent now: answered in 5 ms, or timed out.
+  void result(FlowId id, std::uint64_t seq, bool answered) {
     ProbeResult r;
     r.flow = id;
     r.seq = seq;
     r.sent_utc = clock.utc_now();
-    r.outcome = Outcome::kTimeout;
+    r.outcome = answered ? Outcome::kOk : Outcome::kTimeout;
+    if (answered) r.rtt = 5ms;
     runtime.on_result(r);
   }
-  void answer(FlowId id, std::uint64_t seq) {
-    ProbeResult r;
-    r.flow = id;
-    r.seq = seq;
-    r.sent_utc = clock.utc_now();
-    r.outcome = Outcome::kOk;
-    r.rtt = 5ms;
-    runtime.on_result(r);
-  }
+  void answer(FlowId id, std::uint64_t seq) { result(id, seq, true); }
+  void lose(FlowId id, std::uint64_t seq) { result(id, seq, false); }
   std::vector<pb::Envelope> sent_of(bool (pb::Envelope::*has)() const) {
     std::vector<pb::Envelope> v;
     for (std::size_t i = 0; i < transport.sent.size(); ++i) {
