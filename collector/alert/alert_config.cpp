@@ -9,6 +9,7 @@ AlertConfig parse_alert_config(const shared::ConfigNode& node) {
   AlertConfig c;
   shared::ConfigMap m = node.as_map();
   if (auto n = m.optional("service_down")) c.service_down = n->as_bool();
+  if (auto n = m.optional("settle")) c.settle = n->as_duration(0s, 10min);
   if (auto n = m.optional("failover")) c.failover = n->as_bool();
   if (auto n = m.optional("path_down")) {
     if (n->is_scalar()) {

@@ -12,6 +12,9 @@ namespace pathwatch::collector::alert {
 
 struct AlertConfig {
   bool service_down = true;  // incidents (a service down or degraded), one thread each
+  // An incident message whose verdict is inconclusive waits until that verdict has held this
+  // long (data time); a conclusive one goes at once. 0: every change goes at once.
+  shared::Nanos settle = std::chrono::seconds{10};
   // A pinned path down longer than this (nullopt: no path alerts).
   std::optional<shared::Nanos> path_down_after = std::chrono::seconds{60};
   bool failover = true;  // traffic left the primary line while the service survived

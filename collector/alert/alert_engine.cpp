@@ -84,6 +84,41 @@ std::optional<Notification> AlertEngine::close_thread(const std::string& id, sha
   return n;
 }
 
+void AlertEngine::hold(Notification n, shared::UtcNanos at) {
+  auto [it, fresh] = threads_.try_emplace(n.incident_id);
+  Thread& th = it->second;
+  if (fresh || !th.sent) {
+    // The opening: `settle` counts from the first evaluation that saw the incident, so the
+    // opened message is never later than that, whatever the verdict does meanwhile.
+    n.kind = NotificationKind::kOpened;
+    if (fresh) th.held_since = at;
+    th.sent = false;
+    th.held = std::move(n);
+    return;
+  }
+  if (same_content(th.last, n)) {  // back to what the reader has: nothing to send
+    th.held.reset();
+    return;
+  }
+  n.kind = NotificationKind::kUpdated;
+  n.previous = th.last.verdict;
+  if (!th.held || !same_content(*th.held, n)) th.held_since = at;
+  th.held = std::move(n);
+}
+
+void AlertEngine::release_settled(shared::UtcNanos at, std::vector<Notification>& out) {
+  for (auto& [id, th] : threads_) {
+    if (!th.held) continue;
+    if (!th.held->verdict.conclusive && at - th.held_since < config_.settle) continue;
+    Notification n = std::move(*th.held);
+    th.held.reset();
+    n.at = at;
+    th.sent = true;
+    th.last = n;
+    out.push_back(std::move(n));
+  }
+}
+
 std::vector<std::string> AlertEngine::open_threads() const {
   std::vector<std::string> out;
   for (const auto& [id, t] : threads_) out.push_back(id);
@@ -96,11 +131,22 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
   const notify::VerdictSummary current =
       verdict ? notify::summarize_verdict(*verdict).summary : notify::VerdictSummary{};
 
-  // Service incidents: the tracker already reports changes only.
+  // Service incidents: the tracker already reports changes only. Each change is held while
+  // its verdict settles (hold), so a reader gets the verdict rather than its first drafts.
   if (config_.service_down) {
     for (const auto& u : ev.updates) {
       const auto& inc = u.incident;
       if (u.kind == incident::UpdateKind::kClosed) {
+        auto it = threads_.find(inc.id);
+        if (it == threads_.end()) continue;
+        if (!it->second.sent) {
+          // Over before its verdict settled: the opening still goes out, then the recovery.
+          Notification opened = std::move(*it->second.held);
+          opened.at = ev.at;
+          it->second.last = opened;
+          out.push_back(std::move(opened));
+        }
+        // The recovery repeats what the reader was told last, not a held draft.
         if (auto n = close_thread(inc.id, inc.closed.value_or(ev.at))) {
           n->services = named(inc.services);
           n->sites = named(inc.sites);
@@ -110,7 +156,6 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
         continue;
       }
       Notification n;
-      n.kind = threads_.count(inc.id) ? NotificationKind::kUpdated : NotificationKind::kOpened;
       n.fault = inc.fault;
       n.incident_id = inc.id;
       n.at = ev.at;
@@ -119,14 +164,9 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
       n.sites = named(inc.sites);
       n.verdict = inc.summary;
       for (const auto& f : inc.failovers) n.failovers.push_back(note(f));
-      auto it = threads_.find(inc.id);
-      if (it != threads_.end()) {
-        if (same_content(it->second.last, n)) continue;  // no repeats while nothing changes
-        n.previous = it->second.last.verdict;
-      }
-      threads_[inc.id].last = n;
-      out.push_back(std::move(n));
+      hold(std::move(n), ev.at);
     }
+    release_settled(ev.at, out);
   }
 
   // Failovers (and the failback that recovers them) and flapping.

@@ -45,11 +45,20 @@ class AlertEngine {
  private:
   struct Thread {
     notify::Notification last;  // what was sent last (kind opened or updated)
+    bool sent = true;           // false: the incident's opened message is still held
+    // A service incident's change not sent yet: its verdict is inconclusive and has not
+    // held for `settle` (the first verdicts of a fault often are, while evidence arrives).
+    std::optional<notify::Notification> held;
+    shared::UtcNanos held_since{};
   };
 
   notify::Notification open_thread(const std::string& id, notify::FaultNature fault,
                                    shared::UtcNanos started, shared::UtcNanos at);
   std::optional<notify::Notification> close_thread(const std::string& id, shared::UtcNanos at);
+  // A service incident's opened/updated message: held while its verdict settles.
+  void hold(notify::Notification n, shared::UtcNanos at);
+  // The held messages whose verdict is conclusive or has held for `settle` by `at`.
+  void release_settled(shared::UtcNanos at, std::vector<notify::Notification>& out);
 
   AlertConfig config_;
   std::map<std::string, Thread> threads_;

@@ -39,8 +39,126 @@ class Alerts : public ::testing::Test {
     tr.apply(route("main-agent", "", "primary", 0));
   }
 
+  // main_up and the boundary agent's measurements up at t(0).
+  void lab_up(IncidentTracker& tr) {
+    main_up(tr);
+    for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+      tr.apply(change("dc-agent", "direct", target, kUp, 0));
+    }
+  }
+
+  // A DC edge cut as the evidence arrives: main-agent's asp-app measurements first (alone
+  // they explain nothing: "down: not isolated"), the boundary agent's `at_dc` seconds later
+  // (then "down: dc-edge"; incident_tracker_test.cpp).
+  static void dc_edge_main(IncidentTracker& tr, int at) {
+    for (const char* path : {"primary", "backup", "as-routed"}) {
+      tr.apply(change("main-agent", path, "asp-app", kDown, at));
+    }
+  }
+  static void dc_edge_boundary(IncidentTracker& tr, int at) {
+    for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+      tr.apply(change("dc-agent", "direct", target, kDown, at));
+    }
+  }
+
+  static std::string first_segment(const notify::Notification& n) {
+    if (n.verdict.causes.empty() || n.verdict.causes[0].alternatives.empty()) return "";
+    return n.verdict.causes[0].alternatives[0].segment;
+  }
+
   isolation::Topology topo_;
 };
+
+// The first verdict of a fault is often a draft: one vantage point has reported, the others
+// not yet. The opened message waits for a conclusive verdict (at most `settle`), so the
+// reader's first message names the DC edge, not "not isolated" followed by a correction.
+TEST_F(Alerts, AnIncidentOpensWithItsSettledVerdict) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;  // settle: 10 s by default
+  cfg.path_down_after.reset();
+  AlertEngine ae(cfg);
+  lab_up(tr);
+  EXPECT_TRUE(step(tr, ae, 1).empty());
+  dc_edge_main(tr, 10);
+  EXPECT_TRUE(step(tr, ae, 10).empty());  // "down: not isolated": held
+  dc_edge_boundary(tr, 11);
+  auto n = step(tr, ae, 11);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
+  EXPECT_EQ(n[0].incident_id, "INC-20261123-140010");
+  EXPECT_EQ(n[0].started_at, t(10));  // the fault's start, not the message's
+  EXPECT_EQ(n[0].at, t(11));
+  EXPECT_TRUE(n[0].verdict.conclusive);
+  EXPECT_EQ(first_segment(n[0]), "dc-edge");
+  EXPECT_TRUE(step(tr, ae, 12).empty());
+
+  // Recovery in two steps: the boundary agent first. Meanwhile the verdict is a draft again
+  // ("not isolated"); the reader is not told, and the recovery names what they were told.
+  for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
+    tr.apply(change("dc-agent", "direct", target, kUp, 20));
+  }
+  EXPECT_TRUE(step(tr, ae, 20).empty());
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kUp, 21));
+  }
+  n = step(tr, ae, 21);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(first_segment(n[0]), "dc-edge");
+  EXPECT_TRUE(ae.open_threads().empty());
+}
+
+// Evidence that stays inconclusive is sent once it has held for `settle`; a conclusive
+// verdict after it goes at once, as an update.
+TEST_F(Alerts, AnInconclusiveVerdictGoesOutOnceSettled) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after.reset();
+  cfg.settle = std::chrono::seconds{5};
+  AlertEngine ae(cfg);
+  lab_up(tr);
+  step(tr, ae, 1);
+  dc_edge_main(tr, 10);
+  for (int s = 10; s < 15; ++s) EXPECT_TRUE(step(tr, ae, s).empty()) << s;
+  auto n = step(tr, ae, 15);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
+  EXPECT_FALSE(n[0].verdict.conclusive);
+  EXPECT_EQ(n[0].started_at, t(10));
+  EXPECT_TRUE(step(tr, ae, 16).empty());
+  dc_edge_boundary(tr, 17);
+  n = step(tr, ae, 17);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kUpdated);
+  EXPECT_EQ(first_segment(n[0]), "dc-edge");
+  ASSERT_TRUE(n[0].previous.has_value());
+  EXPECT_FALSE(n[0].previous->conclusive);
+}
+
+// A fault over before its verdict settled still gets its opened message, then the recovery:
+// nothing is lost, only the draft is skipped.
+TEST_F(Alerts, AFaultOverBeforeItSettledStillGetsBothMessages) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after.reset();
+  AlertEngine ae(cfg);
+  lab_up(tr);
+  step(tr, ae, 1);
+  dc_edge_main(tr, 10);
+  EXPECT_TRUE(step(tr, ae, 10).empty());
+  for (const char* path : {"primary", "backup", "as-routed"}) {
+    tr.apply(change("main-agent", path, "asp-app", kUp, 13));
+  }
+  const auto n = step(tr, ae, 13);
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
+  EXPECT_EQ(n[0].started_at, t(10));
+  EXPECT_EQ(n[1].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[1].incident_id, n[0].incident_id);
+  ASSERT_TRUE(n[1].recovered_at.has_value());
+  EXPECT_EQ(*n[1].recovered_at, t(13));
+  EXPECT_TRUE(ae.open_threads().empty());
+}
 
 // One incident → opened, one updated (a second site joins), recovered; all on one thread,
 // and nothing while nothing changes.
@@ -48,6 +166,7 @@ TEST_F(Alerts, OneThreadPerIncidentNoRepeatsRecovery) {
   IncidentTracker tr(topo_, {});
   AlertConfig cfg;
   cfg.path_down_after.reset();
+  cfg.settle = shared::Nanos{0};  // every change at once: this test is about the thread
   AlertEngine ae(cfg);
   main_up(tr);
   EXPECT_TRUE(step(tr, ae, 1).empty());
@@ -203,8 +322,9 @@ TEST_F(Alerts, BudgetOncePerServiceAndMonth) {
 TEST(AlertConfigTest, StrictKeys) {
   const auto c = parse_alert_config(shared::ConfigNode::load_string(
       "path_down: {after: 30s}\nflapping: false\nloss: {over_percent: 5}\n"
-      "latency: {over: 80ms}\nsla_budget: {burned_percent: 75}\n",
+      "latency: {over: 80ms}\nsla_budget: {burned_percent: 75}\nsettle: 3s\n",
       "alerts.yaml"));
+  EXPECT_EQ(c.settle, std::chrono::seconds{3});
   EXPECT_EQ(c.path_down_after, std::chrono::seconds{30});
   EXPECT_EQ(c.flap_switches, 0);
   EXPECT_EQ(c.loss_over_percent, 5.0);
@@ -219,6 +339,10 @@ TEST(AlertConfigTest, StrictKeys) {
   }
   EXPECT_THROW(parse_alert_config(shared::ConfigNode::load_string("path_down: true\n", "a.yaml")),
                shared::ConfigError);
+  EXPECT_THROW(parse_alert_config(shared::ConfigNode::load_string("settle: 1h\n", "a.yaml")),
+               shared::ConfigError);
+  EXPECT_EQ(parse_alert_config(shared::ConfigNode::load_string("settle: 0s\n", "a.yaml")).settle,
+            shared::Nanos{0});
 }
 
 }  // namespace
