@@ -44,9 +44,10 @@ cross the line (main-agent: 3 pinned + 3 as-routed; dc-agent: 198.18.101.2 and t
 office host). The verdict ranks the segments by the likelihood of every flow's probe counts
 since the onset (docs/isolation.md): right after the onset it may say "main-primary or
 main-lan" (main-primary first), and names main-primary alone once the counts hold 90 % for
-it: in the model of these probes (isolation_loss_onset_test.cpp) 44 % of onsets by 1.5 s,
-71 % by 2 s, 96 % by 3 s. Bound: 3 probe intervals like the others, reported (SLOW) when
-missed, never asserted (below); the verdict is asserted.
+it. The first loss hurries the agents (docs/agent.md, "Suspicion"): in the model of these
+probes (isolation_loss_onset_test.cpp, which asserts floors) 96 % of onsets by 1.5 s and
+100 % by 2 s. Bound: 3 probe intervals like the others, reported (SLOW) when missed, never
+asserted (below); the verdict is asserted.
 
     /usr/bin/python3 tests/lab/isolation/test_isolation_lab.py AGENT COLLECTOR PATHWATCHCTL
 """
