@@ -108,12 +108,15 @@ targets:
   - {{name: collector, address: 198.18.10.10, icmp: true, paths: [primary, backup, as-routed]}}
 """
 
+# Both agents judge loss over their last 6 probes (3 s at 500 ms), so one loss already puts
+# a path in doubt and hurries the agent (docs/agent.md, "Suspicion"); with the defaults (5 %
+# of 20 probes) the boundary agent would wait for a second loss.
 DC_CONFIG = """
 agent: {{id: dc-agent, site: dc, log_level: info}}
 window: 1s
 collector: {{endpoints: [{ep}], insecure_plaintext: true, heartbeat: 200ms}}
 spool: {{directory: {spool}}}
-thresholds: {{down_after: 2, up_after: 2}}
+thresholds: {{down_after: 2, up_after: 2, degraded_loss_percent: 10, evaluation_probes: 6}}
 defaults: {{interval: 500ms, timeout: 250ms}}
 paths:
   - {{name: direct, source: 198.18.10.20}}
