@@ -12,8 +12,8 @@ namespace pathwatch::collector::alert {
 
 struct AlertConfig {
   bool service_down = true;  // incidents (a service down or degraded), one thread each
-  // An incident message whose verdict is inconclusive waits until that verdict has held this
-  // long (data time); a conclusive one goes at once. 0: every change goes at once.
+  // An incident's messages wait until what they say has lasted this long (data time): the
+  // opened one goes this long after the incident began. 0: every change goes at once.
   shared::Nanos settle = std::chrono::seconds{10};
   // A pinned path down longer than this (nullopt: no path alerts).
   std::optional<shared::Nanos> path_down_after = std::chrono::seconds{60};

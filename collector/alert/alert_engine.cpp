@@ -88,8 +88,8 @@ void AlertEngine::hold(Notification n, shared::UtcNanos at) {
   auto [it, fresh] = threads_.try_emplace(n.incident_id);
   Thread& th = it->second;
   if (fresh || !th.sent) {
-    // The opening: `settle` counts from the first evaluation that saw the incident, so the
-    // opened message is never later than that, whatever the verdict does meanwhile.
+    // The opening goes `settle` after the first evaluation that saw the incident, with the
+    // content of that moment, whatever the verdict did meanwhile.
     n.kind = NotificationKind::kOpened;
     if (fresh) th.held_since = at;
     th.sent = false;
@@ -109,7 +109,9 @@ void AlertEngine::hold(Notification n, shared::UtcNanos at) {
 void AlertEngine::release_settled(shared::UtcNanos at, std::vector<Notification>& out) {
   for (auto& [id, th] : threads_) {
     if (!th.held) continue;
-    if (!th.held->verdict.conclusive && at - th.held_since < config_.settle) continue;
+    // Even a conclusive verdict waits: right after a fault it may rest on measurements whose
+    // own failure the agents have not confirmed yet (isolation_cut_onset_test.cpp).
+    if (at - th.held_since < config_.settle) continue;
     Notification n = std::move(*th.held);
     th.held.reset();
     n.at = at;
@@ -131,8 +133,8 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
   const notify::VerdictSummary current =
       verdict ? notify::summarize_verdict(*verdict).summary : notify::VerdictSummary{};
 
-  // Service incidents: the tracker already reports changes only. Each change is held while
-  // its verdict settles (hold), so a reader gets the verdict rather than its first drafts.
+  // Service incidents: the tracker already reports changes only. Each change is held until
+  // it has lasted `settle` (hold), so a reader gets the verdict rather than its first drafts.
   if (config_.service_down) {
     for (const auto& u : ev.updates) {
       const auto& inc = u.incident;

@@ -46,8 +46,8 @@ class AlertEngine {
   struct Thread {
     notify::Notification last;  // what was sent last (kind opened or updated)
     bool sent = true;           // false: the incident's opened message is still held
-    // A service incident's change not sent yet: its verdict is inconclusive and has not
-    // held for `settle` (the first verdicts of a fault often are, while evidence arrives).
+    // A service incident's change not sent yet: it has not lasted `settle` (the first
+    // verdicts of a fault are drafts while the evidence arrives).
     std::optional<notify::Notification> held;
     shared::UtcNanos held_since{};
   };
@@ -57,7 +57,7 @@ class AlertEngine {
   std::optional<notify::Notification> close_thread(const std::string& id, shared::UtcNanos at);
   // A service incident's opened/updated message: held while its verdict settles.
   void hold(notify::Notification n, shared::UtcNanos at);
-  // The held messages whose verdict is conclusive or has held for `settle` by `at`.
+  // The held messages that have lasted `settle` by `at`.
   void release_settled(shared::UtcNanos at, std::vector<notify::Notification>& out);
 
   AlertConfig config_;

@@ -69,10 +69,12 @@ class Alerts : public ::testing::Test {
   isolation::Topology topo_;
 };
 
-// The first verdict of a fault is often a draft: one vantage point has reported, the others
-// not yet. The opened message waits for a conclusive verdict (at most `settle`), so the
-// reader's first message names the DC edge, not "not isolated" followed by a correction.
-TEST_F(Alerts, AnIncidentOpensWithItsSettledVerdict) {
+// The first verdicts of a fault are drafts: one vantage point has reported, the others not
+// yet. The opened message goes `settle` after the incident began, with the verdict of that
+// moment, so the reader's first message names the DC edge, not "not isolated" followed by a
+// correction; even a conclusive verdict waits (right after a fault it can be a wrong one:
+// isolation_cut_onset_test.cpp).
+TEST_F(Alerts, AnIncidentOpensWithTheVerdictItSettledOn) {
   IncidentTracker tr(topo_, {});
   AlertConfig cfg;  // settle: 10 s by default
   cfg.path_down_after.reset();
@@ -80,37 +82,37 @@ TEST_F(Alerts, AnIncidentOpensWithItsSettledVerdict) {
   lab_up(tr);
   EXPECT_TRUE(step(tr, ae, 1).empty());
   dc_edge_main(tr, 10);
-  EXPECT_TRUE(step(tr, ae, 10).empty());  // "down: not isolated": held
+  EXPECT_TRUE(step(tr, ae, 10).empty());  // "down: not isolated"
   dc_edge_boundary(tr, 11);
-  auto n = step(tr, ae, 11);
+  for (int s = 11; s < 20; ++s) EXPECT_TRUE(step(tr, ae, s).empty()) << s;  // "down: dc-edge"
+  auto n = step(tr, ae, 20);
   ASSERT_EQ(n.size(), 1u);
   EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
   EXPECT_EQ(n[0].incident_id, "INC-20261123-140010");
   EXPECT_EQ(n[0].started_at, t(10));  // the fault's start, not the message's
-  EXPECT_EQ(n[0].at, t(11));
+  EXPECT_EQ(n[0].at, t(20));
   EXPECT_TRUE(n[0].verdict.conclusive);
   EXPECT_EQ(first_segment(n[0]), "dc-edge");
-  EXPECT_TRUE(step(tr, ae, 12).empty());
+  EXPECT_TRUE(step(tr, ae, 21).empty());
 
   // Recovery in two steps: the boundary agent first. Meanwhile the verdict is a draft again
   // ("not isolated"); the reader is not told, and the recovery names what they were told.
   for (const char* target : {"asp-app", "lgcs-hop", "tgw-hop", "tgw-asp-side"}) {
-    tr.apply(change("dc-agent", "direct", target, kUp, 20));
+    tr.apply(change("dc-agent", "direct", target, kUp, 30));
   }
-  EXPECT_TRUE(step(tr, ae, 20).empty());
+  EXPECT_TRUE(step(tr, ae, 30).empty());
   for (const char* path : {"primary", "backup", "as-routed"}) {
-    tr.apply(change("main-agent", path, "asp-app", kUp, 21));
+    tr.apply(change("main-agent", path, "asp-app", kUp, 31));
   }
-  n = step(tr, ae, 21);
+  n = step(tr, ae, 31);
   ASSERT_EQ(n.size(), 1u);
   EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
   EXPECT_EQ(first_segment(n[0]), "dc-edge");
   EXPECT_TRUE(ae.open_threads().empty());
 }
 
-// Evidence that stays inconclusive is sent once it has held for `settle`; a conclusive
-// verdict after it goes at once, as an update.
-TEST_F(Alerts, AnInconclusiveVerdictGoesOutOnceSettled) {
+// A change after the opening is sent once it has lasted `settle`, with what it replaced.
+TEST_F(Alerts, AnUpdateGoesOnceItHasLasted) {
   IncidentTracker tr(topo_, {});
   AlertConfig cfg;
   cfg.path_down_after.reset();
@@ -127,12 +129,14 @@ TEST_F(Alerts, AnInconclusiveVerdictGoesOutOnceSettled) {
   EXPECT_EQ(n[0].started_at, t(10));
   EXPECT_TRUE(step(tr, ae, 16).empty());
   dc_edge_boundary(tr, 17);
-  n = step(tr, ae, 17);
+  for (int s = 17; s < 22; ++s) EXPECT_TRUE(step(tr, ae, s).empty()) << s;
+  n = step(tr, ae, 22);
   ASSERT_EQ(n.size(), 1u);
   EXPECT_EQ(n[0].kind, NotificationKind::kUpdated);
   EXPECT_EQ(first_segment(n[0]), "dc-edge");
   ASSERT_TRUE(n[0].previous.has_value());
   EXPECT_FALSE(n[0].previous->conclusive);
+  EXPECT_TRUE(step(tr, ae, 30).empty());
 }
 
 // A fault over before its verdict settled still gets its opened message, then the recovery:
