@@ -69,17 +69,6 @@ std::vector<Scenario> scenarios() {
   return out;
 }
 
-// The segment names of each group of a candidate, "a|b" for an indistinguishable group.
-std::vector<std::string> names(const Candidate& c) {
-  std::vector<std::string> out;
-  for (const auto& g : c.groups) {
-    std::string n;
-    for (const auto& s : g.segments) n += (n.empty() ? "" : "|") + s.segment;
-    out.push_back(n);
-  }
-  return out;
-}
-
 class CutOnset : public testing::LabTopologyTest {
  protected:
   // What the collector holds `after` the onset of one cut, the agents started at random

@@ -31,17 +31,6 @@ class LabIsolation : public testing::LabTopologyTest {
     EXPECT_EQ(set.observations.size(), 28u);
     return isolate(*topo_, set);
   }
-
-  // The segment names of each group of a candidate, "a|b" for an indistinguishable group.
-  static std::vector<std::string> names(const Candidate& c) {
-    std::vector<std::string> out;
-    for (const auto& g : c.groups) {
-      std::string n;
-      for (const auto& s : g.segments) n += (n.empty() ? "" : "|") + s.segment;
-      out.push_back(n);
-    }
-    return out;
-  }
 };
 
 TEST_F(LabIsolation, NothingFailsNothingBlamed) {
