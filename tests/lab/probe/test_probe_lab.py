@@ -244,35 +244,45 @@ class ProbeLabTest(unittest.TestCase):
         self.assertEqual(self.finals(results)[0]["outcome"], "time-exceeded")
         self.assertEqual(self.finals(results)[0]["router"], PRI4)
 
+    def rtt_medians(self, kind):
+        """The engine's and ping's median RTT (us) over 100 probes each, run side by side."""
+        ping = subprocess.Popen(["ip", "netns", "exec", self.lab.ns(HOST), "ping", "-n",
+                                 "-c", "100", "-i", "0.01", "-W", "1", ASP4],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            results, summary = self.drive("--kind", "icmp", "--target", ASP4, count=100,
+                                          interval_ms=10)
+            out, _ = ping.communicate(timeout=30)
+        finally:
+            if ping.poll() is None:
+                ping.kill()
+                ping.wait(timeout=5)
+        self.assertEqual(summary["socket"], kind)
+        self.assertEqual(summary["malformed"], 0)
+        ours = [r["rtt_ns"] / 1000.0 for r in self.finals(results) if r["outcome"] == "ok"]
+        self.assertEqual(len(ours), 100)
+        theirs = [float(x) * 1000.0 for x in re.findall(r"time=([0-9.]+) ms", out)]
+        self.assertGreaterEqual(len(theirs), 95, out[-500:])
+        m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+        print("rtt median (%s socket): engine %.1f us, ping %.1f us; foreign replies "
+              "ignored: %d" % (kind, m_ours, m_theirs, summary["foreign_replies"]),
+              file=sys.stderr)
+        return m_ours, m_theirs
+
     def test_rtt_agrees_with_system_ping(self):
         """Median RTT of 100 probes within 20 us of ping's median over 100 (same path).
 
         Both run at the same time, 10 ms apart each, so they see the same load on this
         shared machine; with raw sockets each also sees the other's replies (and must
-        ignore them)."""
+        ignore them). A burst of load from the tests running beside this one can still
+        move one median by 20 us (CI: 48.2 against 69.0 us once, datagram sockets), so a
+        second series is taken when the first disagrees: a real bias (a user-space clock,
+        a wrong unit) disagrees in both."""
         for kind in self.icmp_kinds():
-            ping = subprocess.Popen(["ip", "netns", "exec", self.lab.ns(HOST), "ping", "-n",
-                                     "-c", "100", "-i", "0.01", "-W", "1", ASP4],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            try:
-                results, summary = self.drive("--kind", "icmp", "--target", ASP4, count=100,
-                                              interval_ms=10)
-                out, _ = ping.communicate(timeout=30)
-            finally:
-                if ping.poll() is None:
-                    ping.kill()
-                    ping.wait(timeout=5)
-            self.assertEqual(summary["socket"], kind)
-            ours = [r["rtt_ns"] / 1000.0 for r in self.finals(results) if r["outcome"] == "ok"]
-            self.assertEqual(len(ours), 100)
-            theirs = [float(x) * 1000.0 for x in re.findall(r"time=([0-9.]+) ms", out)]
-            self.assertGreaterEqual(len(theirs), 95, out[-500:])
-            m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
-            print("rtt median (%s socket): engine %.1f us, ping %.1f us; foreign replies "
-                  "ignored: %d" % (kind, m_ours, m_theirs, summary["foreign_replies"]),
-                  file=sys.stderr)
+            m_ours, m_theirs = self.rtt_medians(kind)
+            if abs(m_ours - m_theirs) >= 20.0:
+                m_ours, m_theirs = self.rtt_medians(kind)
             self.assertLess(abs(m_ours - m_theirs), 20.0, (kind, m_ours, m_theirs))
-            self.assertEqual(summary["malformed"], 0)
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or not os.access(sys.argv[1], os.X_OK):
