@@ -150,6 +150,10 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   for (const auto& [id, flow] : flows_) {
     entries.push_back({id, schedule_group(flow.def), flow.def.settings.interval});
   }
+  // The schedule's hurry ends with the old flows; a suspicion under way goes on until it would
+  // have ended, at the new flows' pace (below), so suspicion.max_rate holds across a reload.
+  const auto mono_now = clock_.mono_now();
+  const auto hurried_until = std::max(mono_now, scheduler_.schedule().hurry_until());
   scheduler_.set_flows(entries);
   double rate = 0;  // probes per second, every flow at its own interval
   for (const auto& e : entries) rate += 1e9 / static_cast<double>(e.interval.count());
@@ -160,6 +164,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   hurry_factor_ =
       static_cast<std::uint32_t>(std::clamp(rate > 0 ? std::floor(suspicion.max_rate / rate) : 1.0,
                                             1.0, static_cast<double>(suspicion.speedup)));
+  if (hurried_until > mono_now) scheduler_.hurry(hurry_factor_, hurried_until - mono_now);
   log_->info("{} flows on {} engines ({} kept from before), {:.1f} probes/s, x{} on suspicion",
              flows_.size(), engines_.size(), kept.size(), rate, hurry_factor_);
   start_route_watcher();

@@ -7,44 +7,68 @@
 
 namespace pathwatch::agent {
 
-shared::MonoNanos ProbeSchedule::first_at_or_after(const Slot& slot, shared::MonoNanos now) const {
+shared::MonoNanos ProbeSchedule::slot_at_or_after(const Slot& slot, shared::MonoNanos t,
+                                                  std::uint32_t factor) const {
+  // Slot k starts at base + k x interval; its sub-slots are floor(j x interval / factor)
+  // later. Find the interval holding t, then the first sub-slot in it at or after t (j =
+  // factor is the next interval's own slot).
   const shared::MonoNanos base = epoch_ + slot.phase;
-  if (now <= base) return base;
-  const auto k = (now - base + slot.interval - shared::Nanos{1}) / slot.interval;  // ceil
-  return base + k * slot.interval;
+  const std::int64_t interval = slot.interval.count();
+  const std::int64_t since = (t - base).count();
+  std::int64_t k = since / interval;
+  if (since % interval != 0 && since < 0) --k;  // floor
+  const shared::MonoNanos start = base + shared::Nanos{k * interval};
+  const std::int64_t offset = (t - start).count();  // [0, interval)
+  const std::int64_t f = factor;
+  const std::int64_t j = (offset * f + interval - 1) / interval;  // ceil, <= factor
+  return start + shared::Nanos{j * interval / f};
 }
 
-ProbeSchedule::Slot ProbeSchedule::slot_at(const Slot& slot, shared::MonoNanos at) const {
-  if (at >= hurry_until_ || hurry_factor_ <= 1) return slot;
-  const auto fast = std::max(shared::Nanos{1}, slot.interval / hurry_factor_);
-  return {fast, slot.phase % fast};
+shared::MonoNanos ProbeSchedule::next_after(const Slot& slot, shared::MonoNanos at) {
+  const shared::MonoNanos after = at + shared::Nanos{1};
+  const shared::MonoNanos own = slot_at_or_after(slot, after);
+  if (at >= hurry_until_ || hurry_factor_ <= 1) return own;
+  const shared::MonoNanos sub = slot_at_or_after(slot, after, hurry_factor_);
+  if (sub < hurry_until_) return sub;
+  if (sub < own) held_back_ = true;
+  return own;
 }
 
-bool ProbeSchedule::hurry(std::uint32_t factor, shared::MonoNanos until, shared::MonoNanos now) {
-  if (factor <= 1 || until <= now) return false;
-  const bool began = !hurrying(now);
-  if (!began && factor == hurry_factor_) {
-    hurry_until_ = std::max(hurry_until_, until);
-    return false;
-  }
-  hurry_factor_ = factor;
-  hurry_until_ = std::max(hurry_until_, until);
-  // Bring every flow forward to its next sub-slot (never to `now` itself: a flow sent at this
-  // instant keeps one sub-interval's spacing). The queue has no decrease-key: rebuilt, which
-  // costs a few microseconds per thousand flows, once per hurry.
+void ProbeSchedule::bring_forward(shared::MonoNanos now) {
+  held_back_ = false;
   std::vector<Due> dues;
   dues.reserve(queue_.size());
   while (!queue_.empty()) {
     Due due = queue_.top();
     queue_.pop();
+    // Never to `now` itself: a flow sent at this instant keeps one sub-interval's spacing.
     const auto sooner =
-        first_at_or_after(slot_at(flows_.at(due.flow), now), now + shared::Nanos{1});
+        slot_at_or_after(flows_.at(due.flow), now + shared::Nanos{1}, hurry_factor_);
     // A sub-slot past the hurry's end (a long interval, a short hold) is not brought forward.
-    if (sooner < hurry_until_) due.at = std::min(due.at, sooner);
+    if (sooner < hurry_until_) {
+      due.at = std::min(due.at, sooner);
+    } else if (sooner < due.at) {
+      held_back_ = true;
+    }
     dues.push_back(due);
   }
   for (const auto& due : dues) queue_.push(due);
-  return began;
+}
+
+ProbeSchedule::HurryOutcome ProbeSchedule::hurry(std::uint32_t factor, shared::MonoNanos until,
+                                                 shared::MonoNanos now) {
+  if (factor <= 1 || until <= now) return {};
+  HurryOutcome outcome;
+  outcome.began = !hurrying(now);
+  const bool new_factor = !outcome.began && factor != hurry_factor_;
+  const bool reaches_held_back = !outcome.began && until > hurry_until_ && held_back_;
+  hurry_factor_ = factor;
+  hurry_until_ = std::max(hurry_until_, until);
+  if (!outcome.began && !new_factor && !reaches_held_back) return outcome;
+  // A few microseconds per thousand flows, once per hurry (and rarely on an extension).
+  bring_forward(now);
+  outcome.rescheduled = true;
+  return outcome;
 }
 
 void ProbeSchedule::set_flows(const std::vector<ScheduleEntry>& entries, shared::MonoNanos now) {
@@ -62,10 +86,13 @@ void ProbeSchedule::set_flows(const std::vector<ScheduleEntry>& entries, shared:
   }
   flows_.clear();
   queue_ = {};
+  hurry_factor_ = 1;
+  hurry_until_ = {};
+  held_back_ = false;
   for (const auto& e : entries) {
     const Slot slot{e.interval, phases.at({e.interval, e.group})};
     flows_[e.flow] = slot;
-    queue_.push({first_at_or_after(slot, now), e.flow});
+    queue_.push({slot_at_or_after(slot, now), e.flow});
   }
 }
 
@@ -80,17 +107,15 @@ void ProbeSchedule::take_due(shared::MonoNanos now, std::vector<FlowId>& out) {
     queue_.pop();
     const Slot& own = flows_.at(due.flow);
     out.push_back(due.flow);
-    // Hurried: the next sub-slot, or the flow's own slot once the hurry is over by then.
-    Slot slot = slot_at(own, due.at);
-    shared::MonoNanos next = first_at_or_after(slot, due.at + shared::Nanos{1});
-    if (slot.interval != own.interval && next >= hurry_until_) {
-      slot = own;
-      next = first_at_or_after(own, due.at + shared::Nanos{1});
-    }
+    shared::MonoNanos next = next_after(own, due.at);
     if (next <= now) {
-      // Stalled for more than an interval: resume in phase, skip what was missed.
-      const shared::MonoNanos resume = first_at_or_after(slot, now + shared::Nanos{1});
-      skipped_ += static_cast<std::uint64_t>((resume - next) / slot.interval);
+      // Stalled for more than an interval: resume in phase, skip what was missed (counted in
+      // the slots the flow was on, sub-slots while hurried).
+      const shared::MonoNanos resume = next_after(own, now);
+      const std::int64_t per_interval = hurrying(next) ? hurry_factor_ : 1;
+      skipped_ += static_cast<std::uint64_t>(
+          ((resume - next).count() * per_interval + own.interval.count() / 2) /
+          own.interval.count());
       next = resume;
     }
     queue_.push({next, due.flow});

@@ -12,8 +12,10 @@
 // it missed instead of sending them in a burst; skipped probes are counted.
 //
 // Hurrying (the agent's suspicion, docs/agent.md): for a while every flow is probed `factor`
-// times as often, at the sub-slots phase + k x interval / factor, so the flows of one group
-// still leave together and a hurried flow is back on its own slots when the hurry ends.
+// times as often, at the sub-slots phase + k x interval + floor(j x interval / factor),
+// j < factor. The flows of one group still leave together, and a flow's own slots are among
+// its sub-slots (j = 0), so when the hurry ends it steps back onto them without a probe
+// following the last sub-slot a moment later, even when factor does not divide the interval.
 #pragma once
 
 #include <cstdint>
@@ -40,20 +42,30 @@ class ProbeSchedule {
   explicit ProbeSchedule(shared::MonoNanos epoch) : epoch_(epoch) {}
 
   // Replaces the set of flows. Each flow's first probe is its first phase slot at or after
-  // `now`.
+  // `now`. A hurry under way ends: its factor suited the old flows, so the caller starts it
+  // again at the new flows' pace (AgentRuntime keeps within suspicion.max_rate that way).
   void set_flows(const std::vector<ScheduleEntry>& entries, shared::MonoNanos now);
 
   std::optional<shared::MonoNanos> next_due() const;
 
   // Appends every flow due at or before `now` (in due order) to `out` and schedules its next
-  // probe one interval later.
+  // probe: its next slot, or its next sub-slot while hurried.
   void take_due(shared::MonoNanos now, std::vector<FlowId>& out);
 
+  struct HurryOutcome {
+    bool began = false;        // a new hurry, not the extension of one under way
+    bool rescheduled = false;  // flows were brought forward: next_due() may be sooner
+  };
   // Until `until`, every flow is probed `factor` (> 1) times as often; flows due later than
-  // their next sub-slot are brought forward to it. A hurry under way is only extended.
-  // Returns whether a new hurry began (false: extended, or factor <= 1).
-  bool hurry(std::uint32_t factor, shared::MonoNanos until, shared::MonoNanos now);
+  // their next sub-slot are brought forward to it. A hurry under way is extended; flows it
+  // had already handed back to their own slots come forward again, and a new factor moves
+  // every flow to its sub-slots. Nothing happens for factor <= 1.
+  HurryOutcome hurry(std::uint32_t factor, shared::MonoNanos until, shared::MonoNanos now);
   bool hurrying(shared::MonoNanos now) const { return now < hurry_until_; }
+  shared::MonoNanos hurry_until() const { return hurry_until_; }
+  std::uint32_t hurry_factor(shared::MonoNanos now) const {
+    return hurrying(now) ? hurry_factor_ : 1;
+  }
 
   // The phase of a flow (tests, logs); nullopt for an unknown flow.
   std::optional<shared::Nanos> phase(FlowId flow) const;
@@ -70,10 +82,15 @@ class ProbeSchedule {
     FlowId flow;
     bool operator>(const Due& o) const { return at != o.at ? at > o.at : flow > o.flow; }
   };
-  // The first time epoch + phase + k * interval >= now.
-  shared::MonoNanos first_at_or_after(const Slot& slot, shared::MonoNanos now) const;
-  // The slot a flow is on at `at`: its own, or its sub-slots while hurrying.
-  Slot slot_at(const Slot& slot, shared::MonoNanos at) const;
+  // The first of the flow's own slots (factor 1) or sub-slots at or after `t`.
+  shared::MonoNanos slot_at_or_after(const Slot& slot, shared::MonoNanos t,
+                                     std::uint32_t factor = 1) const;
+  // The flow's next probe after one at `at`: its next sub-slot while the hurry lasts, else
+  // its own next slot.
+  shared::MonoNanos next_after(const Slot& slot, shared::MonoNanos at);
+  // Moves every queued flow to its next sub-slot if that is sooner (the queue has no
+  // decrease-key: rebuilt).
+  void bring_forward(shared::MonoNanos now);
 
   shared::MonoNanos epoch_;
   std::map<FlowId, Slot> flows_;
@@ -81,6 +98,9 @@ class ProbeSchedule {
   std::uint64_t skipped_ = 0;
   std::uint32_t hurry_factor_ = 1;
   shared::MonoNanos hurry_until_{};
+  // Some flow waits on its own slot although a sub-slot comes sooner, because that sub-slot
+  // lay past the hurry's end: an extension must bring it forward.
+  bool held_back_ = false;
 };
 
 }  // namespace pathwatch::agent

@@ -19,9 +19,9 @@ void ProbeScheduler::set_flows(const std::vector<ScheduleEntry>& entries) {
 
 bool ProbeScheduler::hurry(std::uint32_t factor, shared::Nanos hold) {
   const auto now = clock_.mono_now();
-  const bool began = schedule_.hurry(factor, now + hold, now);
-  if (began && !stopped_) arm();
-  return began;
+  const auto outcome = schedule_.hurry(factor, now + hold, now);
+  if (outcome.rescheduled && !stopped_) arm();
+  return outcome.began;
 }
 
 void ProbeScheduler::stop() {

@@ -24,7 +24,7 @@ class ProbeScheduler {
 
   // Replaces the flows (start-up, reload) and (re)arms the timer.
   void set_flows(const std::vector<ScheduleEntry>& entries);
-  // ProbeSchedule::hurry from now for `hold`, re-arming the timer for the flows brought
+  // ProbeSchedule::hurry from now for `hold`, re-arming the timer whenever flows were brought
   // forward. Returns whether a new hurry began.
   bool hurry(std::uint32_t factor, shared::Nanos hold);
   // No probe is sent after this returns.

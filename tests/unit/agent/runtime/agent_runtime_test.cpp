@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "agent/publish/memory_outbox.hpp"
 #include "agent/route/fake_netlink_source.hpp"
 #include "tests/unit/agent/publish/fake_transport.hpp"
@@ -90,6 +92,19 @@ struct Rig {
   }
   void answer(FlowId id, std::uint64_t seq) { result(id, seq, true); }
   void lose(FlowId id, std::uint64_t seq) { result(id, seq, false); }
+  // Starts with `c`, takes the primary flow up, then puts it in doubt (2 losses in 6 > 5 %).
+  FlowId start_and_doubt_primary(std::shared_ptr<const AgentConfig> c) {
+    publisher.start();
+    transport.connect();
+    runtime.start(std::move(c));
+    const auto primary = runtime.flow_id(key("primary"));
+    if (!primary) throw std::logic_error("no primary flow");
+    for (std::uint64_t s = 1; s <= 3; ++s) answer(*primary, s);
+    lose(*primary, 4);
+    answer(*primary, 5);
+    lose(*primary, 6);
+    return *primary;
+  }
   std::vector<pb::Envelope> sent_of(bool (pb::Envelope::*has)() const) {
     std::vector<pb::Envelope> v;
     for (std::size_t i = 0; i < transport.sent.size(); ++i) {
@@ -189,6 +204,41 @@ TEST(AgentRuntimeTest, LossesThatPutAPathInDoubtSpeedEveryFlowUp) {
   EXPECT_FALSE(off.runtime.scheduler().schedule().hurrying(off.clock.mono_now()));
   EXPECT_EQ(off.runtime.counters().hurries, 0u);
   off.runtime.stop();
+}
+
+// A reload during a suspicion: the hurry goes on until it would have ended, at the pace the new
+// flows allow within max_rate (4 flows at 1 s and 8 probes/s: 2 x, where 2 flows had 4 x).
+TEST(AgentRuntimeTest, ReloadDuringASuspicionKeepsItWithinMaxRate) {
+  Rig r;
+  auto c = std::make_shared<AgentConfig>(*config());
+  c->suspicion.speedup = 5;
+  c->suspicion.hold = 3s;
+  c->suspicion.max_rate = 8;
+  r.start_and_doubt_primary(c);
+  ASSERT_TRUE(r.runtime.scheduler().schedule().hurrying(r.clock.mono_now()));
+  ASSERT_EQ(r.runtime.hurry_factor(), 4u);
+
+  auto bigger = std::make_shared<AgentConfig>(*config("198.18.1.11", true));
+  bigger->suspicion = c->suspicion;
+  r.runtime.reload(bigger);
+  EXPECT_EQ(r.runtime.hurry_factor(), 2u);
+  // What the schedule would send over the next second (a copy: the runtime's own timer is not
+  // run here, so the probes due now, at start, are taken first): 4 flows x 2, and still
+  // hurried until 3 s after the doubt.
+  ProbeSchedule schedule = r.runtime.scheduler().schedule();
+  const auto now = r.clock.mono_now();
+  std::vector<FlowId> due;
+  schedule.take_due(now, due);
+  std::size_t sent = 0;
+  for (auto t = 1ms; t <= 1000ms; t += 1ms) {  // bounded: 1000 steps
+    due.clear();
+    schedule.take_due(now + t, due);
+    sent += due.size();
+  }
+  EXPECT_EQ(sent, 8u);
+  EXPECT_TRUE(schedule.hurrying(now + 2999ms));
+  EXPECT_FALSE(schedule.hurrying(now + 3s));
+  r.runtime.stop();
 }
 
 // A path pinned to an interface: each window summary carries that interface's oper state and

@@ -32,6 +32,16 @@ std::vector<ScheduleEntry> flows(int targets, int paths, Nanos interval = 1s) {
   return v;
 }
 
+// One flow "a" every `interval`, set up at `start` (phase 0 from kEpoch) with its probe at
+// `start` already sent.
+ProbeSchedule one_flow_sent_at(MonoNanos start, Nanos interval = 1s) {
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", interval}}, start);
+  std::vector<FlowId> due;
+  s.take_due(start, due);
+  return s;
+}
+
 TEST(ProbeScheduleTest, PhasesSpreadGroupsEvenlyAndPathsTogether) {
   ProbeSchedule s(kEpoch);
   s.set_flows(flows(4, 2), kEpoch);
@@ -121,7 +131,7 @@ TEST(ProbeScheduleTest, HurryProbesEveryFlowFasterOnSubSlotsThenReturnsToItsPhas
   auto before = sends(s, 0ms, 1300ms);
   EXPECT_EQ(before[0], (std::vector<Nanos>{0ms, 1000ms}));
   EXPECT_EQ(before[2], (std::vector<Nanos>{500ms}));
-  EXPECT_TRUE(s.hurry(5, kEpoch + 2300ms, kEpoch + 1300ms));
+  EXPECT_TRUE(s.hurry(5, kEpoch + 2300ms, kEpoch + 1300ms).began);
   EXPECT_TRUE(s.hurrying(kEpoch + 2299ms));
   auto during = sends(s, 1300ms, 3600ms);
   // Target 0 (phase 0): sub-slots 1.4 .. 2.2 s, then its own slots 3 s again.
@@ -137,26 +147,78 @@ TEST(ProbeScheduleTest, HurryProbesEveryFlowFasterOnSubSlotsThenReturnsToItsPhas
 }
 
 TEST(ProbeScheduleTest, HurryUnderWayIsExtendedNotRestarted) {
-  ProbeSchedule s(kEpoch);
-  s.set_flows({{0, "a", 1s}}, kEpoch);
-  std::vector<FlowId> due;
-  s.take_due(kEpoch, due);
-  EXPECT_TRUE(s.hurry(4, kEpoch + 1s, kEpoch + 100ms));
-  EXPECT_FALSE(s.hurry(4, kEpoch + 2s, kEpoch + 600ms));  // extended
-  EXPECT_FALSE(s.hurry(1, kEpoch + 5s, kEpoch + 600ms));  // factor 1: no hurry
+  ProbeSchedule s = one_flow_sent_at(kEpoch);
+  EXPECT_TRUE(s.hurry(4, kEpoch + 1s, kEpoch + 100ms).began);
+  const auto extended = s.hurry(4, kEpoch + 2s, kEpoch + 600ms);
+  EXPECT_FALSE(extended.began);
+  EXPECT_FALSE(extended.rescheduled);  // every flow is on its sub-slots already
+  const auto none = s.hurry(1, kEpoch + 5s, kEpoch + 600ms);  // factor 1: no hurry
+  EXPECT_FALSE(none.began || none.rescheduled);
   auto at = sends(s, 101ms, 3100ms);
   // Sub-slots every 250 ms until 2 s (its own slot again), then 3 s.
   EXPECT_EQ(at[0], (std::vector<Nanos>{250ms, 500ms, 750ms, 1000ms, 1250ms, 1500ms, 1750ms, 2000ms,
                                        3000ms}));
 }
 
+// Sending at each due time exactly (not in 1 ms steps), the times of flow 0 from `start` until
+// `until`, relative to `start`.
+std::vector<Nanos> exact_sends(ProbeSchedule& s, MonoNanos start, MonoNanos until) {
+  std::vector<Nanos> at;
+  std::vector<FlowId> due;
+  for (int i = 0; i < 1000 && s.next_due() && *s.next_due() < until; ++i) {  // bounded
+    const MonoNanos t = *s.next_due();
+    due.clear();
+    s.take_due(t, due);
+    for (auto f : due) {
+      if (f == 0) at.push_back(t - start);
+    }
+  }
+  return at;
+}
+
+TEST(ProbeScheduleTest, HurryEndsOnTheOwnSlotsWhenTheFactorDoesNotDivideTheInterval) {
+  // 1 s at 3 x: sub-slots 0, 333 333 333 and 666 666 666 ns into each interval. An hour after
+  // the epoch they still line up with the flow's own slots; were they every 333 333 333 ns
+  // from the epoch instead, they would have drifted 3.6 us, and the step back onto the own
+  // slot at the hurry's end would send a second probe 3.6 us after the last sub-slot.
+  const MonoNanos start = kEpoch + 3600s;
+  ProbeSchedule s = one_flow_sent_at(start);
+  s.hurry(3, start + 2500ms, start);
+  const Nanos third{333'333'333};
+  const Nanos two_thirds{666'666'666};
+  EXPECT_EQ(exact_sends(s, start, start + 5s),
+            (std::vector<Nanos>{third, two_thirds, 1s, 1s + third, 1s + two_thirds, 2s, 2s + third,
+                                3s, 4s}));
+  EXPECT_EQ(s.skipped(), 0u);
+}
+
+TEST(ProbeScheduleTest, ExtendingAHurryBringsBackFlowsAlreadyHandedBackToTheirOwnSlots) {
+  // 1 s at 5 x until 1.15 s: after the sub-slot at 1.0 s the next one, 1.2 s, lies past the
+  // end, so the flow is handed back to its own slot, 2 s. The hurry extended at 1.1 s to 3 s
+  // brings it back to 1.2 s instead of leaving it a whole interval behind its neighbours.
+  ProbeSchedule s = one_flow_sent_at(kEpoch);
+  s.hurry(5, kEpoch + 1150ms, kEpoch + 100ms);
+  EXPECT_EQ(sends(s, 101ms, 1100ms)[0], (std::vector<Nanos>{200ms, 400ms, 600ms, 800ms, 1000ms}));
+  EXPECT_EQ(s.next_due(), kEpoch + 2s);
+  EXPECT_TRUE(s.hurry(5, kEpoch + 3s, kEpoch + 1100ms).rescheduled);
+  EXPECT_EQ(s.next_due(), kEpoch + 1200ms);
+}
+
+TEST(ProbeScheduleTest, ReloadEndsAHurry) {
+  // The hurry's factor suited the old flows; the caller starts it again at the new ones' pace.
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 1s}}, kEpoch);
+  s.hurry(5, kEpoch + 3s, kEpoch + 100ms);
+  s.set_flows({{0, "a", 1s}, {1, "b", 1s}}, kEpoch + 200ms);
+  EXPECT_FALSE(s.hurrying(kEpoch + 200ms));
+  EXPECT_EQ(s.hurry_factor(kEpoch + 200ms), 1u);
+  EXPECT_EQ(s.next_due(), kEpoch + 500ms);  // b's own slot; a's is at 1 s
+}
+
 TEST(ProbeScheduleTest, HurryShorterThanASubIntervalBringsNothingForward) {
   // 60 s interval, 5 x: sub-slots every 12 s, but the hurry lasts 3 s: no probe in it, and
   // the flow keeps its own next slot.
-  ProbeSchedule s(kEpoch);
-  s.set_flows({{0, "a", 60s}}, kEpoch);
-  std::vector<FlowId> due;
-  s.take_due(kEpoch, due);
+  ProbeSchedule s = one_flow_sent_at(kEpoch, 60s);
   s.hurry(5, kEpoch + 4s, kEpoch + 1s);
   EXPECT_EQ(s.next_due(), kEpoch + 60s);
 }

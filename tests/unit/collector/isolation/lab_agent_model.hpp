@@ -101,7 +101,7 @@ inline void run_lab_agent(std::mt19937& rng, const std::vector<Observation*>& fl
       outcomes[p.result.flow].push_back({p.known, p.result.outcome != agent::Outcome::kOk});
       // AgentRuntime's suspicion: a flow leaving UP, or losses putting it in doubt.
       if ((change && change->from == agent::PathState::kUp) || m.doubts_up()) {
-        if (schedule.hurry(kLabSpeedup, mono(p.known + kLabHold), mono(p.known))) {
+        if (schedule.hurry(kLabSpeedup, mono(p.known + kLabHold), mono(p.known)).began) {
           hurries.push_back({p.known, p.known + kLabHold});
         } else if (!hurries.empty()) {
           hurries.back().second = p.known + kLabHold;
