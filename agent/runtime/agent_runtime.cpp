@@ -16,6 +16,18 @@ namespace pathwatch::agent {
 
 namespace pb = pathwatch::v1;
 
+namespace {
+
+// A change of the wall clock against the monotonic clock this large is a step (NTP, an
+// operator), not a slew: slews move it by at most 0.5 ms a second.
+constexpr shared::Nanos kWallClockStep = std::chrono::seconds{1};
+
+shared::Nanos wall_offset(const shared::Clock& clock) {
+  return clock.utc_now().time_since_epoch() - clock.mono_now().time_since_epoch();
+}
+
+}  // namespace
+
 RuntimeFactories real_factories() {
   RuntimeFactories f;
   f.icmp_engine = make_icmp_engine;
@@ -54,6 +66,7 @@ void AgentRuntime::start(std::shared_ptr<const AgentConfig> config) {
   apply(std::move(config));
   running_ = true;
   window_start_ = clock_.utc_now();
+  wall_offset_ = wall_offset(clock_);
   arm_window_timer();
   arm_tick_timer();
 }
@@ -139,7 +152,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   }
   // Removed flows: their partial window is the last word on them.
   for (auto& [id, flow] : flows_) {
-    if (!kept.count(id) && flow.window) publish_summary(flow, flow.window->close(now));
+    if (!kept.count(id) && flow.window) publish_summary(flow, flow.window->close(window_now()));
   }
   config_ = std::move(config);
   flows_ = std::move(flows);
@@ -293,16 +306,45 @@ void AgentRuntime::publish_summary(const Flow& flow, const WindowStats& stats,
   });
 }
 
-void AgentRuntime::close_windows(shared::UtcNanos end) {
+void AgentRuntime::close_windows(shared::UtcNanos end, std::optional<shared::UtcNanos> next_start) {
+  const auto start = next_start.value_or(end);
   const auto interfaces = interface_deltas();
   for (auto& [id, flow] : flows_) {
-    if (flow.window) publish_summary(flow, flow.window->close(end), &interfaces);
+    if (flow.window) publish_summary(flow, flow.window->close(end, start), &interfaces);
   }
-  window_start_ = end;
+  window_start_ = start;
+  wall_offset_ = wall_offset(clock_);
+}
+
+shared::Nanos AgentRuntime::wall_step() const {
+  const auto step = wall_offset(clock_) - wall_offset_;
+  return step < kWallClockStep && step > -kWallClockStep ? shared::Nanos{0} : step;
+}
+
+shared::UtcNanos AgentRuntime::window_now() const {
+  // Never before the windows' start, where a backward slew under the step threshold would put
+  // it: a window would end before it began.
+  return std::max(clock_.utc_now() - wall_step(), window_start_);
+}
+
+void AgentRuntime::on_window_timer(shared::UtcNanos planned_end) {
+  // The timer was armed on the windows' own timeline, so `planned_end` is right for them even
+  // when the wall clock stepped meanwhile; only the next windows move to the new time.
+  const auto step = wall_step();
+  if (step == shared::Nanos{0}) {
+    close_windows(planned_end);
+  } else {
+    log_->warn(
+        "the wall clock stepped by {:+.3f} s: windows closed on their own time, the next "
+        "ones start at the new time",
+        std::chrono::duration<double>(step).count());
+    close_windows(planned_end, clock_.utc_now());
+  }
+  arm_window_timer();
 }
 
 shared::UtcNanos AgentRuntime::next_window_end() const {
-  const auto since_epoch = clock_.utc_now().time_since_epoch();
+  const auto since_epoch = window_now().time_since_epoch();  // the windows' own timeline
   const auto next_multiple = [&](shared::Nanos w) {
     return shared::UtcNanos{(since_epoch / w + 1) * w};
   };
@@ -317,14 +359,12 @@ void AgentRuntime::arm_window_timer() {
   // they also end on multiples of split_every_: the counts that tell a lossy segment from its
   // neighbours reach the collector within an interval, not at the window's end
   // (docs/agent.md "Suspicion"). Shorter windows are ordinary windows to the collector.
-  const auto now = clock_.utc_now();
   const auto end = next_window_end();
-  window_timer_.expires_after(end - now);
+  window_timer_.expires_after(end - window_now());
   std::weak_ptr<int> alive = alive_;
   window_timer_.async_wait([this, alive, end](const boost::system::error_code& ec) {
     if (ec || alive.expired() || !running_) return;
-    close_windows(end);
-    arm_window_timer();
+    on_window_timer(end);
   });
 }
 
@@ -348,7 +388,7 @@ void AgentRuntime::stop() {
   window_timer_.cancel();
   tick_timer_.cancel();
   if (route_watcher_) route_watcher_->stop();
-  close_windows(clock_.utc_now());
+  close_windows(window_now());
   log_->info("stopped: {} probes sent, {} state changes, {} summaries", counters_.probes_sent,
              counters_.state_changes, counters_.summaries);
 }

@@ -68,9 +68,19 @@ class AgentRuntime {
   // Stops probing and publishes every flow's partial window. Idempotent.
   void stop();
 
-  // Closes the current window of every flow at `end` and publishes the summaries (the
-  // window timer calls it; tests call it by hand).
-  void close_windows(shared::UtcNanos end);
+  // Closes the current window of every flow at `end` and publishes the summaries; the next
+  // windows start at `next_start` (default: `end`).
+  void close_windows(shared::UtcNanos end, std::optional<shared::UtcNanos> next_start = {});
+  // What the window timer does when it fires for the windows planned to end at `planned_end`
+  // (tests call it by hand): closes them there, then arms the timer for the next end. After a
+  // wall-clock step the next windows start at the new time, not at `planned_end`.
+  void on_window_timer(shared::UtcNanos planned_end);
+  // Now, on the current windows' timeline: the wall clock, or, once it has stepped by 1 s or
+  // more since the windows began (NTP, an operator), the wall clock as it would read without
+  // the step; never before their start. Windows are planned and closed on it, so none runs
+  // backwards or stretches over a step (the collector would reject it and its counts would be
+  // lost).
+  shared::UtcNanos window_now() const;
   // Feeds one probe result (engines call it through their sink; tests call it by hand).
   void on_result(const ProbeResult& result);
 
@@ -139,6 +149,10 @@ class AgentRuntime {
   boost::asio::steady_timer window_timer_;
   boost::asio::steady_timer tick_timer_;
   shared::UtcNanos window_start_{};
+  // UTC minus monotonic time when the current windows began: a wall-clock step changes it.
+  shared::Nanos wall_offset_{};
+  // How far the wall clock has stepped since the current windows began (0 under 1 s).
+  shared::Nanos wall_step() const;
   bool running_ = false;
   Counters counters_;
   shared::LoggerPtr log_;

@@ -61,7 +61,7 @@ void WindowAccumulator::add(const ProbeResult& result) {
   }
 }
 
-WindowStats WindowAccumulator::close(shared::UtcNanos end) {
+WindowStats WindowAccumulator::close(shared::UtcNanos end, shared::UtcNanos next_start) {
   WindowStats s;
   s.start = start_;
   s.end = end;
@@ -79,7 +79,7 @@ WindowStats WindowAccumulator::close(shared::UtcNanos end) {
     s.icmp_errors.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), count});
   }
 
-  start_ = end;
+  start_ = next_start;
   sent_ = received_ = duplicates_ = late_ = reordered_ = 0;
   samples_.clear();
   tcp_ = {};

@@ -65,7 +65,9 @@ class WindowAccumulator {
 
   // The statistics of [start, end); the next window starts at `end`. The reordering reference
   // and the RFC 3550 jitter estimate carry over: the flow is one stream across windows.
-  WindowStats close(shared::UtcNanos end);
+  WindowStats close(shared::UtcNanos end) { return close(end, end); }
+  // The same, with the next window starting at `next_start` (after a wall-clock step).
+  WindowStats close(shared::UtcNanos end, shared::UtcNanos next_start);
 
   shared::UtcNanos window_start() const { return start_; }
   std::uint32_t sent() const { return sent_; }

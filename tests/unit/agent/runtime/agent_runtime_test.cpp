@@ -241,6 +241,72 @@ TEST(AgentRuntimeTest, ReloadDuringASuspicionKeepsItWithinMaxRate) {
   r.runtime.stop();
 }
 
+// The wall clock steps (NTP, an operator) while windows run: no window may end before it
+// starts or stretch over the step, or the collector rejects it and its counts are lost. Each
+// window closes after the time it lasted; the next ones start at the new time.
+TEST(AgentRuntimeTest, WallClockStepsNeitherReverseNorStretchAWindow) {
+  Rig r;
+  r.publisher.start();
+  r.transport.connect();
+  r.runtime.start(config());  // windows of 10 s; the clock is on a multiple of 10 s
+  const auto t0 = r.clock.utc_now();
+  const auto primary = r.runtime.flow_id(r.key("primary"));
+  ASSERT_TRUE(primary);
+  const auto windows = [&] {
+    std::vector<std::pair<std::int64_t, std::int64_t>> v;  // primary's (start, end)
+    for (const auto& e : r.sent_of(&pb::Envelope::has_window)) {
+      if (e.window().flow().path() != "primary") continue;
+      v.push_back({e.window().start_unix_nanos(), e.window().end_unix_nanos()});
+    }
+    return v;
+  };
+  const auto ns = [&](shared::UtcNanos t) { return shared::to_unix_nanos(t); };
+
+  // An hour back, 4 s into the first window; the timer, armed before, fires 10 s in.
+  r.clock.advance(4s);
+  r.answer(*primary, 1);
+  r.clock.jump_utc(-1h);
+  r.clock.advance(6s);
+  r.runtime.on_window_timer(t0 + 10s);
+  const auto t1 = r.clock.utc_now();  // t0 + 10 s - 1 h
+  ASSERT_EQ(windows().size(), 1u);
+  EXPECT_EQ(windows()[0], std::make_pair(ns(t0), ns(t0 + 10s)));
+  EXPECT_EQ(r.runtime.next_window_end(), t1 + 10s);
+
+  // Re-armed after a step (as a suspicion does), the timer still plans on the windows' own
+  // time: 3 s into the second window the clock steps 30 s back, and the window ends 7 s later
+  // at t1 + 10 s, not 37 s later or at t1 - 20 s.
+  r.clock.advance(3s);
+  r.clock.jump_utc(-30s);
+  const auto planned = r.runtime.next_window_end();
+  EXPECT_EQ(planned, t1 + 10s);
+  EXPECT_EQ(planned - r.runtime.window_now(), 7s);
+  r.clock.advance(7s);
+  r.runtime.on_window_timer(planned);
+  ASSERT_EQ(windows().size(), 2u);
+  EXPECT_EQ(windows()[1], std::make_pair(ns(t1), ns(t1 + 10s)));
+
+  // An hour forward: the window lasted 10 s, not an hour and 10 s.
+  const auto t2 = r.clock.utc_now();
+  r.clock.advance(5s);
+  r.clock.jump_utc(1h);
+  r.clock.advance(5s);
+  r.runtime.on_window_timer(t2 + 10s);
+  ASSERT_EQ(windows().size(), 3u);
+  EXPECT_EQ(windows()[2], std::make_pair(ns(t2), ns(t2 + 10s)));
+
+  // Half a second back is a slew, not a step: the window ends where planned, and the next
+  // one does not end at or before its start.
+  const auto t3 = r.clock.utc_now();
+  r.clock.advance(10s);
+  r.clock.jump_utc(-500ms);
+  r.runtime.on_window_timer(t3 + 10s);
+  EXPECT_EQ(windows()[3], std::make_pair(ns(t3), ns(t3 + 10s)));
+  EXPECT_GT(r.runtime.next_window_end(), t3 + 10s);
+  r.runtime.stop();
+  for (const auto& [start, end] : windows()) EXPECT_LE(start, end);
+}
+
 // A path pinned to an interface: each window summary carries that interface's oper state and
 // the window's counter deltas, and a link transition is published as a LinkChange at once.
 TEST(AgentRuntimeTest, WindowSummariesCarryInterfaceCounterDeltas) {
