@@ -18,8 +18,9 @@ namespace pb = pathwatch::v1;
 
 namespace {
 
-// A change of the wall clock against the monotonic clock this large is a step (NTP, an
-// operator), not a slew: slews move it by at most 0.5 ms a second.
+// A change of the wall clock against the monotonic clock this large (plus 1 ms per second the
+// windows have run) is a step (NTP, an operator), not a slew: slews move it by at most 0.5 ms
+// a second.
 constexpr shared::Nanos kWallClockStep = std::chrono::seconds{1};
 
 shared::Nanos wall_offset(const shared::Clock& clock) {
@@ -54,7 +55,9 @@ AgentRuntime::AgentRuntime(boost::asio::io_context& io, const shared::Clock& clo
       scheduler_(io, clock, [this](FlowId id) { send(id); }),
       window_timer_(io),
       tick_timer_(io),
-      log_(shared::component_logger("agent.runtime")) {}
+      log_(shared::component_logger("agent.runtime")) {
+  begin_windows(clock_.utc_now());
+}
 
 AgentRuntime::~AgentRuntime() {
   alive_.reset();
@@ -63,10 +66,9 @@ AgentRuntime::~AgentRuntime() {
 }
 
 void AgentRuntime::start(std::shared_ptr<const AgentConfig> config) {
+  begin_windows(clock_.utc_now());
   apply(std::move(config));
   running_ = true;
-  window_start_ = clock_.utc_now();
-  wall_offset_ = wall_offset(clock_);
   arm_window_timer();
   arm_tick_timer();
 }
@@ -114,7 +116,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   std::set<FlowId> kept;
   std::map<std::pair<FlowKey, bool>, FlowId> existing;
   for (const auto& [id, flow] : flows_) existing[{flow.def.key, flow.def.hop_probe}] = id;
-  const auto now = clock_.utc_now();
+  const auto now = window_now();  // new flows' windows start on the current windows' time
   for (const auto& def : plan) {
     ProbeEngine* engine = nullptr;
     try {
@@ -152,7 +154,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   }
   // Removed flows: their partial window is the last word on them.
   for (auto& [id, flow] : flows_) {
-    if (!kept.count(id) && flow.window) publish_summary(flow, flow.window->close(window_now()));
+    if (!kept.count(id) && flow.window) publish_summary(flow, flow.window->close(now));
   }
   config_ = std::move(config);
   flows_ = std::move(flows);
@@ -312,13 +314,20 @@ void AgentRuntime::close_windows(shared::UtcNanos end, std::optional<shared::Utc
   for (auto& [id, flow] : flows_) {
     if (flow.window) publish_summary(flow, flow.window->close(end, start), &interfaces);
   }
+  begin_windows(start);
+}
+
+void AgentRuntime::begin_windows(shared::UtcNanos start) {
   window_start_ = start;
+  window_began_ = clock_.mono_now();
   wall_offset_ = wall_offset(clock_);
 }
 
 shared::Nanos AgentRuntime::wall_step() const {
   const auto step = wall_offset(clock_) - wall_offset_;
-  return step < kWallClockStep && step > -kWallClockStep ? shared::Nanos{0} : step;
+  // A slew of up to 0.5 ms a second adds up over a long window: allowed twice that on top.
+  const auto allowed = kWallClockStep + (clock_.mono_now() - window_began_) / 1000;
+  return step < allowed && step > -allowed ? shared::Nanos{0} : step;
 }
 
 shared::UtcNanos AgentRuntime::window_now() const {

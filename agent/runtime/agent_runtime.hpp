@@ -76,10 +76,10 @@ class AgentRuntime {
   // wall-clock step the next windows start at the new time, not at `planned_end`.
   void on_window_timer(shared::UtcNanos planned_end);
   // Now, on the current windows' timeline: the wall clock, or, once it has stepped by 1 s or
-  // more since the windows began (NTP, an operator), the wall clock as it would read without
-  // the step; never before their start. Windows are planned and closed on it, so none runs
-  // backwards or stretches over a step (the collector would reject it and its counts would be
-  // lost).
+  // more since the windows began (NTP, an operator; 1 ms more per second they have run), the wall
+  // clock as it would read without the step; never before their start. Windows are planned and
+  // closed on it, so none runs backwards or stretches over a step (the collector would reject it
+  // and its counts would be lost).
   shared::UtcNanos window_now() const;
   // Feeds one probe result (engines call it through their sink; tests call it by hand).
   void on_result(const ProbeResult& result);
@@ -149,9 +149,12 @@ class AgentRuntime {
   boost::asio::steady_timer window_timer_;
   boost::asio::steady_timer tick_timer_;
   shared::UtcNanos window_start_{};
-  // UTC minus monotonic time when the current windows began: a wall-clock step changes it.
+  // When the current windows began (monotonic), and UTC minus monotonic time then: a
+  // wall-clock step changes the latter.
+  shared::MonoNanos window_began_{};
   shared::Nanos wall_offset_{};
-  // How far the wall clock has stepped since the current windows began (0 under 1 s).
+  void begin_windows(shared::UtcNanos start);
+  // How far the wall clock has stepped since the current windows began (0 for a slew).
   shared::Nanos wall_step() const;
   bool running_ = false;
   Counters counters_;

@@ -7,8 +7,8 @@
 
 namespace pathwatch::agent {
 
-shared::MonoNanos ProbeSchedule::slot_at_or_after(const Slot& slot, shared::MonoNanos t,
-                                                  std::uint32_t factor) const {
+std::int64_t ProbeSchedule::slot_index(const Slot& slot, shared::MonoNanos t,
+                                       std::uint32_t factor) const {
   // Slot k starts at base + k x interval; its sub-slots are floor(j x interval / factor)
   // later. Find the interval holding t, then the first sub-slot in it at or after t (j =
   // factor is the next interval's own slot).
@@ -16,12 +16,24 @@ shared::MonoNanos ProbeSchedule::slot_at_or_after(const Slot& slot, shared::Mono
   const std::int64_t interval = slot.interval.count();
   const std::int64_t since = (t - base).count();
   std::int64_t k = since / interval;
-  if (since % interval != 0 && since < 0) --k;  // floor
-  const shared::MonoNanos start = base + shared::Nanos{k * interval};
-  const std::int64_t offset = (t - start).count();  // [0, interval)
+  if (since % interval != 0 && since < 0) --k;       // floor
+  const std::int64_t offset = since - k * interval;  // [0, interval)
   const std::int64_t f = factor;
-  const std::int64_t j = (offset * f + interval - 1) / interval;  // ceil, <= factor
-  return start + shared::Nanos{j * interval / f};
+  return k * f + (offset * f + interval - 1) / interval;  // j: ceil, <= factor
+}
+
+shared::MonoNanos ProbeSchedule::slot_time(const Slot& slot, std::int64_t index,
+                                           std::uint32_t factor) const {
+  const std::int64_t f = factor;
+  std::int64_t k = index / f;
+  if (index % f != 0 && index < 0) --k;  // floor
+  const std::int64_t interval = slot.interval.count();
+  return epoch_ + slot.phase + shared::Nanos{k * interval + (index - k * f) * interval / f};
+}
+
+shared::MonoNanos ProbeSchedule::slot_at_or_after(const Slot& slot, shared::MonoNanos t,
+                                                  std::uint32_t factor) const {
+  return slot_time(slot, slot_index(slot, t, factor), factor);
 }
 
 shared::MonoNanos ProbeSchedule::next_after(const Slot& slot, shared::MonoNanos at) {
@@ -30,12 +42,25 @@ shared::MonoNanos ProbeSchedule::next_after(const Slot& slot, shared::MonoNanos 
   if (at >= hurry_until_ || hurry_factor_ <= 1) return own;
   const shared::MonoNanos sub = slot_at_or_after(slot, after, hurry_factor_);
   if (sub < hurry_until_) return sub;
-  if (sub < own) held_back_ = true;
+  if (sub < own) held_back_from_ = std::min(held_back_from_, sub);
   return own;
 }
 
+std::uint64_t ProbeSchedule::slots_between(const Slot& slot, shared::MonoNanos from,
+                                           shared::MonoNanos to) const {
+  // Sub-slots before the hurry's end, the flow's own slots from there.
+  const shared::MonoNanos split = std::clamp(hurry_until_, from, to);
+  std::int64_t n = slot_index(slot, to, 1) - slot_index(slot, split, 1);
+  if (hurry_factor_ > 1) {
+    n += slot_index(slot, split, hurry_factor_) - slot_index(slot, from, hurry_factor_);
+  } else {
+    n += slot_index(slot, split, 1) - slot_index(slot, from, 1);
+  }
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));
+}
+
 void ProbeSchedule::bring_forward(shared::MonoNanos now) {
-  held_back_ = false;
+  held_back_from_ = shared::MonoNanos::max();
   std::vector<Due> dues;
   dues.reserve(queue_.size());
   while (!queue_.empty()) {
@@ -48,7 +73,7 @@ void ProbeSchedule::bring_forward(shared::MonoNanos now) {
     if (sooner < hurry_until_) {
       due.at = std::min(due.at, sooner);
     } else if (sooner < due.at) {
-      held_back_ = true;
+      held_back_from_ = std::min(held_back_from_, sooner);
     }
     dues.push_back(due);
   }
@@ -61,11 +86,12 @@ ProbeSchedule::HurryOutcome ProbeSchedule::hurry(std::uint32_t factor, shared::M
   HurryOutcome outcome;
   outcome.began = !hurrying(now);
   const bool new_factor = !outcome.began && factor != hurry_factor_;
-  const bool reaches_held_back = !outcome.began && until > hurry_until_ && held_back_;
+  const bool reaches_held_back = !outcome.began && until > held_back_from_;
   hurry_factor_ = factor;
   hurry_until_ = std::max(hurry_until_, until);
   if (!outcome.began && !new_factor && !reaches_held_back) return outcome;
-  // A few microseconds per thousand flows, once per hurry (and rarely on an extension).
+  // A few microseconds per thousand flows, once per hurry (and on an extension only when it
+  // reaches a held-back sub-slot).
   bring_forward(now);
   outcome.rescheduled = true;
   return outcome;
@@ -88,7 +114,7 @@ void ProbeSchedule::set_flows(const std::vector<ScheduleEntry>& entries, shared:
   queue_ = {};
   hurry_factor_ = 1;
   hurry_until_ = {};
-  held_back_ = false;
+  held_back_from_ = shared::MonoNanos::max();
   for (const auto& e : entries) {
     const Slot slot{e.interval, phases.at({e.interval, e.group})};
     flows_[e.flow] = slot;
@@ -110,12 +136,9 @@ void ProbeSchedule::take_due(shared::MonoNanos now, std::vector<FlowId>& out) {
     shared::MonoNanos next = next_after(own, due.at);
     if (next <= now) {
       // Stalled for more than an interval: resume in phase, skip what was missed (counted in
-      // the slots the flow was on, sub-slots while hurried).
+      // the slots the flow was on: sub-slots while hurried, its own after).
       const shared::MonoNanos resume = next_after(own, now);
-      const std::int64_t per_interval = hurrying(next) ? hurry_factor_ : 1;
-      skipped_ += static_cast<std::uint64_t>(
-          ((resume - next).count() * per_interval + own.interval.count() / 2) /
-          own.interval.count());
+      skipped_ += slots_between(own, next, resume);
       next = resume;
     }
     queue_.push({next, due.flow});

@@ -82,9 +82,16 @@ class ProbeSchedule {
     FlowId flow;
     bool operator>(const Due& o) const { return at != o.at ? at > o.at : flow > o.flow; }
   };
+  // The index of the flow's first own slot (factor 1) or sub-slot at or after `t`, counted
+  // from its slot at epoch + phase (negative before it), and the time of an index.
+  std::int64_t slot_index(const Slot& slot, shared::MonoNanos t, std::uint32_t factor) const;
+  shared::MonoNanos slot_time(const Slot& slot, std::int64_t index, std::uint32_t factor) const;
   // The first of the flow's own slots (factor 1) or sub-slots at or after `t`.
   shared::MonoNanos slot_at_or_after(const Slot& slot, shared::MonoNanos t,
                                      std::uint32_t factor = 1) const;
+  // How many probes the flow would send in [from, to): sub-slots before the hurry's end, its
+  // own slots after.
+  std::uint64_t slots_between(const Slot& slot, shared::MonoNanos from, shared::MonoNanos to) const;
   // The flow's next probe after one at `at`: its next sub-slot while the hurry lasts, else
   // its own next slot.
   shared::MonoNanos next_after(const Slot& slot, shared::MonoNanos at);
@@ -98,9 +105,10 @@ class ProbeSchedule {
   std::uint64_t skipped_ = 0;
   std::uint32_t hurry_factor_ = 1;
   shared::MonoNanos hurry_until_{};
-  // Some flow waits on its own slot although a sub-slot comes sooner, because that sub-slot
-  // lay past the hurry's end: an extension must bring it forward.
-  bool held_back_ = false;
+  // The earliest sub-slot a flow was held back from, waiting on its own slot instead because
+  // that sub-slot lay past the hurry's end (max: none). An extension past it brings the
+  // flows forward again; one that stops short of it changes nothing.
+  shared::MonoNanos held_back_from_ = shared::MonoNanos::max();
 };
 
 }  // namespace pathwatch::agent

@@ -204,6 +204,36 @@ TEST(ProbeScheduleTest, ExtendingAHurryBringsBackFlowsAlreadyHandedBackToTheirOw
   EXPECT_EQ(s.next_due(), kEpoch + 1200ms);
 }
 
+TEST(ProbeScheduleTest, AnExtensionShortOfAHeldBackSubSlotRebuildsNothing) {
+  // A 60 s flow at 5 x has sub-slots every 12 s: a 3 s hurry holds it back from 12 s. The
+  // extensions a sustained doubt brings (one per doubting result) leave the queue alone until
+  // one reaches 12 s.
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 1s}, {1, "b", 60s}}, kEpoch);
+  std::vector<FlowId> due;
+  s.take_due(kEpoch, due);
+  EXPECT_TRUE(s.hurry(5, kEpoch + 3s, kEpoch + 100ms).rescheduled);
+  for (auto t = 1s; t <= 8s; t += 1s) {  // bounded: 8 extensions
+    EXPECT_FALSE(s.hurry(5, kEpoch + t + 3s, kEpoch + t).rescheduled) << t.count();
+  }
+  EXPECT_TRUE(s.hurry(5, kEpoch + 13s, kEpoch + 9s).rescheduled);
+  EXPECT_EQ(sends(s, 9001ms, 12001ms)[1], std::vector<Nanos>{12s});
+}
+
+TEST(ProbeScheduleTest, AStallAcrossTheHurrysEndCountsTheProbesItReallySkipped) {
+  // 1 s at 5 x until 2.05 s. The loop stalls from 1.6 s to 2.5 s: the probe due at 1.8 s goes
+  // then, the sub-slot at 2.0 s is skipped (1), and the flow is back on its own slot, 3 s.
+  ProbeSchedule s = one_flow_sent_at(kEpoch);
+  std::vector<FlowId> due;
+  s.take_due(kEpoch + 1s, due);
+  s.hurry(5, kEpoch + 2050ms, kEpoch + 1500ms);
+  s.take_due(kEpoch + 1600ms, due);
+  s.take_due(kEpoch + 2500ms, due);
+  EXPECT_EQ(due.size(), 3u);  // at 1.0, 1.6 and (due at 1.8) 2.5 s
+  EXPECT_EQ(s.skipped(), 1u);
+  EXPECT_EQ(s.next_due(), kEpoch + 3s);
+}
+
 TEST(ProbeScheduleTest, ReloadEndsAHurry) {
   // The hurry's factor suited the old flows; the caller starts it again at the new ones' pace.
   ProbeSchedule s(kEpoch);
