@@ -58,6 +58,24 @@ bool same_content(const Notification& a, const Notification& b) {
          a.verdict.conclusive == b.verdict.conclusive && a.failovers.size() == b.failovers.size();
 }
 
+// A verdict that keeps changing is sent anyway after this many `settle`s: a second site or a
+// change from degraded to down must not wait for the recovery.
+constexpr int kMaxSettles = 3;
+
+// The opened/updated message of a service incident as it stands.
+Notification incident_message(const incident::Incident& inc, shared::UtcNanos at) {
+  Notification n;
+  n.fault = inc.fault;
+  n.incident_id = inc.id;
+  n.at = at;
+  n.started_at = inc.opened;
+  n.services = named(inc.services);
+  n.sites = named(inc.sites);
+  n.verdict = inc.summary;
+  for (const auto& f : inc.failovers) n.failovers.push_back(note(f));
+  return n;
+}
+
 }  // namespace
 
 Notification AlertEngine::open_thread(const std::string& id, FaultNature fault,
@@ -84,14 +102,17 @@ std::optional<Notification> AlertEngine::close_thread(const std::string& id, sha
   return n;
 }
 
-void AlertEngine::hold(Notification n, shared::UtcNanos at) {
+void AlertEngine::hold(Notification n, shared::UtcNanos at, shared::UtcNanos wall) {
   auto [it, fresh] = threads_.try_emplace(n.incident_id);
   Thread& th = it->second;
   if (fresh || !th.sent) {
     // The opening goes `settle` after the first evaluation that saw the incident, with the
     // content of that moment, whatever the verdict did meanwhile.
     n.kind = NotificationKind::kOpened;
-    if (fresh) th.held_since = at;
+    if (fresh) {
+      th.held_since = th.held_first = at;
+      th.held_wall = wall;
+    }
     th.sent = false;
     th.held = std::move(n);
     return;
@@ -102,8 +123,21 @@ void AlertEngine::hold(Notification n, shared::UtcNanos at) {
   }
   n.kind = NotificationKind::kUpdated;
   n.previous = th.last.verdict;
-  if (!th.held || !same_content(*th.held, n)) th.held_since = at;
+  if (!th.held) th.held_first = at;
+  if (!th.held || !same_content(*th.held, n)) {
+    th.held_since = at;
+    th.held_wall = wall;
+  }
   th.held = std::move(n);
+}
+
+void AlertEngine::send_held(Thread& th, shared::UtcNanos at, std::vector<Notification>& out) {
+  Notification n = std::move(*th.held);
+  th.held.reset();
+  n.at = at;
+  th.sent = true;
+  th.last = n;
+  out.push_back(std::move(n));
 }
 
 void AlertEngine::release_settled(shared::UtcNanos at, std::vector<Notification>& out) {
@@ -111,14 +145,34 @@ void AlertEngine::release_settled(shared::UtcNanos at, std::vector<Notification>
     if (!th.held) continue;
     // Even a conclusive verdict waits: right after a fault it may rest on measurements whose
     // own failure the agents have not confirmed yet (isolation_cut_onset_test.cpp).
-    if (at - th.held_since < config_.settle) continue;
-    Notification n = std::move(*th.held);
-    th.held.reset();
-    n.at = at;
-    th.sent = true;
-    th.last = n;
-    out.push_back(std::move(n));
+    const bool settled = at - th.held_since >= config_.settle;
+    const bool waited_enough = at - th.held_first >= kMaxSettles * config_.settle;
+    if (settled || waited_enough) send_held(th, at, out);
   }
+}
+
+std::vector<Notification> AlertEngine::on_clock(shared::UtcNanos wall) {
+  std::vector<Notification> out;
+  for (auto& [id, th] : threads_) {
+    if (!th.held) continue;
+    if (wall < th.held_wall) th.held_wall = wall;  // the collector's clock went back
+    if (wall - th.held_wall < config_.settle + kDataStallGrace) continue;
+    send_held(th, th.held->at, out);  // stamped with the data time it was last seen at
+  }
+  return out;
+}
+
+void AlertEngine::resume(const incident::Incident& inc, shared::UtcNanos wall) {
+  if (!config_.service_down || inc.closed) return;
+  Notification n = incident_message(inc, inc.updated);
+  if (!inc.announced) {
+    hold(std::move(n), inc.updated, wall);
+    return;
+  }
+  n.kind = NotificationKind::kOpened;
+  Thread& th = threads_[inc.id];
+  th.last = std::move(n);
+  th.sent = true;
 }
 
 std::vector<std::string> AlertEngine::open_threads() const {
@@ -128,7 +182,8 @@ std::vector<std::string> AlertEngine::open_threads() const {
 }
 
 std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation& ev,
-                                                     const isolation::Verdict* verdict) {
+                                                     const isolation::Verdict* verdict,
+                                                     shared::UtcNanos wall) {
   std::vector<Notification> out;
   const notify::VerdictSummary current =
       verdict ? notify::summarize_verdict(*verdict).summary : notify::VerdictSummary{};
@@ -157,16 +212,7 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
         }
         continue;
       }
-      Notification n;
-      n.fault = inc.fault;
-      n.incident_id = inc.id;
-      n.at = ev.at;
-      n.started_at = inc.opened;
-      n.services = named(inc.services);
-      n.sites = named(inc.sites);
-      n.verdict = inc.summary;
-      for (const auto& f : inc.failovers) n.failovers.push_back(note(f));
-      hold(std::move(n), ev.at);
+      hold(incident_message(inc, ev.at), ev.at, wall);
     }
     release_settled(ev.at, out);
   }

@@ -146,7 +146,8 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
          {"conclusive", inc.summary.conclusive},
          {"other_explanations", inc.summary.other_explanations},
          {"evidence_ja", inc.summary.evidence_ja},
-         {"evidence_en", inc.summary.evidence_en}};
+         {"evidence_en", inc.summary.evidence_en},
+         {"announced", inc.announced}};
   if (with_verdict && !inc.verdict_json.empty()) j["verdict"] = Json::parse(inc.verdict_json);
   return j.dump();
 }
@@ -189,6 +190,8 @@ Incident incident_from_json(const std::string& text) {
     inc.summary.evidence_ja = j.at("evidence_ja").get<std::vector<std::string>>();
     inc.summary.evidence_en = j.at("evidence_en").get<std::vector<std::string>>();
     if (j.contains("verdict")) inc.verdict_json = j.at("verdict").dump();
+    // Rows from before settling: their opened message went out at once.
+    inc.announced = j.value("announced", true);
     return inc;
   } catch (const Json::exception& e) {
     throw std::runtime_error(std::string{"incident: malformed JSON: "} + e.what());

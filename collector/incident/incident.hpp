@@ -60,6 +60,9 @@ struct Incident {
   std::vector<FailoverRecord> failovers;
   notify::VerdictSummary summary;  // the current verdict for messages (owners, contacts, text)
   std::string verdict_json;        // the current full verdict (isolation::verdict_to_json)
+  // Its opened message has gone out (alerts.settle holds it a while): after a restart it is
+  // not sent again, or is sent if the collector stopped while it was held.
+  bool announced = false;
 };
 
 // The reduced form of a verdict (the down diagnosis when anything is down, else degraded).

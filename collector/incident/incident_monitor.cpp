@@ -34,6 +34,7 @@ void IncidentMonitor::start(shared::UtcNanos now) {
     if (!open.empty()) {
       log_->info("continuing open incident {}", open.front().id);
       tracker_.resume(open.front());
+      alerts_.resume(open.front(), now);
     }
     // The measurements' states as they were recently: everything a stale-free board needs.
     read_rows(now - options_.tracker.stale_after - options_.lookback);
@@ -82,18 +83,21 @@ void IncidentMonitor::log_verdict_change() {
 }
 
 void IncidentMonitor::tick(shared::UtcNanos now) {
-  (void)now;  // decisions follow data time (design.md "Time"), not the collector's clock
+  // Decisions follow data time (design.md "Time"); the collector's clock `now` only bounds how
+  // long a held message waits when data time stops (AlertEngine::on_clock).
   try {
     const auto latest = tracker_.board().latest();
     read_rows(latest - options_.lookback);
     const auto at = tracker_.board().latest();
-    if (at == shared::UtcNanos{}) return;  // nothing measured yet
-    publish(tracker_.evaluate(at));
-    log_verdict_change();
-    check_budget(at);
+    if (at != shared::UtcNanos{}) {  // else nothing measured yet
+      publish(tracker_.evaluate(at), now);
+      log_verdict_change();
+      check_budget(at);
+    }
   } catch (const StoreError& e) {
     log_->error("incident tick: {}", e.what());
   }
+  send(alerts_.on_clock(now));
 }
 
 namespace {
@@ -149,7 +153,7 @@ void IncidentMonitor::check_budget_month(std::chrono::year_month month, shared::
   }
 }
 
-void IncidentMonitor::publish(const Evaluation& ev) {
+void IncidentMonitor::publish(const Evaluation& ev, shared::UtcNanos now) {
   for (const auto& u : ev.updates) {
     incidents_.save(u.incident);
     const auto& inc = u.incident;
@@ -162,8 +166,20 @@ void IncidentMonitor::publish(const Evaluation& ev) {
                f.from_path.empty() ? "?" : f.from_path, f.to_path.empty() ? "(none)" : f.to_path);
   }
   const auto* verdict = tracker_.last_verdict() ? &*tracker_.last_verdict() : nullptr;
-  for (auto& n : alerts_.on_evaluation(ev, verdict)) {
+  send(alerts_.on_evaluation(ev, verdict, now));
+}
+
+void IncidentMonitor::send(std::vector<notify::Notification> notifications) {
+  for (auto& n : notifications) {
     log_->info("notification {} {}", n.incident_id, notify::to_string(n.kind));
+    if (n.kind == notify::NotificationKind::kOpened && tracker_.mark_announced(n.incident_id)) {
+      try {
+        incidents_.save(*tracker_.open_incident());
+      } catch (const StoreError& e) {
+        // Not fatal: after a restart the opened message would go once more.
+        log_->error("incident {}: announced, not saved: {}", n.incident_id, e.what());
+      }
+    }
     if (submit_) submit_(std::move(n));
   }
 }

@@ -52,7 +52,9 @@ class IncidentMonitor {
 
  private:
   void read_rows(shared::UtcNanos from);
-  void publish(const Evaluation& ev);
+  void publish(const Evaluation& ev, shared::UtcNanos now);
+  // Logs and submits notifications; an incident's opened message marks it announced.
+  void send(std::vector<notify::Notification> notifications);
   // Every budget_every of data time: the share of each service's monthly error budget used
   // so far → alert rule. Store errors are logged; the next period retries.
   void check_budget(shared::UtcNanos at);

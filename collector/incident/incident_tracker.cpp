@@ -54,6 +54,12 @@ void IncidentTracker::resume(Incident open) {
   open_ = std::move(open);
 }
 
+bool IncidentTracker::mark_announced(const std::string& id) {
+  if (!open_ || open_->id != id || open_->announced) return false;
+  open_->announced = true;
+  return true;
+}
+
 std::string IncidentTracker::site_of(const std::string& agent_id) const {
   for (const auto& vp : topology_.vantage_points) {
     if (vp.agent_id == agent_id) return vp.site;

@@ -62,6 +62,9 @@ class IncidentTracker {
 
   // After a restart: the incident the store still holds open; it is continued, not reopened.
   void resume(Incident open);
+  // The open incident `id`'s opened message went out. Returns whether that changed it (then
+  // the caller saves it).
+  bool mark_announced(const std::string& id);
 
   bool apply(const StoredStateChange& change) { return dirty(board_.apply(change)); }
   bool apply(const StoredWindow& window) { return dirty(board_.apply(window)); }

@@ -28,7 +28,8 @@ class Alerts : public ::testing::Test {
 
   std::vector<notify::Notification> step(IncidentTracker& tr, AlertEngine& ae, int at) {
     const auto ev = tr.evaluate(t(at));
-    return ae.on_evaluation(ev, tr.last_verdict() ? &*tr.last_verdict() : nullptr);
+    // The collector's clock in step with data time (on_clock tests move it apart).
+    return ae.on_evaluation(ev, tr.last_verdict() ? &*tr.last_verdict() : nullptr, t(at));
   }
 
   void main_up(IncidentTracker& tr) {
@@ -162,6 +163,62 @@ TEST_F(Alerts, AFaultOverBeforeItSettledStillGetsBothMessages) {
   ASSERT_TRUE(n[1].recovered_at.has_value());
   EXPECT_EQ(*n[1].recovered_at, t(13));
   EXPECT_TRUE(ae.open_threads().empty());
+}
+
+// Data time stops when the fault cuts the collector off from the agents (or the store fails):
+// the held opened message still goes, `settle` + kDataStallGrace later by the collector's clock.
+TEST_F(Alerts, AHeldMessageGoesByTheClockWhenDataStops) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;  // settle: 10 s
+  cfg.path_down_after.reset();
+  AlertEngine ae(cfg);
+  lab_up(tr);
+  step(tr, ae, 1);
+  dc_edge_main(tr, 10);
+  EXPECT_TRUE(step(tr, ae, 10).empty());  // held at the collector's t(10); no data after it
+  const auto wait = cfg.settle + AlertEngine::kDataStallGrace;
+  EXPECT_TRUE(ae.on_clock(t(10) + wait - shared::Nanos{1}).empty());
+  EXPECT_TRUE(ae.on_clock(t(5)).empty());  // the clock went back: the wait starts again there
+  EXPECT_TRUE(ae.on_clock(t(5) + wait - shared::Nanos{1}).empty());
+  const auto n = ae.on_clock(t(5) + wait);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kOpened);
+  EXPECT_EQ(n[0].at, t(10));  // the data time it was last seen at
+  EXPECT_EQ(n[0].started_at, t(10));
+  EXPECT_TRUE(ae.on_clock(t(60)).empty());  // sent once
+}
+
+// A verdict that keeps changing faster than `settle` is sent anyway within 3 x `settle` of its
+// first change: a second site must not wait for the recovery.
+TEST_F(Alerts, AVerdictThatKeepsChangingStillGoesWithinThreeSettles) {
+  AlertConfig cfg;  // settle: 10 s
+  AlertEngine ae(cfg);
+  incident::Incident inc;
+  inc.id = "INC-20261123-140010";
+  inc.opened = t(10);
+  inc.services = {"asp"};
+  const auto evaluate = [&](int at, std::vector<std::string> sites) {
+    incident::Evaluation ev;
+    ev.at = t(at);
+    if (!sites.empty()) {
+      inc.sites = std::move(sites);
+      ev.updates.push_back({incident::UpdateKind::kUpdated, inc, {}, {}});
+    }
+    return ae.on_evaluation(ev, nullptr, t(at));
+  };
+  EXPECT_TRUE(evaluate(10, {"main"}).empty());
+  ASSERT_EQ(evaluate(20, {}).size(), 1u);  // opened, settled
+  // From 21 s the sites alternate every 3 s, never lasting 10 s.
+  for (int at = 21; at < 51; ++at) {
+    std::vector<std::string> sites;
+    if ((at - 21) % 3 == 0) sites = {"main", (at - 21) % 6 == 0 ? "branch" : "other"};
+    EXPECT_TRUE(evaluate(at, sites).empty()) << at;
+  }
+  const auto n = evaluate(51, {});
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kUpdated);
+  ASSERT_EQ(n[0].sites.size(), 2u);
+  EXPECT_EQ(n[0].sites[1].name, "other");  // what it was when sent (set at 48 s)
 }
 
 // One incident → opened, one updated (a second site joins), recovered; all on one thread,

@@ -1,6 +1,10 @@
-// The SLA budget feed of IncidentMonitor over a MemoryStore with hand-made rows: a month's
+// IncidentMonitor over a MemoryStore with hand-made rows. The SLA budget feed: a month's
 // downtime past the limit gives one notification, below it none, and the month's rows are read
-// only every budget_every of data time. Also budget_burned's policies, by hand.
+// only every budget_every of data time; budget_burned's policies, by hand. Incident messages:
+// a restart neither loses a held opened message nor repeats a sent one, and a held message
+// still goes when data time stops.
+#include "collector/incident/incident_monitor.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +12,6 @@
 #include <vector>
 
 #include "collector/analysis/error_budget.hpp"
-#include "collector/incident/incident_monitor.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "collector/store/memory_store.hpp"
 #include "shared/time/jst.hpp"
@@ -326,6 +329,58 @@ TEST(BudgetBurned, FollowsTheUnknownPolicyAndIgnoresTimeAfterUntil) {
   // A 100 % target has no budget: anything burned is past every limit.
   f.target_percent = 100.0;
   EXPECT_TRUE(std::isinf(budget_burned(f, until).percent));
+}
+
+// The incident messages (service_down, settle 10 s) instead of the budget's.
+class IncidentMessages : public BudgetFeed {
+ protected:
+  IncidentMessages() {
+    alerts_.service_down = true;
+    alerts_.budget_burned_percent.reset();
+  }
+  std::vector<notify::NotificationKind> incident_kinds() const {
+    std::vector<notify::NotificationKind> out;
+    for (const auto& n : sent_) {
+      if (n.incident_id.starts_with("INC-")) out.push_back(n.kind);
+    }
+    return out;
+  }
+};
+
+TEST_F(IncidentMessages, ARestartNeitherLosesAHeldOpeningNorRepeatsASentOne) {
+  using notify::NotificationKind;
+  change(t(0), PathState::kUp);
+  change(t(10), PathState::kDown);
+  auto m = started_monitor();
+  m->tick(clock_);  // opened at data time 10 s, held for settle
+  EXPECT_TRUE(incident_kinds().empty());
+
+  // The collector restarts while the opened message is held; data time goes on to 25 s.
+  m = started_monitor();
+  window(t(25), PathState::kDown);
+  m->tick(clock_);
+  EXPECT_EQ(incident_kinds(), std::vector<NotificationKind>{NotificationKind::kOpened});
+
+  // It restarts again, now that the opening is out: the recovery, without a second opening.
+  m = started_monitor();
+  change(t(40), PathState::kUp);
+  window(t(41), PathState::kUp);
+  m->tick(clock_);
+  EXPECT_EQ(incident_kinds(), (std::vector<NotificationKind>{NotificationKind::kOpened,
+                                                             NotificationKind::kRecovered}));
+}
+
+TEST_F(IncidentMessages, AHeldOpeningGoesWhenDataTimeStops) {
+  change(t(0), PathState::kUp);
+  change(t(10), PathState::kDown);
+  auto m = started_monitor();
+  m->tick(clock_);
+  // No rows after this: the agents are cut off. The collector's clock goes on.
+  m->tick(clock_ + seconds{14});
+  EXPECT_TRUE(incident_kinds().empty());
+  m->tick(clock_ + seconds{15});
+  EXPECT_EQ(incident_kinds(),
+            std::vector<notify::NotificationKind>{notify::NotificationKind::kOpened});
 }
 
 }  // namespace
