@@ -1,5 +1,7 @@
 #include "collector/notify/delivery_queue.hpp"
 
+#include <set>
+
 #include "collector/notify/retry_backoff.hpp"
 
 namespace pathwatch::collector::notify {
@@ -99,9 +101,19 @@ void DeliveryQueue::make_room(NotificationKind incoming, bool& drop_incoming) {
   finish(victim, DeliveryState::kDropped);
 }
 
+std::vector<std::uint64_t> DeliveryQueue::thread_heads() const {
+  std::set<std::pair<std::size_t, std::string>> seen;
+  std::vector<std::uint64_t> heads;
+  for (const auto& [id, job] : jobs_) {  // in enqueue order
+    if (seen.emplace(job.channel, job.payload->incident_id).second) heads.push_back(id);
+  }
+  return heads;
+}
+
 std::vector<DeliveryQueue::Attempt> DeliveryQueue::take_due(shared::MonoNanos now) {
   std::vector<Attempt> due;
-  for (auto& [id, job] : jobs_) {
+  for (const auto id : thread_heads()) {
+    Job& job = jobs_.at(id);
     if (job.in_flight || job.due > now) continue;
     job.in_flight = true;
     due.push_back(Attempt{id, channels_[job.channel], job.payload});
@@ -144,7 +156,8 @@ std::size_t DeliveryQueue::run_due(shared::MonoNanos now) {
 
 std::optional<shared::MonoNanos> DeliveryQueue::next_due() const {
   std::optional<shared::MonoNanos> next;
-  for (const auto& [id, job] : jobs_) {
+  for (const auto id : thread_heads()) {
+    const Job& job = jobs_.at(id);
     if (!job.in_flight && (!next || job.due < *next)) next = job.due;
   }
   return next;

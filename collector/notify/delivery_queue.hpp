@@ -1,5 +1,6 @@
-// The delivery bookkeeping: one job per (notification, channel), retried with backoff, bounded
-// (updates are dropped before opened/recovered), with counters and a status per job. Pure and
+// The delivery bookkeeping: one job per (notification, channel), retried with backoff, in
+// order within a thread, bounded (updates are dropped before opened/recovered), with counters
+// and a status per job. Pure and
 // single-threaded: time comes in as arguments, delivery happens through the Notifier the caller
 // is handed (delivery_worker.hpp runs it on its own thread).
 #pragma once
@@ -93,6 +94,10 @@ class DeliveryQueue {
     std::string last_error;
   };
 
+  // The oldest job of each thread (incident id) on each channel, in enqueue order. Only these
+  // are tried: a thread's messages arrive in order, so a recovered never overtakes its opened
+  // while that one waits for a retry.
+  std::vector<std::uint64_t> thread_heads() const;
   void make_room(NotificationKind incoming, bool& drop_incoming);
   void finish(std::map<std::uint64_t, Job>::iterator it, DeliveryState state);
   DeliveryStatus to_status(const Job& job, DeliveryState state) const;

@@ -155,6 +155,35 @@ TEST(DeliveryQueue, EachChannelHasItsOwnJobAndStatus) {
   EXPECT_EQ(q.counters().sent, 2u);
 }
 
+// A thread's messages arrive in order on each channel: while the opened message waits for a
+// retry, its recovery waits behind it; other threads go on. Once the opened is out, or given
+// up, the recovery goes.
+TEST(DeliveryQueue, AThreadsMessagesArriveInOrder) {
+  FakeChannel mail("email:relay");
+  mail.script = {kRefused};
+  DeliveryQueue q({&mail}, RetryPolicy{3, seconds(1), seconds(8)}, 10, [] { return 1.0; });
+  q.enqueue(note("INC-1", NotificationKind::kOpened), at(seconds(0)));
+  q.enqueue(note("INC-1", NotificationKind::kRecovered), at(seconds(0)));
+  q.enqueue(note("INC-2", NotificationKind::kOpened), at(seconds(0)));
+  EXPECT_EQ(q.run_due(at(seconds(0))), 2u);
+  EXPECT_EQ(mail.delivered, (std::vector<std::string>{"INC-1/opened", "INC-2/opened"}));
+  EXPECT_EQ(q.next_due(), at(seconds(1)));  // the retry; the recovery is not due before it
+  EXPECT_EQ(q.run_due(at(seconds(1))), 1u);
+  EXPECT_EQ(q.run_due(at(seconds(1))), 1u);
+  EXPECT_EQ(mail.delivered, (std::vector<std::string>{"INC-1/opened", "INC-2/opened",
+                                                      "INC-1/opened", "INC-1/recovered"}));
+  EXPECT_TRUE(q.idle());
+
+  // Given up (a permanent error), the opened no longer holds the recovery back.
+  mail.script = {kDenied};
+  q.enqueue(note("INC-3", NotificationKind::kOpened), at(seconds(2)));
+  q.enqueue(note("INC-3", NotificationKind::kRecovered), at(seconds(2)));
+  q.run_due(at(seconds(2)));
+  q.run_due(at(seconds(2)));
+  EXPECT_EQ(mail.delivered.back(), "INC-3/recovered");
+  EXPECT_TRUE(q.idle());
+}
+
 TEST(DeliveryQueue, OverflowDropsUpdatesBeforeOpenedAndRecovered) {
   FakeChannel mail("email:relay");
   DeliveryQueue q({&mail}, RetryPolicy{}, 3, [] { return 1.0; });
@@ -182,6 +211,7 @@ TEST(DeliveryQueue, OverflowDropsUpdatesBeforeOpenedAndRecovered) {
   EXPECT_EQ(c.dropped_other, 1u);    // a_open
   EXPECT_EQ(c.pending, 3u);          // a_rec, b_open, b_rec
   q.run_due(t0);
+  q.run_due(t0);  // B's recovery goes after its opening, in a second round
   EXPECT_EQ(mail.delivered, (std::vector<std::string>{"A/recovered", "B/opened", "B/recovered"}));
   for (const auto id : {a_rec, b_open, b_rec}) {
     EXPECT_EQ(q.status(id).at(0).state, DeliveryState::kSent);
