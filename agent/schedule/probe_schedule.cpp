@@ -110,6 +110,12 @@ void ProbeSchedule::set_flows(const std::vector<ScheduleEntry>& entries, shared:
       ++i;
     }
   }
+  // A kept flow's next probe before the reload. Phases move when groups come or go, and the
+  // new slot may lie just after the flow's last probe: it starts no sooner than half an
+  // interval before its old next probe (at least half an interval after its last one).
+  std::map<FlowId, shared::MonoNanos> was_due;
+  for (auto q = queue_; !q.empty(); q.pop()) was_due[q.top().flow] = q.top().at;
+  const auto old_flows = std::move(flows_);
   flows_.clear();
   queue_ = {};
   hurry_factor_ = 1;
@@ -118,7 +124,13 @@ void ProbeSchedule::set_flows(const std::vector<ScheduleEntry>& entries, shared:
   for (const auto& e : entries) {
     const Slot slot{e.interval, phases.at({e.interval, e.group})};
     flows_[e.flow] = slot;
-    queue_.push({slot_at_or_after(slot, now), e.flow});
+    shared::MonoNanos from = now;
+    const auto old = old_flows.find(e.flow);
+    const auto due = was_due.find(e.flow);
+    if (old != old_flows.end() && due != was_due.end() && old->second.interval == e.interval) {
+      from = std::max(now, due->second - e.interval / 2);
+    }
+    queue_.push({slot_at_or_after(slot, from), e.flow});
   }
 }
 

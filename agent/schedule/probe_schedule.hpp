@@ -42,8 +42,10 @@ class ProbeSchedule {
   explicit ProbeSchedule(shared::MonoNanos epoch) : epoch_(epoch) {}
 
   // Replaces the set of flows. Each flow's first probe is its first phase slot at or after
-  // `now`. A hurry under way ends: its factor suited the old flows, so the caller starts it
-  // again at the new flows' pace (AgentRuntime keeps within suspicion.max_rate that way).
+  // `now`; a flow kept with its interval (same id) also no sooner than half an interval
+  // before its old next probe, so moved phases do not probe it twice in a moment. A hurry under way
+  // ends: its factor suited the old flows, so the caller starts it again at the new flows' pace
+  // (AgentRuntime keeps within suspicion.max_rate that way).
   void set_flows(const std::vector<ScheduleEntry>& entries, shared::MonoNanos now);
 
   std::optional<shared::MonoNanos> next_due() const;

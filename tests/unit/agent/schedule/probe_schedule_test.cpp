@@ -245,6 +245,20 @@ TEST(ProbeScheduleTest, ReloadEndsAHurry) {
   EXPECT_EQ(s.next_due(), kEpoch + 500ms);  // b's own slot; a's is at 1 s
 }
 
+TEST(ProbeScheduleTest, AReloadThatMovesPhasesDoesNotProbeAKeptFlowTwiceInAMoment) {
+  // Groups a, b at 1 s: phases 0 and 500 ms. A reload at 600 ms adds a0: phases 0, 333, 667
+  // ms, so b's new slot (667 ms) lies 167 ms after its last probe (500 ms). It goes at 1.667 s
+  // instead, half an interval or more after that probe; a keeps its 1 s, a0 starts at 1.333 s.
+  ProbeSchedule s(kEpoch);
+  s.set_flows({{0, "a", 1s}, {1, "b", 1s}}, kEpoch);
+  sends(s, 0ms, 501ms);
+  s.set_flows({{0, "a", 1s}, {1, "b", 1s}, {2, "a0", 1s}}, kEpoch + 600ms);
+  const auto after = sends(s, 600ms, 2001ms);
+  EXPECT_EQ(after.at(0), (std::vector<Nanos>{1000ms, 2000ms}));
+  EXPECT_EQ(after.at(1), std::vector<Nanos>{1667ms});  // taken in 1 ms steps
+  EXPECT_EQ(after.at(2), std::vector<Nanos>{1334ms});
+}
+
 TEST(ProbeScheduleTest, HurryShorterThanASubIntervalBringsNothingForward) {
   // 60 s interval, 5 x: sub-slots every 12 s, but the hurry lasts 3 s: no probe in it, and
   // the flow keeps its own next slot.
