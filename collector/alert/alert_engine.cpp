@@ -102,7 +102,7 @@ std::optional<Notification> AlertEngine::close_thread(const std::string& id, sha
   return n;
 }
 
-void AlertEngine::hold(Notification n, shared::UtcNanos at, shared::UtcNanos wall) {
+void AlertEngine::hold(Notification n, shared::UtcNanos at, shared::MonoNanos mono) {
   auto [it, fresh] = threads_.try_emplace(n.incident_id);
   Thread& th = it->second;
   if (fresh || !th.sent) {
@@ -111,7 +111,7 @@ void AlertEngine::hold(Notification n, shared::UtcNanos at, shared::UtcNanos wal
     n.kind = NotificationKind::kOpened;
     if (fresh) {
       th.held_since = th.held_first = at;
-      th.held_wall = wall;
+      th.held_mono = mono;
     }
     th.sent = false;
     th.held = std::move(n);
@@ -126,7 +126,7 @@ void AlertEngine::hold(Notification n, shared::UtcNanos at, shared::UtcNanos wal
   if (!th.held) th.held_first = at;
   if (!th.held || !same_content(*th.held, n)) {
     th.held_since = at;
-    th.held_wall = wall;
+    th.held_mono = mono;
   }
   th.held = std::move(n);
 }
@@ -151,22 +151,20 @@ void AlertEngine::release_settled(shared::UtcNanos at, std::vector<Notification>
   }
 }
 
-std::vector<Notification> AlertEngine::on_clock(shared::UtcNanos wall) {
+std::vector<Notification> AlertEngine::on_clock(shared::MonoNanos mono) {
   std::vector<Notification> out;
   for (auto& [id, th] : threads_) {
-    if (!th.held) continue;
-    if (wall < th.held_wall) th.held_wall = wall;  // the collector's clock went back
-    if (wall - th.held_wall < config_.settle + kDataStallGrace) continue;
+    if (!th.held || mono - th.held_mono < config_.settle + kDataStallGrace) continue;
     send_held(th, th.held->at, out);  // stamped with the data time it was last seen at
   }
   return out;
 }
 
-void AlertEngine::resume(const incident::Incident& inc, shared::UtcNanos wall) {
+void AlertEngine::resume(const incident::Incident& inc, shared::MonoNanos mono) {
   if (!config_.service_down || inc.closed) return;
   Notification n = incident_message(inc, inc.updated);
   if (!inc.announced) {
-    hold(std::move(n), inc.updated, wall);
+    hold(std::move(n), inc.updated, mono);
     return;
   }
   n.kind = NotificationKind::kOpened;
@@ -183,7 +181,7 @@ std::vector<std::string> AlertEngine::open_threads() const {
 
 std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation& ev,
                                                      const isolation::Verdict* verdict,
-                                                     shared::UtcNanos wall) {
+                                                     shared::MonoNanos mono) {
   std::vector<Notification> out;
   const notify::VerdictSummary current =
       verdict ? notify::summarize_verdict(*verdict).summary : notify::VerdictSummary{};
@@ -212,7 +210,7 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
         }
         continue;
       }
-      hold(incident_message(inc, ev.at), ev.at, wall);
+      hold(incident_message(inc, ev.at), ev.at, mono);
     }
     release_settled(ev.at, out);
   }

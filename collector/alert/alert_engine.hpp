@@ -25,19 +25,19 @@ class AlertEngine {
 
   // Service incidents (opened/updated/closed), failovers, flapping and paths down longer
   // than the limit. `verdict` (the tracker's current one) explains path and failover alerts.
-  // `wall` is the collector's clock at this evaluation (see on_clock).
+  // `mono` is the collector's monotonic clock at this evaluation (see on_clock).
   std::vector<notify::Notification> on_evaluation(const incident::Evaluation& evaluation,
                                                   const isolation::Verdict* verdict,
-                                                  shared::UtcNanos wall);
+                                                  shared::MonoNanos mono);
   // The backstop of settling when data time stops (the fault cut the collector off from the
   // agents, the store fails): a held incident message also goes once it has waited `settle`
-  // + kDataStallGrace by the collector's clock `wall`.
-  std::vector<notify::Notification> on_clock(shared::UtcNanos wall);
+  // + kDataStallGrace by the collector's monotonic clock (a wall-clock step moves neither).
+  std::vector<notify::Notification> on_clock(shared::MonoNanos mono);
   static constexpr shared::Nanos kDataStallGrace = std::chrono::seconds{5};
   // After a restart: the incident the store still holds open. Announced, its thread goes on
   // from its current verdict; not yet announced (the collector stopped while the opened
   // message was held), the opened message is held again and goes when settled.
-  void resume(const incident::Incident& incident, shared::UtcNanos wall);
+  void resume(const incident::Incident& incident, shared::MonoNanos mono);
   // Loss and latency over their limits, per flow.
   std::vector<notify::Notification> on_window(const StoredWindow& window);
   // The share of a service's monthly error budget used so far (0-100+), from availability;
@@ -62,14 +62,14 @@ class AlertEngine {
     std::optional<notify::Notification> held;
     shared::UtcNanos held_since{};  // data time the held content began
     shared::UtcNanos held_first{};  // data time of the first change not sent yet
-    shared::UtcNanos held_wall{};   // the collector's clock when the held content began
+    shared::MonoNanos held_mono{};  // the collector's monotonic clock when it began
   };
 
   notify::Notification open_thread(const std::string& id, notify::FaultNature fault,
                                    shared::UtcNanos started, shared::UtcNanos at);
   std::optional<notify::Notification> close_thread(const std::string& id, shared::UtcNanos at);
   // A service incident's opened/updated message: held while its verdict settles.
-  void hold(notify::Notification n, shared::UtcNanos at, shared::UtcNanos wall);
+  void hold(notify::Notification n, shared::UtcNanos at, shared::MonoNanos mono);
   // The held messages that have lasted `settle` by data time `at`, or changed for
   // kMaxSettles x `settle` without lasting that long.
   void release_settled(shared::UtcNanos at, std::vector<notify::Notification>& out);

@@ -25,7 +25,7 @@ IncidentMonitor::IncidentMonitor(Store& store, IncidentStore& incidents,
       analysis_(analysis),
       log_(shared::component_logger("collector.incident")) {}
 
-void IncidentMonitor::start(shared::UtcNanos now) {
+void IncidentMonitor::start(shared::UtcNanos now, shared::MonoNanos mono) {
   try {
     IncidentQuery q;
     q.open_only = true;
@@ -34,7 +34,7 @@ void IncidentMonitor::start(shared::UtcNanos now) {
     if (!open.empty()) {
       log_->info("continuing open incident {}", open.front().id);
       tracker_.resume(open.front());
-      alerts_.resume(open.front(), now);
+      alerts_.resume(open.front(), mono);
     }
     // The measurements' states as they were recently: everything a stale-free board needs.
     read_rows(now - options_.tracker.stale_after - options_.lookback);
@@ -82,22 +82,21 @@ void IncidentMonitor::log_verdict_change() {
   logged_verdict_ = std::move(summary);
 }
 
-void IncidentMonitor::tick(shared::UtcNanos now) {
-  // Decisions follow data time (design.md "Time"); the collector's clock `now` only bounds how
-  // long a held message waits when data time stops (AlertEngine::on_clock).
+void IncidentMonitor::tick(shared::UtcNanos now, shared::MonoNanos mono) {
+  (void)now;  // decisions follow data time (design.md "Time"), not the collector's clock
   try {
     const auto latest = tracker_.board().latest();
     read_rows(latest - options_.lookback);
     const auto at = tracker_.board().latest();
     if (at != shared::UtcNanos{}) {  // else nothing measured yet
-      publish(tracker_.evaluate(at), now);
+      publish(tracker_.evaluate(at), mono);
       log_verdict_change();
       check_budget(at);
     }
   } catch (const StoreError& e) {
     log_->error("incident tick: {}", e.what());
   }
-  send(alerts_.on_clock(now));
+  send(alerts_.on_clock(mono));
 }
 
 namespace {
@@ -153,9 +152,15 @@ void IncidentMonitor::check_budget_month(std::chrono::year_month month, shared::
   }
 }
 
-void IncidentMonitor::publish(const Evaluation& ev, shared::UtcNanos now) {
+void IncidentMonitor::publish(const Evaluation& ev, shared::MonoNanos mono) {
   for (const auto& u : ev.updates) {
-    incidents_.save(u.incident);
+    try {
+      incidents_.save(u.incident);
+    } catch (const StoreError& e) {
+      // The tracker has moved on either way: the alert rules must still hear of it, or a
+      // close would never reach them (and a held opening would go with no recovery after it).
+      log_->error("incident {}: not saved: {}", u.incident.id, e.what());
+    }
     const auto& inc = u.incident;
     log_->info("incident {} {}: {} (services {}, sites {})", inc.id, to_string(u.kind),
                inc.history.empty() ? std::string{} : inc.history.back().summary,
@@ -166,7 +171,7 @@ void IncidentMonitor::publish(const Evaluation& ev, shared::UtcNanos now) {
                f.from_path.empty() ? "?" : f.from_path, f.to_path.empty() ? "(none)" : f.to_path);
   }
   const auto* verdict = tracker_.last_verdict() ? &*tracker_.last_verdict() : nullptr;
-  send(alerts_.on_evaluation(ev, verdict, now));
+  send(alerts_.on_evaluation(ev, verdict, mono));
 }
 
 void IncidentMonitor::send(std::vector<notify::Notification> notifications) {

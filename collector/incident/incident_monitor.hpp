@@ -43,16 +43,18 @@ class IncidentMonitor {
                   std::vector<ServiceSpec> services, alert::AlertConfig alerts,
                   MonitorOptions options, Submit submit, const AnalysisConfig* analysis = nullptr);
 
-  // Start-up: resumes the incident still open in the store and reads the recent rows.
-  void start(shared::UtcNanos now);
+  // Start-up: resumes the incident still open in the store and reads the recent rows. `now`
+  // and `mono` are the collector's clocks (decisions follow data time; `mono` only bounds how
+  // long a held message waits when data time stops: AlertEngine::on_clock).
+  void start(shared::UtcNanos now, shared::MonoNanos mono);
   // Reads new rows and decides. Store errors are logged, never thrown (the next tick retries).
-  void tick(shared::UtcNanos now);
+  void tick(shared::UtcNanos now, shared::MonoNanos mono);
 
   const IncidentTracker& tracker() const { return tracker_; }
 
  private:
   void read_rows(shared::UtcNanos from);
-  void publish(const Evaluation& ev, shared::UtcNanos now);
+  void publish(const Evaluation& ev, shared::MonoNanos mono);
   // Logs and submits notifications; an incident's opened message marks it announced.
   void send(std::vector<notify::Notification> notifications);
   // Every budget_every of data time: the share of each service's monthly error budget used

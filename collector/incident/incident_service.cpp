@@ -7,7 +7,7 @@
 namespace pathwatch::collector::incident {
 
 IncidentService::IncidentService(IncidentSetup setup, Store& store, const shared::Clock& clock)
-    : setup_(std::move(setup)) {
+    : setup_(std::move(setup)), clock_(clock) {
   auto log = shared::component_logger("collector.incident");
   incidents_ = open_sqlite_incident_store(setup_.database, setup_.busy_timeout);
   IncidentMonitor::Submit submit;
@@ -21,7 +21,7 @@ IncidentService::IncidentService(IncidentSetup setup, Store& store, const shared
   monitor_ = std::make_unique<IncidentMonitor>(store, *incidents_, *setup_.topology,
                                                setup_.services, setup_.alerts, setup_.monitor,
                                                std::move(submit), setup_.analysis);
-  monitor_->start(clock.utc_now());
+  monitor_->start(clock.utc_now(), clock.mono_now());
   log->info("incidents: {} segments, {} measurements in the topology; notifications {}",
             setup_.topology->segments.size(), setup_.topology->measurements.size(),
             worker_ ? "on" : "off (no notify: section)");

@@ -41,11 +41,12 @@ class IncidentService {
   IncidentService(const IncidentService&) = delete;
   IncidentService& operator=(const IncidentService&) = delete;
 
-  void tick(shared::UtcNanos now) { monitor_->tick(now); }
+  void tick(shared::UtcNanos now) { monitor_->tick(now, clock_.mono_now()); }
   IncidentStore& incidents() { return *incidents_; }
 
  private:
   IncidentSetup setup_;
+  const shared::Clock& clock_;
   IncidentStorePtr incidents_;
   std::unique_ptr<notify::DeliveryWorker> worker_;
   std::unique_ptr<IncidentMonitor> monitor_;

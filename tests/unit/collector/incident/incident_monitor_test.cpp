@@ -107,7 +107,7 @@ class BudgetFeed : public ::testing::Test {
   // A monitor started at the collector's clock, as the collector starts it.
   std::unique_ptr<IncidentMonitor> started_monitor() {
     auto m = monitor();
-    m->start(clock_);
+    m->start(clock_, mono_);
     return m;
   }
 
@@ -152,6 +152,7 @@ class BudgetFeed : public ::testing::Test {
 
   // The collector's clock at every tick: far from the data, to show it is never used.
   const shared::UtcNanos clock_ = t(0) + hours{24 * 365};
+  const shared::MonoNanos mono_{hours{1}};
   isolation::Topology topo_;
   AnalysisConfig analysis_;
   alert::AlertConfig alerts_;
@@ -166,7 +167,7 @@ TEST_F(BudgetFeed, BurnedPastTheLimitNotifiesOncePerMonth) {
   history(75);
   auto m = started_monitor();
   window(t(0), PathState::kUp);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   auto sla = budget_notifications();
   ASSERT_EQ(sla.size(), 1u);
   EXPECT_EQ(sla[0].incident_id, "SLA-asp-202611");
@@ -179,7 +180,7 @@ TEST_F(BudgetFeed, BurnedPastTheLimitNotifiesOncePerMonth) {
   // Two more periods (t(300), t(600)): computed again, not sent again.
   for (int s = 10; s <= 600; s += 10) {
     window(t(s), PathState::kUp);
-    m->tick(clock_);
+    m->tick(clock_, mono_);
   }
   EXPECT_EQ(store_.session_reads, 3);
   EXPECT_EQ(budget_notifications().size(), 1u);
@@ -190,7 +191,7 @@ TEST_F(BudgetFeed, BelowTheLimitNothingUntilTheNextCheckSeesMore) {
   history(60);
   auto m = started_monitor();
   window(t(0), PathState::kUp);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(store_.session_reads, 1);
   EXPECT_TRUE(budget_notifications().empty());
 
@@ -198,15 +199,15 @@ TEST_F(BudgetFeed, BelowTheLimitNothingUntilTheNextCheckSeesMore) {
   // checks run at t(300) (3,600 + 290 = 3,890 s, 75.0 %: nothing) and t(600) (3,600 + 590 =
   // 4,190 s, 80.8 %): the notification comes with the t(600) tick, not at t(560).
   change(t(10), PathState::kDown);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   for (int s = 20; s <= 590; s += 10) {
     window(t(s), PathState::kDown);
-    m->tick(clock_);
+    m->tick(clock_, mono_);
     ASSERT_TRUE(budget_notifications().empty()) << "at t(" << s << ")";
   }
   EXPECT_EQ(store_.session_reads, 2);  // t(0), t(300)
   window(t(600), PathState::kDown);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(store_.session_reads, 3);
   const auto sla = budget_notifications();
   ASSERT_EQ(sla.size(), 1u);
@@ -226,12 +227,12 @@ TEST_F(BudgetFeed, TheFirstCheckOfAMonthFinishesThePreviousOne) {
   auto m = started_monitor();
   for (int minute = 50; minute <= 59; ++minute) {
     window(oct31(23, minute), PathState::kDown);
-    m->tick(clock_);
+    m->tick(clock_, mono_);
   }
   EXPECT_EQ(store_.session_reads, 2);  // 23:50, 23:55
   EXPECT_TRUE(budget_notifications().empty());
   window(kMonthStart, PathState::kDown);  // 00:00 JST, November 1st
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(store_.session_reads, 4);  // October to its end, then November so far
   const auto sla = budget_notifications();
   ASSERT_EQ(sla.size(), 1u);
@@ -245,11 +246,11 @@ TEST_F(BudgetFeed, ComputedOnlyEveryBudgetEveryOfDataTime) {
   // Ticks every 10 s of data time for 15 min: checks at t(0), t(300), t(600), t(900).
   for (int s = 0; s <= 900; s += 10) {
     window(t(s), PathState::kUp);
-    m->tick(clock_);
+    m->tick(clock_, mono_);
   }
   EXPECT_EQ(store_.session_reads, 4);
   // Ticks without new data (the collector's clock alone moving) never check.
-  for (int i = 0; i < 100; ++i) m->tick(clock_ + seconds{i * 60});
+  for (int i = 0; i < 100; ++i) m->tick(clock_ + seconds{i * 60}, mono_ + seconds{i * 60});
   EXPECT_EQ(store_.session_reads, 4);
   EXPECT_EQ(budget_notifications().size(), 1u);
 }
@@ -259,7 +260,7 @@ TEST_F(BudgetFeed, OffWithoutTheRuleOrWithoutServices) {
   alerts_.budget_burned_percent.reset();
   auto m = started_monitor();
   window(t(0), PathState::kUp);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(store_.session_reads, 0);
 
   alerts_.budget_burned_percent = 80.0;
@@ -267,7 +268,7 @@ TEST_F(BudgetFeed, OffWithoutTheRuleOrWithoutServices) {
   analysis_.services.clear();
   auto m2 = started_monitor();
   window(t(10), PathState::kUp);
-  m2->tick(clock_);
+  m2->tick(clock_, mono_);
   EXPECT_EQ(store_.session_reads, 0);
   EXPECT_TRUE(budget_notifications().empty());
 }
@@ -277,14 +278,14 @@ TEST_F(BudgetFeed, StoreErrorsAreLoggedAndRetriedNextPeriod) {
   auto m = started_monitor();
   store_.fail_sessions = true;
   window(t(0), PathState::kUp);
-  EXPECT_NO_THROW(m->tick(clock_));
+  EXPECT_NO_THROW(m->tick(clock_, mono_));
   EXPECT_EQ(store_.session_reads, 1);
   store_.fail_sessions = false;
   window(t(10), PathState::kUp);
-  m->tick(clock_);  // not retried on every tick: a check reads the month's rows
+  m->tick(clock_, mono_);  // not retried on every tick: a check reads the month's rows
   EXPECT_EQ(store_.session_reads, 1);
   window(t(300), PathState::kUp);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(store_.session_reads, 2);
   EXPECT_EQ(budget_notifications().size(), 1u);
 }
@@ -352,20 +353,20 @@ TEST_F(IncidentMessages, ARestartNeitherLosesAHeldOpeningNorRepeatsASentOne) {
   change(t(0), PathState::kUp);
   change(t(10), PathState::kDown);
   auto m = started_monitor();
-  m->tick(clock_);  // opened at data time 10 s, held for settle
+  m->tick(clock_, mono_);  // opened at data time 10 s, held for settle
   EXPECT_TRUE(incident_kinds().empty());
 
   // The collector restarts while the opened message is held; data time goes on to 25 s.
   m = started_monitor();
   window(t(25), PathState::kDown);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(incident_kinds(), std::vector<NotificationKind>{NotificationKind::kOpened});
 
   // It restarts again, now that the opening is out: the recovery, without a second opening.
   m = started_monitor();
   change(t(40), PathState::kUp);
   window(t(41), PathState::kUp);
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   EXPECT_EQ(incident_kinds(), (std::vector<NotificationKind>{NotificationKind::kOpened,
                                                              NotificationKind::kRecovered}));
 }
@@ -374,13 +375,39 @@ TEST_F(IncidentMessages, AHeldOpeningGoesWhenDataTimeStops) {
   change(t(0), PathState::kUp);
   change(t(10), PathState::kDown);
   auto m = started_monitor();
-  m->tick(clock_);
+  m->tick(clock_, mono_);
   // No rows after this: the agents are cut off. The collector's clock goes on.
-  m->tick(clock_ + seconds{14});
+  m->tick(clock_ + seconds{14}, mono_ + seconds{14});
   EXPECT_TRUE(incident_kinds().empty());
-  m->tick(clock_ + seconds{15});
+  m->tick(clock_ + seconds{15}, mono_ + seconds{15});
   EXPECT_EQ(incident_kinds(),
             std::vector<notify::NotificationKind>{notify::NotificationKind::kOpened});
+}
+
+// An incident store whose disk is full: every save fails.
+class FullDiskIncidents final : public IncidentStore {
+ public:
+  void save(const Incident&) override { throw StoreError("database or disk is full"); }
+  std::vector<Incident> list(const IncidentQuery&) override { return {}; }
+  std::optional<Incident> get(const std::string&) override { return std::nullopt; }
+};
+
+TEST_F(IncidentMessages, AnIncidentThatCannotBeSavedIsStillAnnouncedAndRecovered) {
+  FullDiskIncidents full;
+  IncidentMonitor m(store_, full, topo_, analysis_.services, alerts_, MonitorOptions{},
+                    [this](notify::Notification n) { sent_.push_back(std::move(n)); });
+  change(t(0), PathState::kUp);
+  change(t(10), PathState::kDown);
+  m.start(clock_, mono_);
+  m.tick(clock_, mono_);
+  window(t(20), PathState::kDown);
+  m.tick(clock_, mono_ + seconds{1});
+  change(t(30), PathState::kUp);
+  window(t(31), PathState::kUp);
+  m.tick(clock_, mono_ + seconds{2});
+  EXPECT_EQ(incident_kinds(),
+            (std::vector<notify::NotificationKind>{notify::NotificationKind::kOpened,
+                                                   notify::NotificationKind::kRecovered}));
 }
 
 }  // namespace
