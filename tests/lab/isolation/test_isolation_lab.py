@@ -52,6 +52,8 @@ asserted (below); the verdict is asserted.
     /usr/bin/python3 tests/lab/isolation/test_isolation_lab.py AGENT COLLECTOR PATHWATCHCTL
 """
 
+import email
+import email.policy
 import json
 import os
 import shutil
@@ -65,6 +67,7 @@ import agent_lab_support as s  # noqa: E402
 
 NAME = "pwi%d" % os.getpid()
 AGENT = COLLECTOR = CTL = None
+RECEIVERS = os.path.join(os.path.dirname(os.path.realpath(__file__)), "lab_receivers.py")
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", ".."))
 INTERVAL = 0.5
 API = "http://127.0.0.1:7080"
@@ -87,6 +90,16 @@ api:
 topology: {topology}
 alerts:
   path_down: {{after: 2s}}
+notify:
+  email:
+    url: smtp://127.0.0.1:{smtp_port}
+    from: pathwatch@lab.example
+    to: [noc@lab.example]
+    starttls: none
+  webhooks:
+    - url: http://127.0.0.1:{http_port}/hook
+      language: en
+  retry: {{attempts: 3, initial_backoff: 1s, max_backoff: 2s}}
 """
 
 MAIN_CONFIG = """
@@ -207,6 +220,62 @@ class IsolationLabTest(unittest.TestCase):
         self.results[name] = (bool(got), inc["summary"] if inc else None, lat)
         return got, inc, lat
 
+    def received(self, incident_id):
+        """What the receivers got for one incident so far: (e-mails, webhook bodies)."""
+        mails, hooks = [], []
+        for name in sorted(os.listdir(os.path.join(self.rx, "mail"))):
+            if name.endswith(".eml"):
+                with open(os.path.join(self.rx, "mail", name), "rb") as f:
+                    m = email.message_from_binary_file(f, policy=email.policy.default)
+                if incident_id in str(m["Message-ID"]) + str(m.get("In-Reply-To", "")):
+                    mails.append(m)
+        for name in sorted(os.listdir(os.path.join(self.rx, "hook"))):
+            if name.endswith(".json"):
+                with open(os.path.join(self.rx, "hook", name), encoding="utf-8") as f:
+                    j = json.load(f)
+                if j.get("incident_id") == incident_id:
+                    hooks.append(j)
+        return mails, hooks
+
+    def notifications(self):
+        """The DC edge cut once more, held until its messages are out: a real SMTP server and
+        a webhook receiver on the collector's host get the opened message (after
+        alerts.settle, 10 s) naming the segment, its owner and contact and the JST start,
+        then, after the repair, the recovery on the same thread."""
+        self.assertTrue(s.wait_for(self.clean, 30, 0.5), "notifications: lab not clean")
+        self.lab.fault_cut("dc-lgcs")
+        try:
+            self.assertTrue(s.wait_for(lambda: (self.open_incident() or {}).get("summary") ==
+                                       "down: dc-edge", 10, 0.25), "no dc-edge verdict")
+            inc = self.open_incident()["id"]
+            opened = lambda: [m for m in self.received(inc)[0]
+                              if m.get("In-Reply-To") is None]
+            self.assertTrue(s.wait_for(lambda: opened() and self.received(inc)[1], 30, 0.5),
+                            "no opened e-mail and webhook for %s" % inc)
+        finally:
+            self.lab.restore("dc-lgcs")
+        self.assertTrue(s.wait_for(lambda: len(self.received(inc)[0]) >= 2 and
+                                   len(self.received(inc)[1]) >= 2, 40, 0.5),
+                        "no recovery e-mail and webhook for %s" % inc)
+        mails, hooks = self.received(inc)
+        first, last = mails[0], mails[-1]
+        sys.stderr.write("notifications          %s: %d e-mails (%s), %d webhooks\n" % (
+            inc, len(mails), " / ".join(str(m["Subject"]) for m in mails), len(hooks)))
+        self.assertIn("障害発生", str(first["Subject"]))
+        self.assertIn("DC 境界 (LGCS 接続)", str(first["Subject"]))
+        body = first.get_content()
+        for needle in ["責任者: データセンター事業者", "ops@dc.example", "0000-00-0003",
+                       "発生時刻: ", " JST ("]:
+            self.assertIn(needle, body)
+        self.assertIn("復旧", str(last["Subject"]))
+        self.assertEqual(last["In-Reply-To"], first["Message-ID"])
+        self.assertIn("復旧時刻: ", last.get_content())
+        self.assertEqual([h["kind"] for h in (hooks[0], hooks[-1])], ["opened", "recovered"])
+        self.assertEqual(hooks[0]["segment"]["name"], "dc-edge")
+        self.assertEqual(hooks[0]["owner"]["label"], "data-center provider")
+        self.assertEqual(hooks[0]["contact"]["email"], "ops@dc.example")
+        self.assertTrue(hooks[0]["started_at"]["jst"].endswith(" JST"))
+
     def test_scenarios(self):
         s.reap_stale_labs("pwi")
         self.lab = s.pwlab.Lab(s.TOPO, NAME)
@@ -216,9 +285,19 @@ class IsolationLabTest(unittest.TestCase):
         failures = []
         try:
             self.lab.up()
+            # The mail relay and webhook receiver on the collector's host (its namespace).
+            self.rx = os.path.join(tmp, "received")
+            # Debian's python3 (python3-aiosmtpd), whichever interpreter runs this test.
+            procs.start("dc-collector", ["/usr/bin/python3", RECEIVERS, self.rx],
+                        "receivers.log")
+            ports = os.path.join(self.rx, "ports.json")
+            self.assertTrue(s.wait_for(lambda: os.path.exists(ports), 20, 0.2), "no receivers")
+            with open(ports) as f:
+                ports = json.load(f)
             ccfg = s.write(os.path.join(tmp, "collector.yaml"), COLLECTOR_CONFIG.format(
                 log_level=os.environ.get("PWI_LOG", "info"), ep=s.COLLECTOR_EP, db=os.path.join(tmp, "pw.db"), silence=SILENCE_AFTER,
-                topology=os.path.join(ROOT, "etc", "lab", "topology.yaml")))
+                topology=os.path.join(ROOT, "etc", "lab", "topology.yaml"),
+                smtp_port=ports["smtp"], http_port=ports["http"]))
             procs.start("dc-collector", [COLLECTOR, "--config", ccfg], "collector.log")
             self.assertTrue(s.wait_for(lambda: self.ctl("status"), 30, 0.5), "no API")
             mcfg = s.write(os.path.join(tmp, "main.yaml"), MAIN_CONFIG.format(
@@ -292,6 +371,8 @@ class IsolationLabTest(unittest.TestCase):
                 if "loss" in name:
                     self.line_loss(None)
 
+            self.notifications()
+
             # Ambiguous by construction: the boundary agent is silent, so nothing separates
             # the segments past the DC edge.
             self.assertTrue(s.wait_for(self.clean, 30, 0.5))
@@ -311,7 +392,7 @@ class IsolationLabTest(unittest.TestCase):
             self.lab.restore("lgcs-tgw")
             self.assertEqual(failures, [])
         except Exception:
-            s.dump_logs(tmp, ("collector.log", "main-agent.log", "dc-agent.log"))
+            s.dump_logs(tmp, ("collector.log", "main-agent.log", "dc-agent.log", "receivers.log"))
             raise
         finally:
             procs.end()

@@ -77,8 +77,9 @@ class SavingHandler:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         path = os.path.join(self.directory, "%03d.eml" % self.count)
-        with open(path, "wb") as f:
+        with open(path + ".tmp", "wb") as f:
             f.write(envelope.original_content or envelope.content)
+        os.rename(path + ".tmp", path)  # a reader polling the directory never sees half of it
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
