@@ -126,6 +126,10 @@ class AgentRuntime {
   // Probes every flow faster for a while (config suspicion): `why` names the flow in doubt.
   void suspect(const Flow& flow, const char* why);
   void arm_window_timer();
+  // The current windows begin at `start` (on their own timeline: window_now()).
+  void begin_windows(shared::UtcNanos start);
+  // How far the wall clock has stepped since the current windows began (0 for a slew).
+  shared::Nanos wall_step() const;
   void arm_tick_timer();
   void start_route_watcher();
 
@@ -153,9 +157,6 @@ class AgentRuntime {
   // wall-clock step changes the latter.
   shared::MonoNanos window_began_{};
   shared::Nanos wall_offset_{};
-  void begin_windows(shared::UtcNanos start);
-  // How far the wall clock has stepped since the current windows began (0 for a slew).
-  shared::Nanos wall_step() const;
   bool running_ = false;
   Counters counters_;
   shared::LoggerPtr log_;

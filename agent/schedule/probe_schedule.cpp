@@ -50,12 +50,9 @@ std::uint64_t ProbeSchedule::slots_between(const Slot& slot, shared::MonoNanos f
                                            shared::MonoNanos to) const {
   // Sub-slots before the hurry's end, the flow's own slots from there.
   const shared::MonoNanos split = std::clamp(hurry_until_, from, to);
-  std::int64_t n = slot_index(slot, to, 1) - slot_index(slot, split, 1);
-  if (hurry_factor_ > 1) {
-    n += slot_index(slot, split, hurry_factor_) - slot_index(slot, from, hurry_factor_);
-  } else {
-    n += slot_index(slot, split, 1) - slot_index(slot, from, 1);
-  }
+  const std::int64_t n = slot_index(slot, to, 1) - slot_index(slot, split, 1) +
+                         slot_index(slot, split, hurry_factor_) -
+                         slot_index(slot, from, hurry_factor_);  // factor 1 when never hurried
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));
 }
 

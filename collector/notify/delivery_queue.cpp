@@ -1,6 +1,7 @@
 #include "collector/notify/delivery_queue.hpp"
 
 #include <set>
+#include <string_view>
 
 #include "collector/notify/retry_backoff.hpp"
 
@@ -102,7 +103,7 @@ void DeliveryQueue::make_room(NotificationKind incoming, bool& drop_incoming) {
 }
 
 std::vector<std::uint64_t> DeliveryQueue::thread_heads() const {
-  std::set<std::pair<std::size_t, std::string>> seen;
+  std::set<std::pair<std::size_t, std::string_view>> seen;  // views into the jobs' payloads
   std::vector<std::uint64_t> heads;
   for (const auto& [id, job] : jobs_) {  // in enqueue order
     if (seen.emplace(job.channel, job.payload->incident_id).second) heads.push_back(id);
