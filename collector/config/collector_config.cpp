@@ -2,6 +2,8 @@
 // parse_analysis_config (collector/analysis).
 #include "collector/config/collector_config.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <filesystem>
 #include <map>
@@ -27,6 +29,15 @@ void parse_host_port(const ConfigNode& node, std::string& host, std::uint16_t& p
   host = text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
+  // The server binds an address, it does not resolve names: "localhost:7080" would pass here
+  // and fail at start, so it is refused here (--check-config says so too).
+  in6_addr scratch{};
+  if (::inet_pton(AF_INET, host.c_str(), &scratch) != 1 &&
+      ::inet_pton(AF_INET6, host.c_str(), &scratch) != 1) {
+    node.fail("'" + host +
+              "' is not an IP address; write 127.0.0.1, ::1 or an address of this host (host "
+              "names are not resolved)");
+  }
   unsigned value = 0;
   const std::string p = text.substr(colon + 1);
   const auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);

@@ -17,7 +17,8 @@ Secret::~Secret() {
 
 Secret read_secret_file(const std::string& path) {
   // Open first, then fstat the open file: no window between the check and the read.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO planted as the secret must not hang open() (it is refused below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     throw SecretFileError(
         fmt::format("cannot open secret file {}: {}", path, std::strerror(errno)));

@@ -1,8 +1,8 @@
 #include "shared/config/config_node.hpp"
 
 #include <charconv>
-#include <fstream>
 
+#include "shared/config/regular_file.hpp"
 #include "shared/config/units.hpp"
 
 namespace pathwatch::shared {
@@ -37,12 +37,16 @@ ConfigNode parse(const std::string& text, const std::string& name) {
 ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
     : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
 
+namespace {
+// Configs, topologies and calendars are hand-written: megabytes would be a mistake.
+constexpr std::size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
+}  // namespace
+
 ConfigNode ConfigNode::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({path, 0, 0}, "cannot open configuration file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError({path, 0, 0}, "cannot read configuration file");
-  return parse(text, path);
+  // A directory, a FIFO or a symlink named as the config is refused with a clear message (not
+  // "basic_filebuf::underflow error", not a hang).
+  RegularFile file(path, "configuration file", RegularFile::Links::kFollow);
+  return parse(file.read_all(kMaxConfigFileBytes), path);
 }
 
 ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {

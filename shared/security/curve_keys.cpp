@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "shared/config/config_error.hpp"
+#include "shared/config/regular_file.hpp"
 
 namespace pathwatch::shared {
 namespace {
@@ -30,24 +31,6 @@ std::string trim(std::string s) {
   if (first == std::string::npos) return "";
   const auto last = s.find_last_not_of(" \t\r\n");
   return s.substr(first, last - first + 1);
-}
-
-// Reads the whole (small) file through an already opened descriptor.
-std::string read_fd(int fd, const std::string& path) {
-  std::string out;
-  std::array<char, 512> buf{};
-  for (;;) {
-    const ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(path, fmt::format("cannot read key file: {}", std::strerror(errno)));
-    }
-    if (n == 0) break;
-    out.append(buf.data(), static_cast<std::size_t>(n));
-    if (out.size() > kMaxKeyFileBytes) fail(path, "not a key file (too large)");
-  }
-  std::memset(buf.data(), 0, buf.size());
-  return out;
 }
 
 struct Fd {
@@ -87,20 +70,17 @@ bool is_z85_key(std::string_view text) {
 }
 
 std::string load_public_key_file(const std::string& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) fail(path, fmt::format("cannot open public key file: {}", std::strerror(errno)));
-  std::string key = trim(read_fd(f.fd, path));
+  // Public: a symlink (config management) is fine; a FIFO or a directory is refused unread.
+  RegularFile f(path, "public key file", RegularFile::Links::kFollow);
+  std::string key = trim(f.read_all(kMaxKeyFileBytes));
   if (!is_z85_key(key)) fail(path, "not a CURVE public key (expected 40 Z85 characters)");
   return key;
 }
 
 CurveSecretKey load_secret_key_file(const std::string& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-  if (f.fd < 0) fail(path, fmt::format("cannot open secret key file: {}", std::strerror(errno)));
   // fstat on the descriptor we read from: no window between the check and the read.
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) fail(path, fmt::format("cannot stat: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) fail(path, "secret key is not a regular file");
+  RegularFile f(path, "secret key file", RegularFile::Links::kRefuse);
+  const struct stat& st = f.status();
   const unsigned mode = st.st_mode & 07777;
   if ((mode & 0077) != 0) {
     fail(path, fmt::format("secret key file has mode {:04o}: group/others may not have any "
@@ -111,7 +91,7 @@ CurveSecretKey load_secret_key_file(const std::string& path) {
     fail(path, fmt::format("secret key file is owned by uid {}, not by the running user (uid {})",
                            st.st_uid, ::geteuid()));
   }
-  CurveSecretKey key(trim(read_fd(f.fd, path)));
+  CurveSecretKey key(trim(f.read_all(kMaxKeyFileBytes)));
   if (!is_z85_key(key.reveal())) {
     fail(path, "not a CURVE secret key (expected 40 Z85 characters)");
   }

@@ -53,6 +53,35 @@ expect "collector: unknown key" 2 \
 expect "agent: missing file" 2 "/nonexistent.yaml: cannot open configuration file" -- \
   "$bin/pathwatch-agent" --check-config /nonexistent.yaml
 
+# Start-up hostility (issue 16): a directory, a FIFO or a symlink where a file belongs is refused
+# with exit 2 and a clear message, never a hang (each command bounded by `timeout`).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/dir.yaml"
+mkfifo "$tmp/fifo.yaml" "$tmp/fifo.key"
+expect "agent: a directory as config" 2 "$tmp/dir.yaml: configuration file is a directory" -- \
+  timeout 10 "$bin/pathwatch-agent" --check-config "$tmp/dir.yaml"
+expect "collector: a FIFO as config" 2 "$tmp/fifo.yaml: configuration file is a FIFO" -- \
+  timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/fifo.yaml"
+"$bin/pathwatchctl" keygen --out "$tmp" --name server >/dev/null
+ln -s "$tmp/server.key" "$tmp/link.key"
+curve_config() {  # curve_config SECRET_KEY_FILE [API_LISTEN]
+  cat <<YAML
+collector: {listen: [tcp://127.0.0.1:0], curve: {public_key: $tmp/server.pub, secret_key: $1}}
+store: {database: $tmp/c.db}
+api: {listen: "${2:-127.0.0.1:0}"}
+YAML
+}
+curve_config "$tmp/fifo.key" >"$tmp/fifo_key.yaml"
+curve_config "$tmp/link.key" >"$tmp/link_key.yaml"
+curve_config "$tmp/server.key" "localhost:7080" >"$tmp/name_listen.yaml"
+expect "collector: a FIFO as secret key" 2 "$tmp/fifo.key: secret key file is a FIFO" -- \
+  timeout 10 "$bin/pathwatch-collector" --config "$tmp/fifo_key.yaml"
+expect "collector: a symlink as secret key" 2 "secret key file is a symbolic link" -- \
+  timeout 10 "$bin/pathwatch-collector" --config "$tmp/link_key.yaml"
+expect "collector: a host name as api.listen" 2 "'localhost' is not an IP address" -- \
+  timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/name_listen.yaml"
+
 # pathwatchctl without a collector: exit 1 (unreachable); bad usage: exit 2.
 expect "ctl: collector unreachable" 1 "unreachable" -- \
   "$bin/pathwatchctl" --collector http://127.0.0.1:1 status

@@ -161,7 +161,7 @@ TEST(TopologyConfig, Errors) {
 
 TEST(TopologyConfig, MissingFileIsAConfigError) {
   EXPECT_EQ(error_of_file("no/such/topology.yaml"),
-            "no/such/topology.yaml: cannot open configuration file");
+            "no/such/topology.yaml: cannot open configuration file: No such file or directory");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "shared/config/config_node.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -73,7 +75,23 @@ TEST(ConfigNode, SyntaxErrorsCarryTheParserPosition) {
 
 TEST(ConfigNode, MissingFileIsAClearError) {
   EXPECT_EQ(error_of([] { ConfigNode::load_file("/nonexistent/pathwatch.yaml"); }),
-            "/nonexistent/pathwatch.yaml: cannot open configuration file");
+            "/nonexistent/pathwatch.yaml: cannot open configuration file: No such file or "
+            "directory");
+}
+
+TEST(ConfigNode, ADirectoryOrAFifoIsRefusedUnreadNotHung) {
+  // Before: a directory gave "basic_filebuf::underflow error" (exit 1) and a FIFO hung in
+  // open() until a writer came.
+  char dir_template[] = "/tmp/pw-config-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const std::string fifo = dir + "/fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of([&] { ConfigNode::load_file(dir); }),
+            dir + ": configuration file is a directory, not a regular file");
+  EXPECT_EQ(error_of([&] { ConfigNode::load_file(fifo); }),
+            fifo + ": configuration file is a FIFO, not a regular file");
+  ::unlink(fifo.c_str());
+  ::rmdir(dir.c_str());
 }
 
 TEST(ConfigNode, EnumListsTheChoices) {
