@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "shared/logging/printable.hpp"
+
 namespace pathwatch::agent {
 
 namespace pb = pathwatch::v1;
@@ -119,6 +121,24 @@ void Publisher::on_frame(std::string_view frame) {
     }
     cursor_ = std::max(cursor_, acked_through_);
     pump();
+  }
+  if (msg.has_reject()) on_reject(msg.reject());
+}
+
+void Publisher::on_reject(const pb::Reject& reject) {
+  // The collector refused these seqs and will never store them (docs/protocol.md "Reject").
+  // An own envelope that can never be stored is given up there, so a later Ack passes it and
+  // the outbox lets it go; nothing else is done here. Each reason is logged once per run: it
+  // names a defect in this agent or its config that resending cannot fix.
+  const std::uint64_t first = reject.first_seq();
+  const std::uint64_t last = std::max(first, reject.last_seq());
+  counters_.rejected += last - first + 1;
+  const std::string reason = shared::printable(reject.reason(), 64);
+  if (reject_reasons_logged_.size() < 32 && reject_reasons_logged_.insert(reason).second) {
+    log_->error(
+        "the collector refused seq {}..{} ({}); it will not store them. Further refusals for "
+        "this reason are counted, not logged",
+        first, last, reason);
   }
 }
 

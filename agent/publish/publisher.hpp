@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "agent/publish/batch_encoder.hpp"
@@ -48,7 +50,8 @@ class Publisher {
     std::uint64_t acks = 0;
     std::uint64_t bad_frames = 0;  // collector frames that did not parse
     std::uint64_t rewinds = 0;
-    std::uint64_t batches = 0;  // Batch frames sent (their messages count in `sent`)
+    std::uint64_t batches = 0;   // Batch frames sent (their messages count in `sent`)
+    std::uint64_t rejected = 0;  // seqs the collector said it refused (Reject messages)
   };
 
   Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
@@ -77,6 +80,7 @@ class Publisher {
   void on_connected();
   void on_disconnected();
   void on_frame(std::string_view frame);
+  void on_reject(const pathwatch::v1::Reject& reject);
   // Sends what the transport takes. hold_partial: keep a partial batch back while a full
   // batch's worth is unacknowledged (more messages or an ack are coming to fill or free it).
   void pump(bool hold_partial = true);
@@ -102,6 +106,7 @@ class Publisher {
   shared::MonoNanos last_progress_{};  // last ack progress, or last rewind
   bool reporting_drops_ = false;
   Counters counters_;
+  std::set<std::string, std::less<>> reject_reasons_logged_;  // each reason's first Reject
   BatchEncoder batch_;
   shared::LoggerPtr log_;
 };

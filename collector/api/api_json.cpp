@@ -158,11 +158,17 @@ Json to_json(const IngestCounters& c) {
   for (std::size_t i = 0; i < kRejectReasonCount; ++i) {
     rejected[to_string(static_cast<RejectReason>(i))] = c.rejected[i].load();
   }
-  return Json{{"received", c.received.load()},   {"accepted", c.accepted.load()},
-              {"stored", c.stored.load()},       {"duplicates", c.duplicates.load()},
-              {"gaps", c.gaps.load()},           {"gaps_given_up", c.gaps_given_up.load()},
-              {"commits", c.commits.load()},     {"commit_failures", c.commit_failures.load()},
-              {"acks_sent", c.acks_sent.load()}, {"rejected", rejected}};
+  return Json{{"received", c.received.load()},
+              {"accepted", c.accepted.load()},
+              {"stored", c.stored.load()},
+              {"duplicates", c.duplicates.load()},
+              {"gaps", c.gaps.load()},
+              {"gaps_given_up", c.gaps_given_up.load()},
+              {"commits", c.commits.load()},
+              {"commit_failures", c.commit_failures.load()},
+              {"acks_sent", c.acks_sent.load()},
+              {"rejects_sent", c.rejects_sent.load()},
+              {"rejected", rejected}};
 }
 
 }  // namespace pathwatch::collector

@@ -2,6 +2,9 @@
 // version, identity, seq, times), then maps the protobuf body onto the store's rows.
 #include "collector/ingest/envelope_decoder.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "pathwatch/v1/messages.pb.h"
 
 namespace pathwatch::collector {
@@ -49,6 +52,42 @@ FlowRef flow_of(const pb::Envelope& env, const pb::FlowKey& key) {
   return f;
 }
 
+// The identity fields (agent_id 2, site 3, seq 4) of an envelope too big to parse, read field
+// by field and skipping everything else, so its reject can be told to the agent that sent it.
+// Bounded: at most kMaxFields top-level fields and the bytes given; no allocation beyond the
+// two strings (each capped at kMaxIdLength + 1).
+void read_identity(std::span<const std::byte> bytes, DecodeResult& out) {
+  namespace gp = google::protobuf;
+  using gp::internal::WireFormatLite;
+  constexpr int kMaxFields = 64;
+  gp::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                              static_cast<int>(bytes.size()));
+  auto read_text = [&](std::string& into) {
+    std::uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return false;
+    const std::uint32_t keep = std::min<std::uint32_t>(length, kMaxIdLength + 1);
+    if (!in.ReadString(&into, static_cast<int>(keep))) return false;
+    return in.Skip(static_cast<int>(length - keep));
+  };
+  for (int i = 0; i < kMaxFields; ++i) {
+    const std::uint32_t tag = in.ReadTag();
+    if (tag == 0) return;
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    bool ok = true;
+    if (field == 2 && type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      ok = read_text(out.agent_id);
+    } else if (field == 3 && type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      ok = read_text(out.site);
+    } else if (field == 4 && type == WireFormatLite::WIRETYPE_VARINT) {
+      ok = in.ReadVarint64(&out.seq);
+    } else {
+      ok = WireFormatLite::SkipField(&in, tag);
+    }
+    if (!ok) return;
+  }
+}
+
 PathState state_of(int wire) {
   return wire >= 0 && wire <= 4 ? static_cast<PathState>(wire) : PathState::kUnspecified;
 }
@@ -57,17 +96,22 @@ PathState state_of(int wire) {
 
 DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos received,
                              const DecodeLimits& limits) {
-  DecodeResult out{RejectReason::kMalformed, {}, 0};
+  DecodeResult out;
+  out.value = RejectReason::kMalformed;
   auto reject = [&](RejectReason r) {
     out.value = r;
     return out;
   };
-  if (bytes.size() > limits.max_message_bytes) return reject(RejectReason::kOversized);
+  if (bytes.size() > limits.max_message_bytes) {
+    read_identity(bytes, out);
+    return reject(RejectReason::kOversized);
+  }
   pb::Envelope env;
   if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return reject(RejectReason::kMalformed);
   }
-  out.agent_id = env.agent_id().substr(0, kMaxIdLength);
+  out.agent_id = env.agent_id().substr(0, kMaxIdLength + 1);
+  out.site = env.site().substr(0, kMaxIdLength + 1);
   out.seq = env.seq();
   if (env.schema_version() != 1) return reject(RejectReason::kWrongSchema);
   if (env.agent_id().empty() || env.agent_id().size() > kMaxIdLength) {

@@ -47,8 +47,11 @@ inline constexpr std::size_t kMaxIdLength = 128;
 struct DecodeResult {
   bool ok() const { return std::holds_alternative<StoredMessage>(value); }
   std::variant<StoredMessage, RejectReason> value;
-  // Filled as far as decoding got (for logs and per-agent accounting of rejects).
+  // Filled as far as decoding got (for logs and per-agent accounting of rejects); an oversized
+  // envelope's identity is read from its first fields without parsing the rest. Claims only:
+  // nothing here is authorized yet.
   std::string agent_id;
+  std::string site;
   std::uint64_t seq = 0;
 };
 

@@ -20,6 +20,7 @@ struct IngestCounters {
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commit_failures{0};
   std::atomic<std::uint64_t> acks_sent{0};
+  std::atomic<std::uint64_t> rejects_sent{0};  // Reject messages (one per refused run of seqs)
   std::atomic<std::uint64_t> batches{0};  // batch frames split (their envelopes are `received`)
   std::array<std::atomic<std::uint64_t>, kRejectReasonCount> rejected{};
 

@@ -19,6 +19,18 @@ std::pair<shared::UtcNanos, shared::UtcNanos> observed(const StoredMessage& m) {
   }
   return {m.created, m.created};
 }
+// Consecutive seqs refused for the same reason become one range (one Reject on the wire).
+void note_reject(std::vector<RejectedSeqs>& rejects, const HandleResult& r) {
+  if (!rejects.empty()) {
+    RejectedSeqs& last = rejects.back();
+    if (last.reason == r.reason && last.agent_id == r.agent_id && last.last_seq + 1 == r.seq) {
+      last.last_seq = r.seq;
+      last.gave_up = last.gave_up && r.gave_up;
+      return;
+    }
+  }
+  rejects.push_back(RejectedSeqs{r.agent_id, r.seq, r.seq, r.reason, r.gave_up});
+}
 }  // namespace
 
 IngestPipeline::IngestPipeline(IngestOptions options, IngestCounters& counters,
@@ -34,7 +46,8 @@ void IngestPipeline::load(Store& store) {
   for (const auto& s : store.latest_sessions()) sessions_.load(s);
 }
 
-HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared::UtcNanos now) {
+HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared::UtcNanos now,
+                                    bool attributed) {
   r.outcome = HandleResult::Outcome::kRejected;
   r.reason = reason;
   const auto i = static_cast<std::size_t>(reason);
@@ -42,15 +55,21 @@ HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared:
   if (last_reject_log_[i] == shared::UtcNanos{} ||
       now - last_reject_log_[i] >= kRejectLogInterval) {
     last_reject_log_[i] = now;
-    log_->warn("rejected a message ({}) from agent '{}' seq {}; {} rejected for this reason so far",
-               to_string(reason), r.agent_id, r.seq, counters_.rejected[i].load());
+    log_->warn(
+        "rejected a message ({}) claiming agent '{}' seq {}; {} rejected for this reason so far",
+        to_string(reason), shared::printable(r.agent_id), r.seq, counters_.rejected[i].load());
   }
-  // A known agent's message that decoded but failed validation will never be stored: let the
-  // watermark pass it, or the agent would resend it forever.
-  const bool identified = reason == RejectReason::kBadTimestamp ||
-                          reason == RejectReason::kBadWindow ||
-                          reason == RejectReason::kMissingBody;
-  if (identified && r.seq > 0 && ledger_.through(r.agent_id) + ledger_.highest(r.agent_id) > 0) {
+  // A message that decoded far enough to name its agent and seq, but will never be stored
+  // whatever is resent: let the watermark pass it, or the agent would resend it forever. Only
+  // for a message the link may speak for (attributed): a claim of another agent's id never
+  // touches that agent's ledger (issue 16: a second agent's key could otherwise have the
+  // collector acknowledge, and the victim discard, data it never received).
+  const bool never_storable =
+      reason == RejectReason::kBadTimestamp || reason == RejectReason::kBadWindow ||
+      reason == RejectReason::kMissingBody || reason == RejectReason::kOversized;
+  r.gave_up = never_storable && attributed && r.seq > 0 &&
+              ledger_.through(r.agent_id) + ledger_.highest(r.agent_id) > 0;
+  if (r.gave_up) {
     ledger_.give_up(r.agent_id, r.seq, r.seq, now);
     ack_agents_.push_back(r.agent_id);
   }
@@ -64,11 +83,22 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
   HandleResult r;
   r.agent_id = d.agent_id;
   r.seq = d.seq;
-  if (!d.ok()) return reject(std::move(r), std::get<RejectReason>(d.value), received);
-  StoredMessage& m = std::get<StoredMessage>(d.value);
-  if (authorizer_ && !authorizer_->allowed(peer, m.agent_id, m.site)) {
-    return reject(std::move(r), RejectReason::kUnauthorized, received);
+  // Authorize first: whatever else is wrong with an envelope, a link that may not speak for
+  // the agent and site it claims gets "unauthorized", and nothing is attributed to that agent.
+  const bool attributed =
+      !authorizer_ || (!d.agent_id.empty() && authorizer_->allowed(peer, d.agent_id, d.site));
+  if (!d.ok()) {
+    const auto reason = std::get<RejectReason>(d.value);
+    const bool claims_agent = reason != RejectReason::kMalformed &&
+                              reason != RejectReason::kWrongSchema &&
+                              reason != RejectReason::kMissingAgent && !d.agent_id.empty();
+    if (claims_agent && !attributed) {
+      return reject(std::move(r), RejectReason::kUnauthorized, received, false);
+    }
+    return reject(std::move(r), reason, received, attributed);
   }
+  StoredMessage& m = std::get<StoredMessage>(d.value);
+  if (!attributed) return reject(std::move(r), RejectReason::kUnauthorized, received, false);
   switch (ledger_.classify(m.agent_id, m.seq)) {
     case SeqLedger::Seen::kDuplicate:
       counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -111,6 +141,7 @@ FrameResult IngestPipeline::handle_frame(std::span<const std::byte> frame,
     HandleResult r = handle(bytes, received, peer);
     if (r.outcome == HandleResult::Outcome::kRejected) {
       ++out.rejected;
+      if (r.seq > 0 && !r.agent_id.empty()) note_reject(out.rejects, r);
       return;
     }
     ++(r.outcome == HandleResult::Outcome::kAccepted ? out.accepted : out.duplicates);
@@ -136,7 +167,7 @@ FrameResult IngestPipeline::handle_frame(std::span<const std::byte> frame,
       out.batch = true;
       out.rejected = 1;
       counters_.received.fetch_add(1, std::memory_order_relaxed);
-      (void)reject(HandleResult{}, split_.reason, received);
+      (void)reject(HandleResult{}, split_.reason, received, false);
       break;
   }
   return out;

@@ -23,6 +23,7 @@
 #include "collector/ingest/session_tracker.hpp"
 #include "collector/store/store.hpp"
 #include "shared/logging/logging.hpp"
+#include "shared/logging/printable.hpp"
 
 namespace pathwatch::collector {
 
@@ -55,6 +56,18 @@ struct HandleResult {
   RejectReason reason = RejectReason::kMalformed;  // kRejected only
   std::string agent_id;                            // "" when the message had none
   std::uint64_t seq = 0;
+  bool gave_up = false;  // kRejected: the seq no longer holds the agent's ack watermark
+};
+
+// A run of one sender's envelopes refused for one reason: what a Reject tells the agent.
+// agent_id is what the envelopes claimed (not necessarily the sender's own id).
+struct RejectedSeqs {
+  std::string agent_id;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  RejectReason reason = RejectReason::kMalformed;
+  bool gave_up = false;  // every seq of the run: an Ack will pass it
+  bool operator==(const RejectedSeqs&) const = default;
 };
 
 // What one ZeroMQ frame (a single envelope or a batch of them) came to.
@@ -69,6 +82,9 @@ struct FrameResult {
   // Other agents whose envelopes were not rejected in this frame (only a plaintext batch can
   // mix agents: with CURVE each is checked against the link's key). Empty in the common case.
   std::vector<std::string> other_agents;
+  // Refused envelopes that named a seq, as ranges, in arrival order: the caller tells the
+  // sender (the connection the frame came on), whoever they claimed to be.
+  std::vector<RejectedSeqs> rejects;
 };
 
 // Asked once per envelope (with its size) before it is decoded, inside a batch too: false
@@ -126,7 +142,9 @@ class IngestPipeline {
   IngestCounters& counters() { return counters_; }
 
  private:
-  HandleResult reject(HandleResult r, RejectReason reason, shared::UtcNanos now);
+  // `attributed`: the envelope's link may speak for the agent it names, so a seq that can never
+  // be stored may be given up in that agent's ledger.
+  HandleResult reject(HandleResult r, RejectReason reason, shared::UtcNanos now, bool attributed);
 
   // A batch taken out of handle()'s hands: its transaction and the agents it acks.
   struct PreparedBatch {

@@ -53,6 +53,32 @@ struct ZmqIngestServer::Impl {
     }
   }
 
+  // Tells the connection a frame came on which of the seqs it sent were refused and why (at most
+  // one Reject per run of seqs; docs/protocol.md "Reject"). A claim of another agent's id is
+  // answered to the sender, never to the agent it named.
+  void send_rejects(zmq::message_t& sender, const std::vector<RejectedSeqs>& rejects,
+                    IngestCounters& counters) {
+    for (const auto& r : rejects) {
+      pathwatch::v1::CollectorMessage reply;
+      reply.set_schema_version(1);
+      auto* reject = reply.mutable_reject();
+      reject->set_first_seq(r.first_seq);
+      reject->set_last_seq(r.last_seq);
+      reject->set_reason(to_string(r.reason));
+      const std::string bytes = reply.SerializeAsString();
+      try {
+        zmq::message_t id;
+        id.copy(sender);
+        if (!socket.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) continue;
+        if (socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+          counters.rejects_sent.fetch_add(1, std::memory_order_relaxed);
+        }
+      } catch (const zmq::error_t&) {
+        // Gone: a resend after reconnecting is refused and told again.
+      }
+    }
+  }
+
   // "The collector is alive" to every agent heard from: an agent that hears nothing (no ack, no
   // heartbeat) for its failover timeout moves to its next collector endpoint.
   void send_heartbeats() {
@@ -98,6 +124,8 @@ ZmqIngestServer::ZmqIngestServer(const IngestSocketOptions& options)
     impl_->socket.set(zmq::sockopt::zap_domain, "pathwatch");
   }
   impl_->socket.set(zmq::sockopt::linger, 1000);
+  // Listen endpoints may be IPv6 (tcp://[fd00:5057::10]:7070) or a v4/v6 wildcard.
+  impl_->socket.set(zmq::sockopt::ipv6, 1);
   impl_->socket.set(zmq::sockopt::maxmsgsize, options.zmq_max_message_bytes);
   impl_->socket.set(zmq::sockopt::router_handover, 1);
   for (const auto& ep : options.listen) {
@@ -184,6 +212,7 @@ void ZmqIngestServer::run(IngestPipeline& pipeline, Store& store, const shared::
       };
       r = pipeline.handle_frame(bytes, clock.utc_now(), PeerIdentity{s.peer_key(payload)}, admit);
     }
+    if (!r.rejects.empty()) s.send_rejects(id, r.rejects, pipeline.counters());
     if (!r.agent_id.empty()) s.routes[r.agent_id].copy(id);
     for (const auto& other : r.other_agents) s.routes[other].copy(id);
     if (was_empty && pipeline.pending() > 0) deadline = now + pipeline.options().batch_delay;

@@ -87,11 +87,24 @@ def stop(p):
             p.wait()
 
 
-def drive(d, port, key, agent, site, count=20, timeout=4):
-    r = subprocess.run([DRIVER, f"tcp://127.0.0.1:{port}", f"{d}/server.pub", f"{d}/{key}.key",
-                        f"{d}/{key}.pub", agent, site, str(count), str(timeout)],
-                       capture_output=True, text=True, timeout=timeout + 10)
+def drive(d, port, key, agent, site, count=20, timeout=4, first=1, mode=None):
+    args = [DRIVER, f"tcp://127.0.0.1:{port}", f"{d}/server.pub", f"{d}/{key}.key",
+            f"{d}/{key}.pub", agent, site, str(count), str(timeout), str(first)]
+    if mode:
+        args.append(mode)
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout + 10)
     return r.returncode, r.stdout.strip()
+
+
+def stored_count(db, agent):
+    """How many of the agent's seqs the store holds (its dedup ranges)."""
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(
+            "SELECT COALESCE(SUM(r.last - r.first + 1), 0) FROM seq_ranges r "
+            "JOIN agents a ON a.id = r.agent WHERE a.agent_id = ?", (agent,)).fetchone()[0]
+    finally:
+        con.close()
 
 
 def stored_seq(db, agent):
@@ -115,13 +128,28 @@ def main(d):
     c1 = start_collector(cfg, log)
 
     rc, out = drive(d, port, "a", "agent-a", "honcho")
-    check(rc == 0 and out == "sent 20 acked 20", f"registered key delivers ({out})")
+    check(rc == 0 and out.startswith("sent 20 acked 20 "), f"registered key delivers ({out})")
     rc, out = drive(d, port, "stranger", "agent-x", "honcho")
-    check(rc != 0 and out == "sent 0 acked 0", f"unregistered key cannot connect ({out})")
+    check(rc != 0 and out.startswith("sent 0 acked 0 "), f"unregistered key cannot connect ({out})")
     rc, out = drive(d, port, "a", "agent-b", "annex")
     check(rc != 0 and "acked 0" in out, f"key of agent-a claiming agent-b is rejected ({out})")
     rc, out = drive(d, port, "a", "agent-a", "annex")
     check(rc != 0 and "acked 0" in out, f"key of agent-a claiming another site is rejected ({out})")
+
+    # Authorize first (issue 16): agent-b delivers 1..20; agent-a's valid key then claims
+    # agent-b's next 1,000 seqs with never-storable defects. Before, each reject gave up that
+    # seq in agent-b's ledger and an ack through 1020 went to agent-b, which would discard its
+    # spool. Now every one is "unauthorized", told to agent-a only, and agent-b's 21..40 are
+    # stored and acknowledged exactly.
+    rc, out = drive(d, port, "b", "agent-b", "annex")
+    check(rc == 0 and out.startswith("sent 20 acked 20"), f"victim agent-b delivers 1..20 ({out})")
+    rc, out = drive(d, port, "a", "agent-b", "annex", count=1000, timeout=10, first=21,
+                    mode="poison")
+    check(rc == 0 and "rejected 1000 unauthorized=1000" in out,
+          f"1,000 poisoned envelopes claiming agent-b: all unauthorized, no ack ({out})")
+    rc, out = drive(d, port, "b", "agent-b", "annex", first=21)
+    check(rc == 0 and out.startswith("sent 20 acked 40"),
+          f"victim's next 20 acked through 40, not 1020 ({out})")
 
     # Rotation: add a2 beside a, SIGHUP, the agent uses a2; then remove a, SIGHUP: a refused.
     agents[0] = ("agent-a", "honcho", [pub(f"{d}/a.pub"), "a2.pub"])
@@ -135,7 +163,8 @@ def main(d):
     c1.send_signal(signal.SIGHUP)
     time.sleep(1)
     rc, out = drive(d, port, "a", "agent-a", "honcho", count=60)
-    check(rc != 0 and out == "sent 0 acked 0", f"rotation: old key refused once removed ({out})")
+    check(rc != 0 and out.startswith("sent 0 acked 0 "),
+          f"rotation: old key refused once removed ({out})")
     check(c1.poll() is None, "collector kept running through both reloads")
     stop(c1)
     text = open(log).read()
@@ -143,7 +172,9 @@ def main(d):
     check("refused (unregistered key)" in text and "denied a connection" in text,
           "refusals are counted and logged")
     check(stored_seq(f"{d}/c1.db", "agent-x") == 0, "nothing stored for the stranger")
-    check(stored_seq(f"{d}/c1.db", "agent-b") == 0, "nothing stored for the impostor agent-b")
+    check(stored_seq(f"{d}/c1.db", "agent-b") == 40 and
+          stored_count(f"{d}/c1.db", "agent-b") == 40,
+          "agent-b: exactly its own 40 messages stored, nothing of the impostor")
     check(stored_seq(f"{d}/c1.db", "agent-a") == 40, "agent-a stored through seq 40 (2nd run)")
     for k in ("a", "a2", "b", "stranger", "server"):
         check(pub(f"{d}/{k}.pub") not in text, f"key {k} never logged")
