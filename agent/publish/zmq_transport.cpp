@@ -75,9 +75,12 @@ void ZmqTransport::open_socket() {
     socket_ = zmq::socket_t(context_, zmq::socket_type::dealer);
     socket_.set(zmq::sockopt::immediate, 1);
     socket_.set(zmq::sockopt::linger, 0);  // unacknowledged data lives in the outbox
+    // Without it libzmq resolves tcp://[fd00:5057::10]:7070 as "no such address".
+    socket_.set(zmq::sockopt::ipv6, 1);
     socket_.set(zmq::sockopt::sndhwm, options_.send_high_water_mark);
     socket_.set(zmq::sockopt::reconnect_ivl, options_.reconnect_ms);
     socket_.set(zmq::sockopt::reconnect_ivl_max, options_.reconnect_max_ms);
+    socket_.set(zmq::sockopt::connect_timeout, options_.connect_timeout_ms);
     socket_.set(zmq::sockopt::heartbeat_ivl, options_.heartbeat_ms);
     socket_.set(zmq::sockopt::heartbeat_timeout, options_.heartbeat_timeout_ms);
     socket_.set(zmq::sockopt::heartbeat_ttl, options_.heartbeat_timeout_ms);

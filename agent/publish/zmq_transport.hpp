@@ -44,10 +44,17 @@ namespace pathwatch::agent {
 struct ZmqTransportOptions {
   std::vector<std::string> endpoints;
   int send_high_water_mark = 1000;  // in libzmq's queue; the outbox holds the rest
-  int reconnect_ms = 500;
-  int reconnect_max_ms = 5000;
-  int heartbeat_ms = 5000;
-  int heartbeat_timeout_ms = 15000;
+  // Back within 5 s of a repair (docs/security.md "Back after an outage"): a connect that gets
+  // no answer is abandoned after connect_timeout_ms and retried every reconnect interval (at
+  // most reconnect_max_ms), instead of sitting in SYN-SENT under the kernel's SYN back-off
+  // (1, 2, 4, 8, 16, 32 s between retransmissions: up to 32 s late after a long cut). ZMTP
+  // heartbeats close a connection that heard nothing for heartbeat_timeout_ms, so a cut longer
+  // than that reconnects instead of waiting for TCP's own retransmission back-off.
+  int reconnect_ms = 250;
+  int reconnect_max_ms = 1000;
+  int connect_timeout_ms = 1000;
+  int heartbeat_ms = 1000;
+  int heartbeat_timeout_ms = 3000;
   // Nothing heard from the current collector this long (+ up to 20 % jitter): next endpoint.
   // The collector sends a heartbeat every 5 s and acks every message, so silence means gone.
   std::chrono::milliseconds failover_after{20000};

@@ -12,6 +12,8 @@ Checked through `pathwatchctl --json`:
     backlog arrives after the reconnect's Hello, so a gap is recorded, then filled);
   - the stored state changes say DOWN at times inside the outage and UP after it: the times
     the agent observed, not the time of delivery;
+  - the link is back (the reconnect's Hello made) within 4.5 s of the repair, so the first
+    acknowledged message follows within 5 s;
   - the availability for the month has an unavailable period covering the outage (within
     detection time and one window), counted from the delivered data, not from unknown time.
 
@@ -22,6 +24,7 @@ import datetime
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,10 +39,11 @@ OUTAGE = 150.0  # s; the issue says "several minutes": bounded here to keep CI s
 WINDOW = 5.0
 INTERVAL, TIMEOUT, DOWN_AFTER = 1.0, 1.0, 3
 API = "http://127.0.0.1:7080"
+COLLECTOR_EP6 = "tcp://[fd00:5057:10::10]:7000"  # dc-collector on dc-lan, fd00:5057:10::/64
 
 COLLECTOR_CONFIG = """collector:
   log_level: info
-  listen: [{ep}]
+  listen: [{ep}, {ep6}]
   insecure_plaintext: true
   batch_delay: 20ms
 store:
@@ -85,6 +89,16 @@ class AgentOutageLabTest(unittest.TestCase):
         except ValueError:
             return None
 
+    @staticmethod
+    def reconnect_hello_s(db, restore_ns):
+        """Seconds from the repair to the first Hello the agent made after it (stored)."""
+        con = sqlite3.connect(db)
+        try:
+            row = con.execute("SELECT MIN(at) FROM hellos WHERE at > ?", (restore_ns,)).fetchone()
+        finally:
+            con.close()
+        return (row[0] - restore_ns) / 1e9 if row and row[0] else float("inf")
+
     def test_site_cut_for_minutes_then_backlog_delivered(self):
         s.reap_stale_labs("pwo")
         lab = s.pwlab.Lab(s.TOPO, NAME)
@@ -93,12 +107,12 @@ class AgentOutageLabTest(unittest.TestCase):
         try:
             lab.up()
             ccfg = s.write(os.path.join(tmp, "collector.yaml"), COLLECTOR_CONFIG.format(
-                ep=s.COLLECTOR_EP, db=os.path.join(tmp, "pw.db")))
+                ep=s.COLLECTOR_EP, ep6=COLLECTOR_EP6, db=os.path.join(tmp, "pw.db")))
             procs.start("dc-collector", [COLLECTOR, "--config", ccfg], "collector.log")
             self.assertTrue(s.wait_for(lambda: self.ctl(lab, "status"), 30, 0.5),
                             "collector API never answered")
             acfg = s.write(os.path.join(tmp, "agent.yaml"), AGENT_CONFIG.format(
-                ep=s.COLLECTOR_EP, spool=os.path.join(tmp, "spool"), asp=s.ASP))
+                ep=COLLECTOR_EP6, spool=os.path.join(tmp, "spool"), asp=s.ASP))
             agent = procs.start("main-agent", [AGENT, "--config", acfg], "agent.log")
 
             def flows_up():
@@ -130,6 +144,12 @@ class AgentOutageLabTest(unittest.TestCase):
             got = s.wait_for(caught_up, 90, 1.0)
             self.assertIsNotNone(got, "backlog not delivered and acknowledged after the restore")
             agent_row, events, status = got
+            # Back within 5 s (issue 15, docs/security.md): the reconnect's Hello is created the
+            # moment the link is up again, and acknowledged a commit (~20 ms) later. Before,
+            # the DEALER's connect sat in SYN-SENT under the kernel's SYN back-off: 24-32 s.
+            back = self.reconnect_hello_s(os.path.join(tmp, "pw.db"), restore_ns)
+            sys.stderr.write("link back %.2f s after the repair\n" % back)
+            self.assertLessEqual(back, 4.5, "first message after the repair too late")
             sys.stderr.write("collector: agent through_seq %d = last_seq %d\n"
                              % (agent_row["through_seq"], agent_row["last_seq"]))
             # The reconnect's Hello comes first (docs/protocol.md), so the collector records
