@@ -14,6 +14,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "collector/api/api_access.hpp"
 #include "collector/api/api_handler.hpp"
 #include "collector/api/http_server.hpp"
 #include "collector/auth/key_authorizer.hpp"
@@ -173,12 +174,24 @@ int run_collector(const shared::DaemonOptions& options) {
   ZmqIngestServer ingest(socket_options);
   for (const auto& ep : ingest.bound_endpoints()) log->info("ingest listening on {}", ep);
 
-  // 4. API.
+  // 4. API: who may call (the token file, or loopback operators), then the server. The config
+  // loader already refused a non-loopback address without tokens.
+  const ApiAccess access = config.api_tokens ? ApiAccess::with_tokens(*config.api_tokens)
+                                             : ApiAccess::loopback_operators();
+  if (config.api_tokens) {
+    log->info("API: {} bearer tokens from {}", access.token_count(), config.api_tokens_file);
+  } else {
+    log->warn(
+        "API: no token file (api.tokens): every caller on this host's loopback is an operator "
+        "and may change maintenance windows");
+  }
   IngestCounters counters;
   ApiContext api_ctx{&store, &config.analysis, &counters, &clock, config.ingest.silence};
   if (incidents) api_ctx.incidents = &incidents->incidents();
-  HttpServer api(config.api_address, config.api_port,
-                 [&api_ctx](const ApiRequest& r) { return handle_api(r, api_ctx); });
+  api_ctx.access = &access;
+  HttpServer api(
+      config.api_address, config.api_port,
+      [&api_ctx](const ApiRequest& r) { return handle_api(r, api_ctx); }, config.api_server);
   api.start();  // stopped and joined by its destructor, before the store it reads goes away
   log->info("API listening on http://{}:{}", config.api_address, api.port());
 

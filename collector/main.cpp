@@ -17,8 +17,14 @@ int main(int argc, char** argv) {
        .check_config =
            [](const std::string& file) {
              const auto config = collector::load_collector_config(file);
-             return fmt::format("{} listen endpoints, store {}", config.listen.size(),
-                                config.database);
+             const std::string api =
+                 config.api_tokens
+                     ? fmt::format("API on {}:{} with {} tokens", config.api_address,
+                                   config.api_port, config.api_tokens->size())
+                     : fmt::format("API on {}:{} without tokens: loopback callers are operators",
+                                   config.api_address, config.api_port);
+             return fmt::format("{} listen endpoints, store {}, {}", config.listen.size(),
+                                config.database, api);
            },
        .run = collector::run_collector});
 }

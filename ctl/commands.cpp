@@ -9,6 +9,7 @@
 #include "ctl/incident_commands.hpp"
 #include "ctl/keygen_command.hpp"
 #include "ctl/table.hpp"
+#include "ctl/token_command.hpp"
 #include "shared/cli/command_line.hpp"
 
 namespace pathwatch::ctl {
@@ -68,17 +69,17 @@ std::string query_of(const std::multimap<std::string, std::string>& flags,
 // Calls the API; prints an error and returns nullopt when it failed.
 std::optional<Json> call(const CtlOptions& o, const std::string& method, const std::string& target,
                          const std::string& body = "") {
-  const HttpResult r = http_request(o.collector, method, target, body);
+  const HttpResult r = http_request(o.collector, method, target, body, o.http);
   if (!r.reached) {
-    fmt::print(stderr, "pathwatchctl: collector at {}:{} unreachable: {}\n", o.collector.host,
-               o.collector.port, r.error);
+    fmt::print(stderr, "pathwatchctl: {}\n", failure_message(o.collector, r, o.http));
     return std::nullopt;
   }
   Json j = Json::parse(r.body, nullptr, false);
   if (r.status >= 400 || j.is_discarded()) {
     const std::string msg =
         !j.is_discarded() && j.contains("error") ? j["error"].get<std::string>() : r.body;
-    fmt::print(stderr, "pathwatchctl: collector answered {}: {}\n", r.status, msg);
+    fmt::print(stderr, "pathwatchctl: collector answered {}: {}{}\n", r.status, msg,
+               r.status == 401 ? " (set PATHWATCH_TOKEN or --token-file)" : "");
     return std::nullopt;
   }
   return j;
@@ -293,11 +294,32 @@ int maintenance(const std::vector<std::string>& args, const CtlOptions& o) {
   throw shared::UsageError(fmt::format("unknown maintenance command '{}'", sub));
 }
 
+// audit [--since T] [--limit N]: the API's write trail (operators only).
+int audit(const std::vector<std::string>& args, const CtlOptions& o) {
+  const auto flags = parse_flags(args, {"--since", "--limit"});
+  const auto j =
+      call(o, "GET", "/v1/audit" + query_of(flags, {{"--since", "since"}, {"--limit", "limit"}}));
+  if (!j) return kExitFailure;
+  if (o.json) {
+    fmt::print("{}\n", j->dump(2));
+    return kExitOk;
+  }
+  Table t({"TIME (JST)", "WHO", "ROLE", "FROM", "REQUEST", "STATUS", "RESULT", "SUMMARY"});
+  for (const auto& a : (*j)["audit"]) {
+    t.add({jst(a, "at"), str(a, "who"), str(a, "role"), str(a, "peer"),
+           str(a, "method") + " " + str(a, "route"), str(a, "status"), str(a, "result"),
+           str(a, "summary")});
+  }
+  fmt::print("{}", t.empty() ? "(no writes recorded)\n" : t.render());
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_command(const std::string& command, const std::vector<std::string>& args,
                 const CtlOptions& options) {
   if (command == "keygen") return keygen(args);
+  if (command == "token") return token_command(args);
   if (command == "status") return status(args, options);
   if (command == "incidents") return incidents_command(args, options);
   if (command == "incident") return incident_command(args, options);
@@ -305,6 +327,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   if (command == "events") return events(args, options);
   if (command == "availability") return availability(args, options);
   if (command == "maintenance") return maintenance(args, options);
+  if (command == "audit") return audit(args, options);
   throw shared::UsageError(fmt::format("unknown command '{}'", command));
 }
 

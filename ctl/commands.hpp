@@ -17,6 +17,7 @@ inline constexpr int kExitSlaNotMet = 3;  // availability: a service is below it
 
 struct CtlOptions {
   CollectorUrl collector;
+  HttpOptions http;  // deadlines and the bearer token
   bool json = false;
 };
 

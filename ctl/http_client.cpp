@@ -1,19 +1,41 @@
-// Beast client: resolve, connect, one request, one response; SO_RCVTIMEO/SO_SNDTIMEO bound
-// the blocking calls so a hung collector cannot hang the operator's terminal.
+// libcurl client (libcurl4-openssl-dev): one easy handle per request, CURLOPT_CONNECTTIMEOUT_MS
+// and CURLOPT_TIMEOUT_MS as the deadlines, no proxy from the environment, no redirects.
 #include "ctl/http_client.hpp"
 
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <curl/curl.h>
+#include <fmt/format.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <memory>
+#include <mutex>
 
 namespace pathwatch::ctl {
 
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
+namespace {
+
+struct EasyDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+// The answer is JSON of at most a few MiB; a larger one is not from a collector.
+constexpr std::size_t kMaxAnswerBytes = 64 * 1024 * 1024;
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  const std::size_t n = size * count;
+  if (out->size() + n > kMaxAnswerBytes) return 0;  // makes curl fail with CURLE_WRITE_ERROR
+  out->append(data, n);
+  return n;
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);
+  return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
+}
+
+}  // namespace
 
 std::optional<CollectorUrl> parse_collector_url(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
@@ -38,37 +60,82 @@ std::optional<CollectorUrl> parse_collector_url(const std::string& url) {
 
 HttpResult http_request(const CollectorUrl& url, const std::string& method,
                         const std::string& target, const std::string& body,
-                        std::chrono::seconds timeout) {
+                        const HttpOptions& options) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   HttpResult result;
-  try {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    tcp::socket socket(io);
-    asio::connect(socket, resolver.resolve(url.host, url.port));
-    const timeval tv{static_cast<time_t>(timeout.count()), 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, url.host);
-    req.set(http::field::user_agent, "pathwatchctl");
-    if (!body.empty()) {
-      req.set(http::field::content_type, "application/json");
-      req.body() = body;
-    }
-    req.prepare_payload();
-    http::write(socket, req);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(socket, buffer, res);
-    result.reached = true;
-    result.status = static_cast<int>(res.result_int());
-    result.body = std::move(res.body());
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-  } catch (const std::exception& e) {
-    result.error = e.what();
+  std::unique_ptr<CURL, EasyDeleter> h(curl_easy_init());
+  if (!h) {
+    result.error = "libcurl could not make a handle";
+    return result;
   }
+  const std::string host =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const std::string full = fmt::format("http://{}:{}{}", host, url.port, target);
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  const auto add_header = [&](const std::string& line) {
+    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    if (next) {
+      (void)headers.release();
+      headers.reset(next);
+    }
+  };
+  add_header("Accept: application/json");
+  add_header("Expect:");  // no 100-continue round trip for a body
+  if (!body.empty()) add_header("Content-Type: application/json");
+  std::string auth_line;
+  if (!options.token.empty()) {
+    auth_line = "Authorization: Bearer " + options.token;
+    add_header(auth_line);
+  }
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  CURL* c = h.get();
+  curl_easy_setopt(c, CURLOPT_URL, full.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  // An empty string disables proxies, including http_proxy from the environment: the
+  // collector is on this host or the operator's network, never behind a proxy we did not ask for.
+  curl_easy_setopt(c, CURLOPT_PROXY, "");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty()) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "pathwatchctl");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+  const CURLcode code = curl_easy_perform(c);
+  // The header list held the token: wipe our copy (curl copied it into its request buffer).
+  for (char& ch : auth_line) ch = 0;
+  if (code != CURLE_OK) {
+    result.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+    result.error = error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(code);
+    result.body.clear();
+    return result;
+  }
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  result.reached = true;
+  result.status = static_cast<int>(status);
   return result;
+}
+
+std::string failure_message(const CollectorUrl& url, const HttpResult& result,
+                            const HttpOptions& options) {
+  if (result.timed_out) {
+    return fmt::format(
+        "collector at {}:{} did not answer within {} (--timeout, --connect-timeout): {}", url.host,
+        url.port,
+        seconds_text(result.error.find("onnect") != std::string::npos ? options.connect_timeout
+                                                                      : options.timeout),
+        result.error);
+  }
+  return fmt::format("collector at {}:{} unreachable: {}", url.host, url.port, result.error);
 }
 
 }  // namespace pathwatch::ctl

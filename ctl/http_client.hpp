@@ -1,11 +1,11 @@
-// pathwatchctl's HTTP/1.1 client for the collector API (Boost.Beast, synchronous, bounded by
-// socket timeouts). Failures to connect or read are reported, never thrown past main.
+// pathwatchctl's HTTP client for the collector API, over libcurl: a connect deadline and a
+// deadline for the whole request, so a collector that accepts and never answers cannot hang
+// the operator's terminal. Failures are reported in the result, never thrown.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
-#include <utility>  // before Boost.Asio: 1.74's awaitable.hpp uses std::exchange unincluded
 
 namespace pathwatch::ctl {
 
@@ -17,15 +17,29 @@ struct CollectorUrl {
 // "http://127.0.0.1:7080" (a trailing slash is fine). nullopt when not an http URL.
 std::optional<CollectorUrl> parse_collector_url(const std::string& url);
 
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds{5}};
+  // The whole request: connect, send, wait, receive. A month's availability is computed while
+  // we wait, so it is generous; --timeout / PATHWATCH_TIMEOUT lower it.
+  std::chrono::milliseconds timeout{std::chrono::seconds{30}};
+  std::string token;  // sent as "Authorization: Bearer TOKEN" when not empty; never printed
+};
+
 struct HttpResult {
-  bool reached = false;  // false: no connection or no complete answer
-  std::string error;     // when !reached
+  bool reached = false;    // false: no connection or no complete answer
+  bool timed_out = false;  // no complete answer within HttpOptions::timeout
+  std::string error;       // when !reached
   int status = 0;
   std::string body;
 };
 
 HttpResult http_request(const CollectorUrl& url, const std::string& method,
-                        const std::string& target, const std::string& body = "",
-                        std::chrono::seconds timeout = std::chrono::seconds{10});
+                        const std::string& target, const std::string& body,
+                        const HttpOptions& options);
+
+// One line for stderr when !result.reached: "collector at H:P unreachable: ..." or "collector
+// at H:P did not answer within 2 s (--timeout)".
+std::string failure_message(const CollectorUrl& url, const HttpResult& result,
+                            const HttpOptions& options);
 
 }  // namespace pathwatch::ctl

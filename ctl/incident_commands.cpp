@@ -15,10 +15,9 @@ using Json = nlohmann::json;
 namespace {
 
 std::optional<Json> get(const CtlOptions& o, const std::string& target) {
-  const HttpResult r = http_request(o.collector, "GET", target, "");
+  const HttpResult r = http_request(o.collector, "GET", target, "", o.http);
   if (!r.reached) {
-    fmt::print(stderr, "pathwatchctl: collector at {}:{} unreachable: {}\n", o.collector.host,
-               o.collector.port, r.error);
+    fmt::print(stderr, "pathwatchctl: {}\n", failure_message(o.collector, r, o.http));
     return std::nullopt;
   }
   Json j = Json::parse(r.body, nullptr, false);

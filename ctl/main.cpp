@@ -1,11 +1,15 @@
 // pathwatchctl: the operator's and vendor's command line, over the collector's API.
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "ctl/commands.hpp"
 #include "shared/cli/command_line.hpp"
+#include "shared/config/units.hpp"
 
 namespace {
 
@@ -27,18 +31,54 @@ constexpr const char* kUsage =
     "  maintenance remove ID\n"
     "  incidents [--open] [--limit N]       incidents, newest first\n"
     "  incident ID                         one incident: verdict over time, causes, evidence\n"
+    "  audit [--since T] [--limit N]       who changed what through the API (operators)\n"
     "  keygen --out DIR --name NAME        CURVE key pair: NAME.key (0600), NAME.pub (0644)\n"
+    "  token create --role viewer|operator --name NAME\n"
+    "                                      API bearer token (shown once) and its token-file line\n"
     "\n"
     "Times T: '2026-11-03 01:00' (JST) or '2026-11-02T16:00Z' (UTC).\n"
     "\n"
     "Options:\n"
     "  --collector URL  the collector's API (default http://127.0.0.1:7080)\n"
     "  --json           print the API's JSON instead of tables (for scripts)\n"
+    "  --token-file F   read the API bearer token from file F (default: $PATHWATCH_TOKEN)\n"
+    "  --timeout D      give up when the whole request takes longer (default 30s,\n"
+    "                   $PATHWATCH_TIMEOUT); D is seconds or a duration such as 500ms\n"
+    "  --connect-timeout D  give up connecting after D (default 5s)\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
     "Exit codes: 0 ok, 1 failure (collector unreachable, server error), 2 usage error,\n"
     "3 availability: at least one service is below its target.\n";
+
+// "2" (seconds) or "500ms", "1.5s": positive, at most an hour.
+std::chrono::milliseconds parse_timeout(const std::string& flag, const std::string& text) {
+  auto d = pathwatch::shared::parse_duration(text);
+  if (!d && !text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    d = pathwatch::shared::parse_duration(text + "s");
+  }
+  const auto ms =
+      d ? std::chrono::duration_cast<std::chrono::milliseconds>(*d) : std::chrono::milliseconds{0};
+  if (!d || ms.count() <= 0 || ms > std::chrono::hours{1}) {
+    throw pathwatch::shared::UsageError(
+        fmt::format("{}: expected seconds or a duration such as 500ms, got '{}'", flag, text));
+  }
+  return ms;
+}
+
+std::string read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw pathwatch::shared::UsageError(fmt::format("--token-file: cannot read {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  const auto first = token.find_first_not_of(" \t\r\n");
+  const auto last = token.find_last_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    throw pathwatch::shared::UsageError(fmt::format("--token-file: {} is empty", path));
+  }
+  return token.substr(first, last - first + 1);
+}
 
 }  // namespace
 
@@ -47,6 +87,22 @@ int main(int argc, char** argv) {
   return shared::run_guarded(kProgram, [&] {
     ctl::CtlOptions options;
     options.collector = *ctl::parse_collector_url("http://127.0.0.1:7080");
+    if (const char* t = std::getenv("PATHWATCH_TOKEN"); t && *t) options.http.token = t;
+    if (const char* t = std::getenv("PATHWATCH_TIMEOUT"); t && *t) {
+      options.http.timeout = parse_timeout("PATHWATCH_TIMEOUT", t);
+    }
+    // --flag VALUE or --flag=VALUE.
+    const auto value_of = [&](int& at, std::string_view a, std::string_view flag) -> std::string {
+      if (a.size() > flag.size() && a[flag.size()] == '=') {
+        return std::string(a.substr(flag.size() + 1));
+      }
+      if (at + 1 >= argc) throw shared::UsageError(fmt::format("{} needs a value", flag));
+      return argv[++at];
+    };
+    const auto is_flag = [](std::string_view a, std::string_view flag) {
+      return a == flag ||
+             (a.size() > flag.size() && a.rfind(flag, 0) == 0 && a[flag.size()] == '=');
+    };
     int i = 1;
     for (; i < argc; ++i) {
       const std::string_view a = argv[i];
@@ -60,6 +116,13 @@ int main(int argc, char** argv) {
       }
       if (a == "--json") {
         options.json = true;
+      } else if (is_flag(a, "--timeout")) {
+        options.http.timeout = parse_timeout("--timeout", value_of(i, a, "--timeout"));
+      } else if (is_flag(a, "--connect-timeout")) {
+        options.http.connect_timeout =
+            parse_timeout("--connect-timeout", value_of(i, a, "--connect-timeout"));
+      } else if (is_flag(a, "--token-file")) {
+        options.http.token = read_token_file(value_of(i, a, "--token-file"));
       } else if (a == "--collector" || a.rfind("--collector=", 0) == 0) {
         std::string url;
         if (a == "--collector") {

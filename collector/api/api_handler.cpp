@@ -11,8 +11,11 @@
 #include "collector/analysis/failover.hpp"
 #include "collector/analysis/flow_timeline.hpp"
 #include "collector/analysis/stored_availability.hpp"
+#include "collector/api/api_access.hpp"
+#include "collector/api/api_audit.hpp"
 #include "collector/api/api_json.hpp"
 #include "collector/api/incident_routes.hpp"
+#include "shared/logging/logging.hpp"
 #include "shared/time/jst.hpp"
 
 namespace pathwatch::collector {
@@ -268,13 +271,27 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
   return out;
 }
 
-ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
-  const std::string_view target = request.target;
-  const auto qmark = target.find('?');
-  const std::string_view path = target.substr(0, qmark);
-  const auto query =
-      parse_query(qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1));
+namespace {
+
+constexpr std::string_view kAuditPath = "/v1/audit";
+
+// Reads are GET (and HEAD); every other method changes something or tries to, so it needs the
+// write permission whatever the route, and is audited.
+shared::ApiPermission permission_for(std::string_view method, std::string_view path) {
+  if (method != "GET" && method != "HEAD") return shared::ApiPermission::kWrite;
+  if (path == kAuditPath) return shared::ApiPermission::kReadAudit;
+  return shared::ApiPermission::kRead;
+}
+
+ApiResponse route_api(const ApiRequest& request, std::string_view path,
+                      const std::map<std::string, std::string>& query, const ApiContext& ctx) {
   try {
+    if (path == kAuditPath) {
+      if (request.method != "GET") {
+        throw HttpError{405, fmt::format("{} not allowed on {}", request.method, path)};
+      }
+      return audit_route(query, *ctx.store);
+    }
     constexpr std::string_view kMaintenance = "/v1/maintenance";
     if (path.substr(0, kMaintenance.size()) == kMaintenance) {
       return maintenance_route(request, path.substr(kMaintenance.size()), ctx);
@@ -301,6 +318,59 @@ ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
   } catch (const std::exception& e) {
     return error_response(500, e.what());
   }
+}
+
+// A write's record goes to the store after the write itself (its result is part of it). A
+// failure to store it cannot undo the write, so it is logged as an error with the record's
+// content instead: the trail is then in the journal.
+void audit(const ApiRequest& request, const ApiCaller& caller, const ApiResponse& response,
+           const ApiContext& ctx) {
+  static const auto log = shared::component_logger("collector.audit");
+  const AuditRecord record = make_audit_record(request, caller, response, ctx.clock->utc_now());
+  try {
+    ctx.store->add_audit(record);
+    log->info("{} ({}, {}) {} {} from {} -> {} {}", record.who, record.role, record.via,
+              record.method, record.route, record.peer, record.status, record.result);
+  } catch (const StoreError& e) {
+    log->error("audit record NOT stored ({}): {} ({}, {}) {} {} from {} -> {} {}; body {}",
+               e.what(), record.who, record.role, record.via, record.method, record.route,
+               record.peer, record.status, record.result, record.summary);
+  }
+}
+
+}  // namespace
+
+ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
+  const std::string_view target = request.target;
+  const auto qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const auto query =
+      parse_query(qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1));
+  const shared::ApiPermission needed = permission_for(request.method, path);
+  ApiCaller caller{"local", shared::ApiRole::kOperator, "trusted"};
+  if (ctx.access) {
+    Authentication auth = ctx.access->authenticate(request.authorization, request.peer_loopback);
+    if (!auth.caller) {
+      // Not audited: anyone who reaches the port could fill the table. RFC 6750 section 3.
+      ApiResponse r = error_response(401, auth.refusal);
+      const bool presented = !request.authorization.empty();
+      r.headers.emplace_back("WWW-Authenticate",
+                             presented ? R"(Bearer realm="pathwatch", error="invalid_token")"
+                                       : R"(Bearer realm="pathwatch")");
+      return r;
+    }
+    caller = std::move(*auth.caller);
+  }
+  if (!shared::role_allows(caller.role, needed)) {
+    ApiResponse r =
+        error_response(403, fmt::format("'{}' has the role {}, which may not {} {}", caller.name,
+                                        shared::role_name(caller.role), request.method, path));
+    if (needed == shared::ApiPermission::kWrite) audit(request, caller, r, ctx);
+    return r;
+  }
+  ApiResponse r = route_api(request, path, query, ctx);
+  if (needed == shared::ApiPermission::kWrite) audit(request, caller, r, ctx);
+  return r;
 }
 
 }  // namespace pathwatch::collector

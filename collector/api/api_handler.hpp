@@ -5,6 +5,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "collector/analysis/analysis_config.hpp"
 #include "collector/ingest/ingest_counters.hpp"
@@ -17,15 +19,21 @@ namespace incident {
 class IncidentStore;
 }  // namespace incident
 
+class ApiAccess;
+
 struct ApiRequest {
   std::string method;  // "GET", "POST", "DELETE"
   std::string target;  // path and query, e.g. "/v1/events?site=honcho"
   std::string body;
+  std::string authorization{};  // the Authorization header, "" when absent; never logged
+  std::string peer{};           // the caller's address, for the audit trail
+  bool peer_loopback = false;   // the connection came from a loopback address
 };
 
 struct ApiResponse {
   int status = 200;
-  std::string body;  // JSON
+  std::string body;                                            // JSON
+  std::vector<std::pair<std::string, std::string>> headers{};  // extra, e.g. WWW-Authenticate
 };
 
 struct ApiContext {
@@ -35,8 +43,14 @@ struct ApiContext {
   const shared::Clock* clock = nullptr;
   shared::Nanos silence{std::chrono::seconds{60}};  // an agent quiet this long is "silent"
   incident::IncidentStore* incidents = nullptr;     // null: /v1/incidents answers 404
+  // Who may call (docs/security.md). Null: every caller is the operator "local" (the routes'
+  // own unit tests); the collector always sets it.
+  const ApiAccess* access = nullptr;
 };
 
+// Authenticates (401 with WWW-Authenticate), checks the route's permission against the caller's
+// role (403), answers the route, and records every write request (also a refused 403 one) in
+// the store's audit trail. Safe to call from several threads at once.
 ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx);
 
 // "a=1&b=x%20y" -> {a: 1, b: "x y"}; exposed for tests.

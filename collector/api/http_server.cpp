@@ -1,14 +1,19 @@
-// Beast server: async accept on an io_context thread, synchronous request/response on the
-// accepted socket with SO_RCVTIMEO/SO_SNDTIMEO bounding every read and write.
+// Beast server: async accept and one Session per connection on a single io thread; every read
+// and write has a deadline (beast::tcp_stream::expires_after), and routes run on a thread pool
+// whose answer is posted back to the io thread. stop() closes the acceptor and every session
+// from the io thread, so no read can hold it (SO_RCVTIMEO never bounded Asio's reads).
 #include "collector/api/http_server.hpp"
 
 #include <fmt/format.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "shared/logging/logging.hpp"
@@ -20,58 +25,262 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-struct HttpServer::Impl {
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  Handler handler;
-  std::thread thread;
-  shared::LoggerPtr log = shared::component_logger("collector.api");
+namespace {
 
-  void accept_next() {
-    acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
-      if (ec) return;  // closed: stopping
-      serve(std::move(socket));
-      accept_next();
-    });
+class Session;
+
+// How long stop() lets the io thread finish closing before it stops the loop outright.
+constexpr std::chrono::milliseconds kStopDrain{1500};
+// Refusals and accept errors are something a client can cause: log at most this often.
+constexpr std::chrono::seconds kLogInterval{10};
+// An accept error such as EMFILE repeats at once; wait a little instead of spinning.
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+constexpr std::string_view kBusyAnswer =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Connection: close\r\n"
+    "Retry-After: 1\r\n"
+    "Content-Length: 46\r\n"
+    "\r\n"
+    R"({"error":"too many connections, retry shortly"})";
+
+bool is_loopback(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
   }
+  return a.is_loopback();
+}
 
-  void serve(tcp::socket socket) {
-    const timeval tv{5, 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    beast::flat_buffer buffer;
-    for (int i = 0; i < 100; ++i) {  // keep-alive, bounded
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(1024 * 1024);
-      boost::system::error_code ec;
-      http::read(socket, buffer, parser, ec);
-      if (ec) return;
-      const auto& req = parser.get();
-      ApiResponse r;
-      try {
-        r = handler(
-            ApiRequest{std::string(req.method_string()), std::string(req.target()), req.body()});
-      } catch (const std::exception& e) {
-        r = ApiResponse{500, fmt::format(R"({{"error":"{}"}})", "internal error")};
-        log->error("API handler failed: {}", e.what());
-      }
-      http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
-      res.set(http::field::server, "pathwatch-collector");
-      res.set(http::field::content_type, "application/json");
-      res.keep_alive(req.keep_alive());
-      res.body() = std::move(r.body);
-      res.prepare_payload();
-      http::write(socket, res, ec);
-      if (ec || !res.keep_alive()) break;
-    }
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
+}  // namespace
+
+struct HttpServerState {
+  HttpServerOptions options;
+  HttpServer::Handler handler;
+  shared::LoggerPtr log = shared::component_logger("collector.api");
+  // Sessions register here so stop() can close them; declared before `io` so a session destroyed
+  // while `io` shuts down can still unregister.
+  mutable std::mutex sessions_mutex;
+  std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::unique_ptr<asio::thread_pool> pool;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  asio::steady_timer accept_retry{io};
+  std::thread thread;
+  std::promise<void> finished;
+  bool stopping = false;  // io thread only
+  std::chrono::steady_clock::time_point last_refusal_log{};
+
+  void accept_next();
+  void refuse(tcp::socket socket);
+  void forget(Session* s) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(s);
   }
 };
 
-HttpServer::HttpServer(const std::string& address, std::uint16_t port, Handler handler)
-    : impl_(std::make_unique<Impl>()) {
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServerState& server)
+      : stream_(std::move(socket)),
+        server_(server),
+        buffer_(server.options.max_header_bytes + server.options.max_body_bytes + 64 * 1024) {
+    boost::system::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      peer_ = ep.address().to_string();
+      loopback_ = is_loopback(ep.address());
+    }
+  }
+  ~Session() { server_.forget(this); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() { read_header(); }
+
+  // io thread only.
+  void close() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+ private:
+  // Keep-alive: wait (idle_timeout) for the first bytes of the next request, unless a pipelined
+  // request is already buffered.
+  void wait_for_next() {
+    if (buffer_.size() > 0) return read_header();
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(1024),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          if (ec) return self->close();  // idle too long, closed by the client, or stopping
+          self->buffer_.commit(n);
+          self->read_header();
+        });
+  }
+
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+    parser_->body_limit(server_.options.max_body_bytes);
+    stream_.expires_after(server_.options.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                              if (ec) return self->fail(ec);
+                              if (self->parser_->is_done()) return self->dispatch();
+                              self->stream_.expires_after(self->server_.options.body_timeout);
+                              http::async_read(self->stream_, self->buffer_, *self->parser_,
+                                               [self](boost::system::error_code ec2, std::size_t) {
+                                                 if (ec2) return self->fail(ec2);
+                                                 self->dispatch();
+                                               });
+                            });
+  }
+
+  // A malformed or oversized request gets an answer saying so; a timeout, a reset or the end of
+  // the stream just closes.
+  void fail(boost::system::error_code ec) {
+    if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+        ec == http::error::end_of_stream || ec == http::error::partial_message) {
+      return close();
+    }
+    int status = 400;
+    std::string message = "malformed HTTP request";
+    if (ec == http::error::body_limit) {
+      status = 413;
+      message = fmt::format("request body larger than {} bytes", server_.options.max_body_bytes);
+    } else if (ec == http::error::header_limit) {
+      status = 431;
+      message =
+          fmt::format("request header larger than {} bytes", server_.options.max_header_bytes);
+    }
+    keep_alive_ = false;
+    version_ = 11;
+    write(ApiResponse{status, fmt::format(R"({{"error":"{}"}})", message)});
+  }
+
+  void dispatch() {
+    auto& req = parser_->get();
+    ApiRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.body = std::move(req.body());
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+      request.authorization = std::string(it->value());
+    }
+    request.peer = peer_;
+    request.peer_loopback = loopback_;
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    parser_.reset();
+    // No deadline while the route runs: nothing is read or written meanwhile, and stop() closes
+    // the socket whatever the route does.
+    stream_.expires_never();
+    asio::post(*server_.pool, [self = shared_from_this(), request = std::move(request)]() mutable {
+      ApiResponse response;
+      try {
+        response = self->server_.handler(request);
+      } catch (const std::exception& e) {
+        self->server_.log->error("API route failed: {}", e.what());
+        response = ApiResponse{500, R"({"error":"internal error"})"};
+      }
+      auto executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
+        self->write(std::move(response));
+      });
+    });
+  }
+
+  void write(ApiResponse r) {
+    if (server_.stopping) return close();
+    response_.emplace(static_cast<http::status>(r.status), version_);
+    response_->set(http::field::server, "pathwatch-collector");
+    response_->set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : r.headers) response_->set(name, value);
+    response_->keep_alive(keep_alive_);
+    response_->body() = std::move(r.body);
+    response_->prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        const bool again = !ec && self->response_->keep_alive();
+                        self->response_.reset();
+                        if (!again) return self->close();
+                        self->wait_for_next();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  HttpServerState& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::string peer_;
+  bool loopback_ = false;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+void HttpServerState::accept_next() {
+  acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (stopping || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_refusal_log >= kLogInterval) {
+        last_refusal_log = now;
+        log->warn("API accept failed: {}", ec.message());
+      }
+      accept_retry.expires_after(kAcceptRetry);
+      accept_retry.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec && !stopping) accept_next();
+      });
+      return;
+    }
+    std::size_t open = 0;
+    {
+      std::lock_guard lock(sessions_mutex);
+      open = sessions.size();
+    }
+    if (open >= options.max_connections) {
+      refuse(std::move(socket));
+    } else {
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      {
+        std::lock_guard lock(sessions_mutex);
+        sessions.emplace(session.get(), session);
+      }
+      session->start();
+    }
+    accept_next();
+  });
+}
+
+// Over the connection cap: one non-blocking write of a fixed 503 (it fits any socket buffer),
+// then close. Never waits for the client.
+void HttpServerState::refuse(tcp::socket socket) {
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  if (!ec) socket.write_some(asio::buffer(kBusyAnswer.data(), kBusyAnswer.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log >= kLogInterval) {
+    last_refusal_log = now;
+    log->warn("API: {} connections open, refusing more (api.max_connections)",
+              options.max_connections);
+  }
+}
+
+HttpServer::HttpServer(const std::string& address, std::uint16_t port, Handler handler,
+                       HttpServerOptions options)
+    : impl_(std::make_unique<HttpServerState>()) {
   impl_->handler = std::move(handler);
+  impl_->options = options;
   boost::system::error_code ec;
   const auto addr = asio::ip::make_address(address, ec);
   if (ec) throw std::runtime_error(fmt::format("api.listen: bad address '{}'", address));
@@ -91,22 +300,55 @@ HttpServer::~HttpServer() {
 }
 
 std::uint16_t HttpServer::port() const {
-  return impl_->acceptor.local_endpoint().port();
+  boost::system::error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+std::size_t HttpServer::open_connections() const {
+  std::lock_guard lock(impl_->sessions_mutex);
+  return impl_->sessions.size();
 }
 
 void HttpServer::start() {
-  impl_->accept_next();
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  HttpServerState& s = *impl_;
+  if (s.thread.joinable()) return;
+  s.pool = std::make_unique<asio::thread_pool>(std::max<std::size_t>(1, s.options.handler_threads));
+  s.accept_next();
+  s.thread = std::thread([&s] {
+    s.io.run();
+    s.finished.set_value();
+  });
 }
 
 void HttpServer::stop() {
-  if (!impl_->thread.joinable()) return;
-  asio::post(impl_->io, [this] {
+  HttpServerState& s = *impl_;
+  if (!s.thread.joinable()) return;
+  asio::post(s.io, [&s] {
+    s.stopping = true;
     boost::system::error_code ignored;
-    impl_->acceptor.close(ignored);
-    impl_->io.stop();
+    s.acceptor.close(ignored);
+    s.accept_retry.cancel();
+    std::vector<std::shared_ptr<Session>> open;
+    {
+      std::lock_guard lock(s.sessions_mutex);
+      for (auto& [ptr, weak] : s.sessions) {
+        if (auto session = weak.lock()) open.push_back(std::move(session));
+      }
+    }
+    for (auto& session : open) session->close();
   });
-  impl_->thread.join();
+  // Closing cancels every pending read and write, so the loop runs out of work at once; the
+  // backstop only matters if something unforeseen keeps it busy.
+  if (s.finished.get_future().wait_for(kStopDrain) == std::future_status::timeout) s.io.stop();
+  s.thread.join();
+  // Routes already running finish (store reads); queued ones are dropped with the pool.
+  s.pool->stop();
+  s.pool->join();
+  s.pool.reset();
+  // Answers the routes posted back find their sessions closed and drop them.
+  s.io.restart();
+  s.io.poll();
 }
 
 }  // namespace pathwatch::collector

@@ -1,6 +1,7 @@
-// The API's HTTP/1.1 server (Boost.Beast) on a loopback address: one thread, one request at
-// a time (the API serves an operator's command line, not a crowd), each read bounded by a
-// timeout so a stuck client cannot hold it.
+// The API's HTTP/1.1 server (Boost.Beast, asynchronous): one io thread moves bytes for every
+// connection, each with its own deadlines (header, body, keep-alive idle, write), at most
+// `max_connections` at once; the routes run on a small thread pool so a slow store read never
+// stalls another client. stop() returns promptly whatever the clients do.
 #pragma once
 
 #include <cstdint>
@@ -9,22 +10,33 @@
 #include <string>
 
 #include "collector/api/api_handler.hpp"
+#include "collector/api/http_server_options.hpp"
 
 namespace pathwatch::collector {
 
+struct HttpServerState;  // the io loop, its sessions and the route pool (http_server.cpp)
+
 class HttpServer {
  public:
+  // Called on a pool thread; may block (store reads). Must not throw (a throw answers 500).
   using Handler = std::function<ApiResponse(const ApiRequest&)>;
   // Binds address:port (port 0: the kernel chooses). Throws std::runtime_error.
-  HttpServer(const std::string& address, std::uint16_t port, Handler handler);
+  HttpServer(const std::string& address, std::uint16_t port, Handler handler,
+             HttpServerOptions options = {});
   ~HttpServer();  // stops and joins
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
   std::uint16_t port() const;
   void start();
+  // Closes the listening socket and every connection, waits for routes already running (they
+  // are our own code: store reads), joins the threads. Idempotent.
   void stop();
+  // Connections open now (tests, /v1/status in the future).
+  std::size_t open_connections() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<HttpServerState> impl_;
 };
 
 }  // namespace pathwatch::collector

@@ -3,6 +3,7 @@
 #include "collector/config/collector_config.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <filesystem>
@@ -45,6 +46,17 @@ void parse_host_port(const ConfigNode& node, std::string& host, std::uint16_t& p
     node.fail("expected a port number 0-65535 after ':'");
   }
   port = static_cast<std::uint16_t>(value);
+}
+
+// 127.0.0.0/8 and ::1 (also as ::ffff:127.x.y.z). A host name is not loopback: the server
+// binds literal addresses only.
+bool is_loopback_address(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
@@ -157,12 +169,45 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     }
     store.finish();
   }
+  const std::string base_dir = std::filesystem::path(file).parent_path().string();
   if (auto a = top.optional("api")) {
     ConfigMap api = a->as_map();
-    if (auto n = api.optional("listen")) parse_host_port(*n, config.api_address, config.api_port);
+    std::optional<ConfigNode> listen = api.optional("listen");
+    if (listen) parse_host_port(*listen, config.api_address, config.api_port);
+    if (auto n = api.optional("tokens")) {
+      config.api_tokens_file = resolve(base_dir, n->as_nonempty_string());
+      config.api_tokens = load_api_token_file(config.api_tokens_file);
+    }
+    HttpServerOptions& o = config.api_server;
+    const auto ms = [](std::chrono::nanoseconds d) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+    };
+    if (auto n = api.optional("header_timeout"))
+      o.header_timeout = ms(n->as_duration(100ms, 10min));
+    if (auto n = api.optional("body_timeout")) o.body_timeout = ms(n->as_duration(100ms, 10min));
+    if (auto n = api.optional("idle_timeout")) o.idle_timeout = ms(n->as_duration(100ms, 1h));
+    if (auto n = api.optional("write_timeout")) o.write_timeout = ms(n->as_duration(100ms, 10min));
+    if (auto n = api.optional("max_connections")) {
+      o.max_connections = static_cast<std::size_t>(n->as_int(1, 100000));
+    }
+    if (auto n = api.optional("max_header_size")) o.max_header_bytes = n->as_bytes(1024, 1 << 20);
+    if (auto n = api.optional("max_body_size")) o.max_body_bytes = n->as_bytes(1024, 64 << 20);
+    if (auto n = api.optional("handler_threads")) {
+      o.handler_threads = static_cast<std::size_t>(n->as_int(1, 64));
+    }
+    // Without tokens every caller is an operator: acceptable where only this host's users can
+    // connect, never on an address others reach.
+    if (!config.api_tokens && !is_loopback_address(config.api_address)) {
+      const std::string msg = fmt::format(
+          "the API would listen on {} without a token file: anyone reaching it could change "
+          "maintenance windows. Add 'api.tokens: FILE' (pathwatchctl token create) or listen on "
+          "127.0.0.1",
+          config.api_address);
+      if (listen) listen->fail(msg);
+      api.node().fail(msg);
+    }
     api.finish();
   }
-  const std::string base_dir = std::filesystem::path(file).parent_path().string();
   if (auto a = top.optional("agents")) config.agents = parse_agents(*a, base_dir);
   config.analysis = parse_analysis_config(top, base_dir);
   if (auto n = top.optional("topology")) {

@@ -11,6 +11,8 @@
 
 #include "collector/alert/alert_config.hpp"
 #include "collector/analysis/analysis_config.hpp"
+#include "collector/api/api_tokens.hpp"
+#include "collector/api/http_server_options.hpp"
 #include "collector/auth/agent_key_registry.hpp"
 #include "collector/ingest/ingest_limits.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
@@ -42,6 +44,11 @@ struct CollectorConfig {
   RetentionPolicy retention;
   std::string api_address = "127.0.0.1";  // loopback by default: pathwatchctl's way in
   std::uint16_t api_port = 7080;
+  // api.tokens: bearer tokens by SHA-256 (docs/security.md). Without it the API serves loopback
+  // callers only, each as an operator, and a non-loopback api.listen is refused.
+  std::string api_tokens_file;
+  std::optional<std::vector<ApiTokenEntry>> api_tokens;
+  HttpServerOptions api_server;  // api.{header,body,idle,write}_timeout, max_* limits
   AnalysisConfig analysis;
   // Incidents and alerts (docs/incidents.md): `topology: FILE` turns them on.
   std::string topology_file;

@@ -337,6 +337,28 @@ bool MemoryStore::remove_maintenance(std::int64_t id) {
   return maintenance_.erase(id) > 0;
 }
 
+std::int64_t MemoryStore::add_audit(const AuditRecord& record) {
+  std::lock_guard lock(mutex_);
+  AuditRecord r = record;
+  r.id = static_cast<std::int64_t>(audit_.size()) + 1;
+  audit_.push_back(std::move(r));
+  return audit_.back().id;
+}
+
+std::vector<AuditRecord> MemoryStore::audit_records(shared::UtcNanos since, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<AuditRecord> out;
+  for (const auto& r : audit_) {
+    if (r.at >= since) out.push_back(r);
+  }
+  // Newest first, ties by id like SQLite's ORDER BY at DESC, id DESC.
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.at, a.id) > std::tie(b.at, b.id);
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 RetentionResult MemoryStore::apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) {
   std::lock_guard lock(mutex_);
   RetentionResult result;

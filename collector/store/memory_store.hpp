@@ -29,6 +29,8 @@ class MemoryStore final : public Store {
   std::int64_t add_maintenance(const MaintenanceRecord& record) override;
   std::vector<MaintenanceRecord> maintenance() override;
   bool remove_maintenance(std::int64_t id) override;
+  std::int64_t add_audit(const AuditRecord& record) override;
+  std::vector<AuditRecord> audit_records(shared::UtcNanos since, std::size_t limit) override;
   RetentionResult apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) override;
 
   // Tests: the next commit fails (as a full disk would), storing nothing.
@@ -59,6 +61,7 @@ class MemoryStore final : public Store {
   std::map<std::pair<std::size_t, std::int64_t>, HourlyWindow> hourly_;
   std::map<std::int64_t, MaintenanceRecord> maintenance_;
   std::int64_t next_maintenance_id_ = 1;
+  std::vector<AuditRecord> audit_;  // in insertion order; ids are 1-based positions
   std::int64_t rolled_through_ = 0;
 };
 

@@ -190,4 +190,20 @@ struct MaintenanceRecord {
   std::string note;
 };
 
+// One API request that tried to change something (docs/security.md "Audit"): who, when, what,
+// and how it ended. Never holds a token or any other secret.
+struct AuditRecord {
+  std::int64_t id = 0;  // assigned by the store
+  shared::UtcNanos at{};
+  std::string who;      // the token's name, or "loopback"
+  std::string role;     // "viewer", "operator"
+  std::string via;      // "token" or "loopback"
+  std::string peer;     // the caller's address
+  std::string method;   // "POST", "DELETE", ...
+  std::string route;    // the path, without the query
+  std::string summary;  // what was asked: the body's fields, bounded, secrets redacted
+  int status = 0;       // the HTTP status answered
+  std::string result;   // short outcome: "created 12", or the error message
+};
+
 }  // namespace pathwatch::collector

@@ -187,8 +187,27 @@ UPDATE flows SET latest_since = x.since
 UPDATE flows SET latest_since = latest_at WHERE latest_since IS NULL AND latest_at IS NOT NULL;
 )sql";
 
+// v4: the API's audit trail (docs/security.md "Audit"): one row per write request, kept
+// whatever the retention policy says; `at` indexed for GET /v1/audit?since=.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  role TEXT NOT NULL,
+  via TEXT NOT NULL,
+  peer TEXT NOT NULL,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE INDEX audit_by_at ON audit (at);
+)sql";
+
 constexpr std::array kMigrations{Migration{1, kSchemaV1}, Migration{2, kSchemaV2},
-                                 Migration{3, kSchemaV3}};
+                                 Migration{3, kSchemaV3}, Migration{4, kSchemaV4}};
 
 }  // namespace
 

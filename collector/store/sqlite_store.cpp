@@ -762,6 +762,33 @@ bool SqliteStore::remove_maintenance(std::int64_t id) {
   return writer_->db.changes() > 0;
 }
 
+std::int64_t SqliteStore::add_audit(const AuditRecord& r) {
+  std::lock_guard lock(writer_mutex_);
+  Statement q(writer_->db,
+              "INSERT INTO audit (at, who, role, via, peer, method, route, summary, status, "
+              "result) VALUES (?,?,?,?,?,?,?,?,?,?)");
+  q.bind(1, ns(r.at)).bind(2, r.who).bind(3, r.role).bind(4, r.via).bind(5, r.peer);
+  q.bind(6, r.method).bind(7, r.route).bind(8, r.summary).bind(9, std::int64_t{r.status});
+  q.bind(10, r.result).run();
+  return writer_->db.last_insert_rowid();
+}
+
+std::vector<AuditRecord> SqliteStore::audit_records(shared::UtcNanos since, std::size_t limit) {
+  std::lock_guard lock(reader_mutex_);
+  Statement q(reader_->db,
+              "SELECT id, at, who, role, via, peer, method, route, summary, status, result "
+              "FROM audit WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?");
+  q.bind(1, ns(since)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<AuditRecord> out;
+  while (q.step()) {
+    out.push_back(AuditRecord{q.column_int(0), from_unix_nanos(q.column_int(1)), q.column_text(2),
+                              q.column_text(3), q.column_text(4), q.column_text(5),
+                              q.column_text(6), q.column_text(7), q.column_text(8),
+                              static_cast<int>(q.column_int(9)), q.column_text(10)});
+  }
+  return out;
+}
+
 RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) {
   std::lock_guard lock(writer_mutex_);
   Connection& db = writer_->db;

@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
   std::int64_t add_maintenance(const MaintenanceRecord& record) override;
   std::vector<MaintenanceRecord> maintenance() override;
   bool remove_maintenance(std::int64_t id) override;
+  std::int64_t add_audit(const AuditRecord& record) override;
+  std::vector<AuditRecord> audit_records(shared::UtcNanos since, std::size_t limit) override;
   RetentionResult apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) override;
 
   int schema_version();

@@ -102,6 +102,11 @@ class Store {
   virtual std::vector<MaintenanceRecord> maintenance() = 0;
   virtual bool remove_maintenance(std::int64_t id) = 0;
 
+  // The API's audit trail of writes: appended, never pruned by retention. Throws StoreError.
+  virtual std::int64_t add_audit(const AuditRecord& record) = 0;
+  // Records at or after `since`, newest first, at most `limit`.
+  virtual std::vector<AuditRecord> audit_records(shared::UtcNanos since, std::size_t limit) = 0;
+
   // Rolls every complete UTC hour of raw windows that will be pruned (and every complete hour
   // before `now`) into the hourly table, then prunes by the policy. Idempotent.
   virtual RetentionResult apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) = 0;

@@ -89,5 +89,52 @@ expect "ctl: availability needs --month" 2 "needs --month" -- "$bin/pathwatchctl
 expect "ctl: bad collector URL" 2 "expected http://HOST:PORT" -- \
   "$bin/pathwatchctl" --collector ftp://x status
 
+# The API beyond loopback without a token file: refused before anything starts (exit 2), by
+# --check-config too, naming api.listen's FILE:LINE:COL.
+open_api_msg="$data/collector_api_open.yaml:7:11: api.listen: the API would listen on 0.0.0.0 without a token file"
+expect "collector: API beyond loopback without tokens (check)" 2 "$open_api_msg" -- \
+  "$bin/pathwatch-collector" --check-config "$data/collector_api_open.yaml"
+expect "collector: API beyond loopback without tokens (run)" 2 "$open_api_msg" -- \
+  "$bin/pathwatch-collector" --config "$data/collector_api_open.yaml"
+
+# token create: the token once, and the token-file line with its SHA-256.
+expect "ctl: token create" 0 "- {name: ops-1, role: operator, sha256: " -- \
+  "$bin/pathwatchctl" token create --role operator --name ops-1
+expect "ctl: token create needs a role" 2 "--role viewer or --role operator" -- \
+  "$bin/pathwatchctl" token create --name ops-1
+
+# A collector that accepts the connection and never answers: pathwatchctl gives up at its
+# --timeout with a clear message (exit 1). The listener lives at most 20 s whatever happens.
+port_file=$(mktemp)
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print(s.getsockname()[1], flush=True)
+held = []
+deadline = time.monotonic() + 20
+s.settimeout(1)
+while time.monotonic() < deadline:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass
+' >"$port_file" &
+silent_pid=$!
+for _ in $(seq 1 100); do [[ -s "$port_file" ]] && break; sleep 0.1; done
+silent_port=$(head -1 "$port_file")
+start=$(date +%s%N)
+expect "ctl: stalled collector times out" 1 "did not answer within 1 s" -- \
+  "$bin/pathwatchctl" --collector "http://127.0.0.1:$silent_port" --timeout 1 status
+took_ms=$((($(date +%s%N) - start) / 1000000))
+if [[ $took_ms -gt 3000 ]]; then
+  echo "FAIL ctl: stalled collector took ${took_ms} ms (want < 3000)"
+  failures=$((failures + 1))
+fi
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
+rm -f "$port_file"
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -84,5 +84,57 @@ TEST(CollectorConfig, FloodLimitsComeFromCollectorLimits) {
   EXPECT_EQ(FloodLimits{}.messages_per_second, 50000);
 }
 
+TEST(CollectorConfig, ApiServerLimitsAndDeadlines) {
+  const auto c = parse_collector_config(
+      shared::ConfigNode::load_string(
+          "collector: {listen: tcp://127.0.0.1:7000}\nstore: {database: x.db}\n"
+          "api: {listen: 127.0.0.1:7080, header_timeout: 2s, body_timeout: 3s, idle_timeout: 1m,\n"
+          "      write_timeout: 4s, max_connections: 8, max_header_size: 4KiB,\n"
+          "      max_body_size: 64KiB, handler_threads: 3}\n",
+          "c.yaml"),
+      "c.yaml");
+  EXPECT_EQ(c.api_server.header_timeout, std::chrono::seconds{2});
+  EXPECT_EQ(c.api_server.body_timeout, std::chrono::seconds{3});
+  EXPECT_EQ(c.api_server.idle_timeout, std::chrono::minutes{1});
+  EXPECT_EQ(c.api_server.write_timeout, std::chrono::seconds{4});
+  EXPECT_EQ(c.api_server.max_connections, 8u);
+  EXPECT_EQ(c.api_server.max_header_bytes, 4096u);
+  EXPECT_EQ(c.api_server.max_body_bytes, 65536u);
+  EXPECT_EQ(c.api_server.handler_threads, 3u);
+  EXPECT_FALSE(c.api_tokens);  // loopback without tokens: allowed
+}
+
+TEST(CollectorConfig, ApiBeyondLoopbackWithoutTokensIsRefusedAtItsListenKey) {
+  for (const char* address : {"0.0.0.0", "198.18.0.1", "::"}) {
+    try {
+      parse_collector_config(
+          shared::ConfigNode::load_string(
+              std::string("collector: {listen: tcp://127.0.0.1:7000}\nstore: {database: x.db}\n"
+                          "api: {listen: '") +
+                  (std::string(address) == "::" ? "[::]" : address) + ":7080'}\n",
+              "c.yaml"),
+          "c.yaml");
+      FAIL() << "expected a ConfigError for " << address;
+    } catch (const shared::ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(std::string("c.yaml:3:15: api.listen: the API would "
+                                                        "listen on ") +
+                                                address + " without a token file",
+                                            0),
+                0u)
+          << e.what();
+    }
+  }
+  // 127.0.0.0/8 and ::1 are loopback.
+  for (const char* listen : {"127.0.0.2:7080", "'[::1]:7080'"}) {
+    EXPECT_NO_THROW(parse_collector_config(
+        shared::ConfigNode::load_string(
+            std::string("collector: {listen: tcp://127.0.0.1:7000}\nstore: {database: x.db}\n"
+                        "api: {listen: ") +
+                listen + "}\n",
+            "c.yaml"),
+        "c.yaml"));
+  }
+}
+
 }  // namespace
 }  // namespace pathwatch::collector

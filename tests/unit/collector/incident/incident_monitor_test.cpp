@@ -74,6 +74,10 @@ class CountingStore final : public Store {
   }
   std::vector<MaintenanceRecord> maintenance() override { return inner_.maintenance(); }
   bool remove_maintenance(std::int64_t id) override { return inner_.remove_maintenance(id); }
+  std::int64_t add_audit(const AuditRecord& r) override { return inner_.add_audit(r); }
+  std::vector<AuditRecord> audit_records(shared::UtcNanos since, std::size_t limit) override {
+    return inner_.audit_records(since, limit);
+  }
   RetentionResult apply_retention(const RetentionPolicy& p, shared::UtcNanos now) override {
     return inner_.apply_retention(p, now);
   }

@@ -243,6 +243,41 @@ TYPED_TEST(StoreTest, MaintenanceAddListRemove) {
   EXPECT_TRUE(store->maintenance().empty());
 }
 
+TYPED_TEST(StoreTest, AuditRecordsComeBackNewestFirstAndSurviveRetention) {
+  auto store = this->factory_.open();
+  AuditRecord r{0,
+                kT0,
+                "alice",
+                "operator",
+                "token",
+                "127.0.0.1",
+                "POST",
+                "/v1/maintenance",
+                R"({"note":"patch"})",
+                201,
+                "created 1"};
+  const auto first = store->add_audit(r);
+  r.at = kT0 + 1h;
+  r.method = "DELETE";
+  r.route = "/v1/maintenance/1";
+  r.status = 200;
+  const auto second = store->add_audit(r);
+  EXPECT_NE(first, second);
+  auto all = store->audit_records(kT0, 10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, second);  // newest first
+  EXPECT_EQ(all[0].method, "DELETE");
+  EXPECT_EQ(all[1].who, "alice");
+  EXPECT_EQ(all[1].summary, R"({"note":"patch"})");
+  EXPECT_EQ(all[1].status, 201);
+  EXPECT_EQ(all[1].at, kT0);
+  EXPECT_EQ(store->audit_records(kT0 + 30min, 10).size(), 1u);  // since
+  EXPECT_EQ(store->audit_records(kT0, 1).size(), 1u);           // limit
+  // Retention prunes data, never the record of who changed it.
+  store->apply_retention(RetentionPolicy{1h, 1h, 1h}, kT0 + 24h * 400);
+  EXPECT_EQ(store->audit_records(kT0, 10).size(), 2u);
+}
+
 TYPED_TEST(StoreTest, RetentionRollsUpThenPrunes) {
   auto store = this->factory_.open();
   CommitBatch b;

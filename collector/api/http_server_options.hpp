@@ -1,0 +1,29 @@
+// Limits of the API's HTTP server (config `api:`, docs/collector.md "API"): deadlines per phase
+// of a request, how many connections at once, how large a request may be. Plain data, so the
+// config loader sets them without linking the server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace pathwatch::collector {
+
+struct HttpServerOptions {
+  // From accept (or from the first byte of a kept-alive request) to the end of the header: a
+  // client that connects and says nothing, or trickles a header (slowloris), is dropped then.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
+  // From the end of the header to the end of the body (maintenance bodies are < 1 KiB).
+  std::chrono::milliseconds body_timeout{std::chrono::seconds{10}};
+  // A kept-alive connection may wait this long for its next request.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds{30}};
+  // Sending one answer (a month's availability is a few hundred KiB at most).
+  std::chrono::milliseconds write_timeout{std::chrono::seconds{30}};
+  // Connections beyond this get "503 Service Unavailable" and are closed at once.
+  std::size_t max_connections = 64;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  // Threads that run the routes (store reads), so the io thread only moves bytes.
+  std::size_t handler_threads = 2;
+};
+
+}  // namespace pathwatch::collector
