@@ -68,7 +68,7 @@ HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared:
       reason == RejectReason::kBadTimestamp || reason == RejectReason::kBadWindow ||
       reason == RejectReason::kMissingBody || reason == RejectReason::kOversized;
   r.gave_up = never_storable && attributed && r.seq > 0 &&
-              ledger_.through(r.agent_id) + ledger_.highest(r.agent_id) > 0;
+              (ledger_.through(r.agent_id) > 0 || ledger_.highest(r.agent_id) > 0);
   if (r.gave_up) {
     ledger_.give_up(r.agent_id, r.seq, r.seq, now);
     ack_agents_.push_back(r.agent_id);

@@ -43,7 +43,7 @@ COLLECTOR_EP6 = "tcp://[fd00:5057:10::10]:7000"  # dc-collector on dc-lan, fd00:
 
 COLLECTOR_CONFIG = """collector:
   log_level: info
-  listen: [{ep}, {ep6}]
+  listen: ["{ep}", "{ep6}"]
   insecure_plaintext: true
   batch_delay: 20ms
 store:
@@ -60,7 +60,7 @@ services:
 AGENT_CONFIG = """
 agent: {{id: lab-outage, site: honcho, log_level: info}}
 window: 5s
-collector: {{endpoints: [{ep}], insecure_plaintext: true}}
+collector: {{endpoints: ["{ep}"], insecure_plaintext: true}}
 spool: {{directory: {spool}}}
 thresholds: {{down_after: 3, up_after: 3}}
 defaults: {{interval: 1s, timeout: 1s}}
