@@ -289,6 +289,8 @@ SqliteStore::SqliteStore(const SqliteOptions& options, shared::UtcNanos now) {
   sqlite::migrate(writer_->db, sqlite::migrations(), ns(now));
   writer_->prepare();
   reader_ = std::make_unique<Reader>(options);
+  upkeep_reader_ = std::make_unique<Reader>(options);
+  retention_chunk_rows_ = std::max<std::size_t>(1, options.retention_chunk_rows);
 }
 
 SqliteStore::~SqliteStore() = default;
@@ -762,64 +764,128 @@ bool SqliteStore::remove_maintenance(std::int64_t id) {
   return writer_->db.changes() > 0;
 }
 
+// Short transactions throughout: the roll-up reads an hour's aggregates on the upkeep reader
+// (no lock held on the writer) and writes them in one small transaction; each prune deletes
+// at most retention_chunk_rows rows per transaction. The commit thread takes the writer between
+// any two chunks. The outcome equals one big transaction's: a crash in between leaves only
+// work the next run redoes (roll-ups are INSERT OR REPLACE, prunes are idempotent, and
+// `rolled_through` moves only after every hour up to it was rolled).
 RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) {
-  std::lock_guard lock(writer_mutex_);
-  Connection& db = writer_->db;
+  std::lock_guard upkeep(upkeep_mutex_);
   RetentionResult result;
   const std::int64_t now_ns = ns(now);
   const std::int64_t hour_now = now_ns / kHourNs * kHourNs;
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    std::int64_t rolled = 0;
-    {
-      Statement q(db, "SELECT value FROM meta WHERE key = 'rolled_through'");
-      if (q.step()) rolled = q.column_int(0);
+  const auto chunk = static_cast<std::int64_t>(retention_chunk_rows_);
+  Connection& rdb = upkeep_reader_->db;
+  // One writer transaction, holding writer_mutex_ only for its own duration.
+  auto write = [&](const std::function<void(Connection&)>& body) {
+    std::lock_guard lock(writer_mutex_);
+    Connection& db = writer_->db;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      body(db);
+      db.exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
     }
-    // Recompute the last day again as well: spooled windows arrive late.
-    const std::int64_t from = std::max<std::int64_t>(0, rolled - 24 * kHourNs);
-    {
-      Statement q(db,
-                  "INSERT OR REPLACE INTO windows_hourly SELECT flow, start / ?1 * ?1 AS h, "
-                  "COUNT(*), SUM(sent), SUM(received), SUM(lost), CASE WHEN SUM(received) > 0 "
-                  "THEN SUM(rtt_avg * received) / SUM(received) ELSE 0 END, MAX(rtt_p99), "
-                  "SUM(state = 4), SUM(state = 3) FROM windows WHERE start >= ?2 AND start < ?3 "
-                  "GROUP BY flow, h");
-      q.bind(1, kHourNs).bind(2, from).bind(3, hour_now).run();
-      result.hours_rolled_up = static_cast<std::size_t>(db.changes());
+  };
+
+  std::int64_t rolled = 0;
+  {
+    Statement q(rdb, "SELECT value FROM meta WHERE key = 'rolled_through'");
+    if (q.step()) rolled = q.column_int(0);
+  }
+  // Recompute the last day again as well: spooled windows arrive late. Hours without windows
+  // are skipped (the next hour to roll is the one holding the next window).
+  struct Hourly {
+    std::int64_t flow, windows, sent, received, lost, rtt_avg, rtt_max_p99, down, degraded;
+  };
+  std::vector<Hourly> rows;
+  Statement next_start(rdb, "SELECT MIN(start) FROM windows WHERE start >= ? AND start < ?");
+  Statement aggregate(rdb,
+                      "SELECT flow, COUNT(*), SUM(sent), SUM(received), SUM(lost), CASE WHEN "
+                      "SUM(received) > 0 THEN SUM(rtt_avg * received) / SUM(received) ELSE 0 END, "
+                      "MAX(rtt_p99), SUM(state = 4), SUM(state = 3) FROM windows WHERE start >= ? "
+                      "AND start < ? GROUP BY flow");
+  std::int64_t hour = std::max<std::int64_t>(0, rolled - 24 * kHourNs);
+  for (;;) {
+    next_start.bind(1, hour).bind(2, hour_now);
+    const bool any = next_start.step() && !next_start.column_is_null(0);
+    const std::int64_t first = any ? next_start.column_int(0) : 0;
+    next_start.reset();
+    if (!any) break;
+    hour = first / kHourNs * kHourNs;
+    rows.clear();
+    aggregate.bind(1, hour).bind(2, hour + kHourNs);
+    while (aggregate.step()) {
+      rows.push_back({aggregate.column_int(0), aggregate.column_int(1), aggregate.column_int(2),
+                      aggregate.column_int(3), aggregate.column_int(4), aggregate.column_int(5),
+                      aggregate.column_int(6), aggregate.column_int(7), aggregate.column_int(8)});
     }
-    {
-      Statement q(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_through', ?)");
-      q.bind(1, std::max(rolled, hour_now)).run();
-    }
-    auto prune = [&](const char* sql, std::int64_t cutoff) {
-      Statement q(db, sql);
-      q.bind(1, cutoff).run();
-      return static_cast<std::size_t>(db.changes());
-    };
-    if (policy.raw.count() > 0) {
-      // Whole hours only, so every pruned hour was rolled up complete.
-      const std::int64_t cutoff = (now_ns - policy.raw.count()) / kHourNs * kHourNs;
-      result.windows_pruned = prune("DELETE FROM windows WHERE start < ?", cutoff);
-    }
-    if (policy.hourly.count() > 0) {
-      result.hourly_pruned =
-          prune("DELETE FROM windows_hourly WHERE hour < ?", now_ns - policy.hourly.count());
-    }
-    if (policy.events.count() > 0) {
-      const std::int64_t cutoff = now_ns - policy.events.count();
-      for (const char* sql :
-           {"DELETE FROM state_changes WHERE at < ?", "DELETE FROM route_changes WHERE at < ?",
-            "DELETE FROM link_changes WHERE at < ?", "DELETE FROM hellos WHERE at < ?",
-            "DELETE FROM drop_reports WHERE at < ?", "DELETE FROM gaps WHERE detected < ?",
-            "DELETE FROM sessions WHERE last < ?"}) {
-        result.events_pruned += prune(sql, cutoff);
+    aggregate.reset();
+    write([&](Connection& db) {
+      Statement ins(db, "INSERT OR REPLACE INTO windows_hourly VALUES (?,?,?,?,?,?,?,?,?,?)");
+      for (const auto& r : rows) {
+        ins.bind(1, r.flow).bind(2, hour).bind(3, r.windows).bind(4, r.sent);
+        ins.bind(5, r.received).bind(6, r.lost).bind(7, r.rtt_avg).bind(8, r.rtt_max_p99);
+        ins.bind(9, r.down).bind(10, r.degraded).run();
       }
-      // Dedup ranges (seq_ranges) are kept: a few rows per agent, and they must outlive the data.
+    });
+    result.hours_rolled_up += rows.size();
+    hour += kHourNs;
+  }
+  write([&](Connection& db) {
+    Statement q(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_through', ?)");
+    q.bind(1, std::max(rolled, hour_now)).run();
+  });
+
+  // `sql` deletes at most ?2 rows older than ?1; repeated until a chunk comes back short.
+  auto prune = [&](const char* sql, std::int64_t cutoff) {
+    std::size_t total = 0;
+    for (;;) {
+      std::int64_t changed = 0;
+      write([&](Connection& db) {
+        Statement q(db, sql);
+        q.bind(1, cutoff).bind(2, chunk).run();
+        changed = db.changes();
+      });
+      total += static_cast<std::size_t>(changed);
+      if (changed < chunk) return total;
     }
-    db.exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+  };
+  if (policy.raw.count() > 0) {
+    // Whole hours only, so every pruned hour was rolled up complete.
+    const std::int64_t cutoff = (now_ns - policy.raw.count()) / kHourNs * kHourNs;
+    result.windows_pruned = prune(
+        "DELETE FROM windows WHERE rowid IN (SELECT rowid FROM windows WHERE start < ?1 LIMIT ?2)",
+        cutoff);
+  }
+  if (policy.hourly.count() > 0) {
+    result.hourly_pruned = prune(
+        "DELETE FROM windows_hourly WHERE (flow, hour) IN (SELECT flow, hour FROM windows_hourly "
+        "WHERE hour < ?1 LIMIT ?2)",
+        now_ns - policy.hourly.count());
+  }
+  if (policy.events.count() > 0) {
+    const std::int64_t cutoff = now_ns - policy.events.count();
+    for (const char* sql :
+         {"DELETE FROM state_changes WHERE rowid IN (SELECT rowid FROM state_changes WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM route_changes WHERE rowid IN (SELECT rowid FROM route_changes WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM link_changes WHERE rowid IN (SELECT rowid FROM link_changes WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM hellos WHERE rowid IN (SELECT rowid FROM hellos WHERE at < ?1 LIMIT ?2)",
+          "DELETE FROM drop_reports WHERE rowid IN (SELECT rowid FROM drop_reports WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM gaps WHERE (agent, first_seq) IN (SELECT agent, first_seq FROM gaps WHERE "
+          "detected < ?1 LIMIT ?2)",
+          "DELETE FROM sessions WHERE (agent, first) IN (SELECT agent, first FROM sessions WHERE "
+          "last < ?1 LIMIT ?2)"}) {
+      result.events_pruned += prune(sql, cutoff);
+    }
+    // Dedup ranges (seq_ranges) are kept: a few rows per agent, and they must outlive the data.
   }
   return result;
 }

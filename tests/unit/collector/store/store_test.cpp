@@ -278,6 +278,47 @@ TYPED_TEST(StoreTest, RetentionRollsUpThenPrunes) {
   EXPECT_EQ(r.hourly_pruned, 2u);
 }
 
+// Retention in chunks of 7 rows per transaction (SqliteOptions::retention_chunk_rows; 20,000 in
+// production) ends where one big transaction would: 361 windows = 51 full chunks + 4 rows.
+TEST(SqliteStore, RetentionInSmallChunksPrunesEverythingDue) {
+  SqliteFactory factory;
+  SqliteOptions o{(factory.dir_ / "chunks.db").string()};
+  o.retention_chunk_rows = 7;
+  SqliteStore store(o, kT0);
+  CommitBatch b;
+  for (std::uint64_t i = 0; i < 360; ++i) {
+    b.messages.push_back(window_msg("a1", i + 1, kT0 + std::chrono::seconds{10 * i},
+                                    i < 6 ? PathState::kDown : PathState::kUp));
+  }
+  b.messages.push_back(window_msg("a1", 361, kT0 + 1h));
+  // 20 state changes and 20 sessions, every one older than the events cutoff below.
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    b.messages.push_back(
+        state_msg("a1", 400 + i, kT0 + std::chrono::seconds{i}, PathState::kUp, PathState::kDown));
+    b.sessions.push_back(AgentSession{"a1", "honcho", kT0 + std::chrono::minutes{2 * i},
+                                      kT0 + std::chrono::minutes{2 * i + 1}});
+  }
+  ASSERT_TRUE(store.commit(b).ok);
+  RetentionPolicy p;
+  p.raw = 24h;
+  p.hourly = 24h * 30;
+  p.events = 24h;
+  auto r = store.apply_retention(p, kT0 + 2h);
+  EXPECT_EQ(r.hours_rolled_up, 2u);  // one flow × the two complete hours
+  EXPECT_EQ(r.windows_pruned, 0u);
+  r = store.apply_retention(p, kT0 + 26h);
+  EXPECT_EQ(r.windows_pruned, 361u);
+  EXPECT_EQ(r.events_pruned, 40u);  // 20 state changes + 20 sessions
+  EXPECT_TRUE(store.windows(RowFilter{}).empty());
+  EXPECT_TRUE(store.state_changes(RowFilter{}).empty());
+  EXPECT_TRUE(store.sessions(RowFilter{}).empty());
+  const auto hourly = store.hourly_windows(RowFilter{});
+  ASSERT_EQ(hourly.size(), 2u);
+  EXPECT_EQ(hourly[0].windows, 360u);
+  EXPECT_EQ(hourly[0].windows_down, 6u);
+  EXPECT_EQ(hourly[1].windows, 1u);
+}
+
 TEST(SqliteStore, ReopenedFileHasEverything) {
   SqliteFactory factory;
   {
