@@ -12,6 +12,7 @@
 #include "collector/store/flow_cache.hpp"
 #include "collector/store/sqlite_schema.hpp"
 #include "collector/store/sqlite_statement.hpp"
+#include "collector/store/sqlite_timeline_points.hpp"
 
 namespace pathwatch::collector {
 
@@ -169,6 +170,7 @@ struct SqliteStore::Writer {
         "DO UPDATE SET last = MAX(last, excluded.last)");
     delete_session =
         std::make_unique<Statement>(db, "DELETE FROM sessions WHERE agent = ? AND first = ?");
+    timeline = std::make_unique<sqlite::TimelinePointWriter>(db);
   }
 
   std::int64_t agent_ref(const std::string& agent_id, const std::string& site,
@@ -258,6 +260,7 @@ struct SqliteStore::Writer {
       update_agent_hello, insert_flow, select_flow, update_flow_latest, select_ranges, delete_range,
       insert_range, insert_window, insert_state, insert_route, insert_link, insert_hello,
       insert_drop, insert_gap, upsert_session, delete_session;
+  std::unique_ptr<sqlite::TimelinePointWriter> timeline;  // timeline_points (schema v4)
   std::unordered_map<std::string, std::int64_t> agents;
   FlowCache flow_cache;
   // Latest state per flow within a commit, by the flow's dense index; `latest_touched` lists the
@@ -333,6 +336,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
   };
   try {
     w.begin->run();
+    w.timeline->begin();
     // Dedup first, once per agent: which messages are new (schema v2, seq_ranges).
     std::vector<std::int64_t> agent_of(batch.messages.size());
     std::vector<bool> is_new(batch.messages.size(), false);
@@ -368,6 +372,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(11, std::int64_t{row.tcp_ok}).bind(12, std::int64_t{row.tcp_refused});
               s.bind(13, std::int64_t{row.tcp_timeout}).bind(14, std::int64_t{row.tcp_unreachable});
               s.bind(15, std::int64_t{row.tcp_error}).run();
+              w.timeline->window(index, flow, ns(row.start), ns(row.end), row.state);
               note_latest(index, ns(row.end), row.state, false);
             } else if constexpr (std::is_same_v<T, StoredStateChange>) {
               const auto index = w.flow_ref(agent, row.flow);
@@ -378,6 +383,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(5, std::int64_t{static_cast<int>(row.to)}).bind(6, row.reason);
               s.bind(7, std::int64_t{row.last_tcp_outcome}).bind(8, row.icmp_router);
               s.bind(9, std::int64_t{row.icmp_type}).bind(10, std::int64_t{row.icmp_code}).run();
+              w.timeline->change(index, flow, ns(row.at), row.to);
               note_latest(index, ns(row.at), row.to, true);
             } else if constexpr (std::is_same_v<T, StoredRouteChange>) {
               Statement& s = *w.insert_route;
@@ -434,6 +440,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
       s.bind(4, l.since).bind(5, std::int64_t{l.carried ? 1 : 0});
       s.bind(6, std::int64_t{l.change ? 1 : 0}).run();
     }
+    w.timeline->finish();
     w.commit->run();
     result.ok = true;
   } catch (const StoreError& e) {
@@ -444,6 +451,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
     w.flow_cache.clear();
     w.latest.clear();
     w.latest_stamp.clear();
+    w.timeline->rolled_back();
     result = CommitResult{};
     result.error = e.what();
   }
@@ -531,6 +539,56 @@ std::vector<StoredWindow> SqliteStore::windows(const RowFilter& filter) {
     r.tcp_timeout = static_cast<std::uint32_t>(q.column_int(18));
     r.tcp_unreachable = static_cast<std::uint32_t>(q.column_int(19));
     r.tcp_error = static_cast<std::uint32_t>(q.column_int(20));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredWindow> SqliteStore::timeline_windows(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", true);
+  Statement q(
+      reader_->db,
+      fmt::format("SELECT {}, x.at, x.state FROM timeline_points x{}{} ORDER BY x.at, x.flow",
+                  kFlowCols, kFlowJoin, w.sql));
+  w.bind(q);
+  std::vector<StoredWindow> out;
+  // Each flow's point in force at the range's start: its last kept point or state change
+  // before it, whichever is later (one index seek per flow in each table).
+  {
+    Where fw;
+    if (filter.site) fw.add("a.site = ?", *filter.site);
+    if (filter.agent_id) fw.add("a.agent_id = ?", *filter.agent_id);
+    if (filter.target) fw.add("f.target = ?", *filter.target);
+    Statement b(reader_->db,
+                fmt::format("SELECT {}, p.at, p.state, c.at, c.to_state FROM flows f JOIN agents a "
+                            "ON a.id = f.agent LEFT JOIN timeline_points p ON p.flow = f.id AND "
+                            "p.at = (SELECT MAX(at) FROM timeline_points WHERE flow = f.id AND at "
+                            "< ?1) LEFT JOIN state_changes c ON c.rowid = (SELECT rowid FROM "
+                            "state_changes WHERE flow = f.id AND at < ?1 ORDER BY at DESC, rowid "
+                            "DESC LIMIT 1){}",
+                            kFlowCols, fw.sql));
+    // ?1 is the start; the filter's anonymous parameters come after it (2, 3, ...).
+    b.bind(1, ns(filter.start));
+    for (std::size_t i = 0; i < fw.binds.size(); ++i) fw.binds[i](b, static_cast<int>(i + 2));
+    while (b.step()) {
+      const bool has_point = !b.column_is_null(7);
+      const bool has_change = !b.column_is_null(9);
+      if (!has_point && !has_change) continue;
+      // A change wins a window point at the same instant.
+      const bool change = has_change && (!has_point || b.column_int(9) >= b.column_int(7));
+      StoredWindow r;
+      r.flow = flow_from(b, 0);
+      r.start = r.end = from_unix_nanos(b.column_int(change ? 9 : 7));
+      r.state = static_cast<PathState>(b.column_int(change ? 10 : 8));
+      out.push_back(std::move(r));
+    }
+  }
+  while (q.step()) {
+    StoredWindow r;
+    r.flow = flow_from(q, 0);
+    r.start = r.end = from_unix_nanos(q.column_int(7));
+    r.state = static_cast<PathState>(q.column_int(8));
     out.push_back(std::move(r));
   }
   return out;
@@ -882,7 +940,11 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shar
           "DELETE FROM gaps WHERE (agent, first_seq) IN (SELECT agent, first_seq FROM gaps WHERE "
           "detected < ?1 LIMIT ?2)",
           "DELETE FROM sessions WHERE (agent, first) IN (SELECT agent, first FROM sessions WHERE "
-          "last < ?1 LIMIT ?2)"}) {
+          "last < ?1 LIMIT ?2)",
+          // Kept as long as the state changes they complete (a few rows per change), not only
+          // as long as the raw windows: timelines stay whole after the windows are pruned.
+          "DELETE FROM timeline_points WHERE (at, flow) IN (SELECT at, flow FROM timeline_points "
+          "WHERE at < ?1 LIMIT ?2)"}) {
       result.events_pruned += prune(sql, cutoff);
     }
     // Dedup ranges (seq_ranges) are kept: a few rows per agent, and they must outlive the data.
