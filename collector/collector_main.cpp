@@ -24,6 +24,7 @@
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/ingest/zmq_ingest_server.hpp"
 #include "collector/store/sqlite_store.hpp"
+#include "collector/upkeep/periodic_task.hpp"
 #include "shared/cli/command_line.hpp"
 #include "shared/config/config_error.hpp"
 #include "shared/logging/logging.hpp"
@@ -58,8 +59,9 @@ void protobuf_log_to_debug(google::protobuf::LogLevel level, const char* file, i
   }
 }
 
-// How often retention (roll-ups and pruning) runs.
-constexpr shared::Nanos kRetentionInterval = std::chrono::hours{1};
+// How often retention (roll-ups and pruning) runs, and the incident monitor ticks.
+constexpr std::chrono::milliseconds kRetentionInterval = std::chrono::hours{1};
+constexpr std::chrono::milliseconds kIncidentTick = std::chrono::seconds{1};
 
 }  // namespace
 
@@ -103,9 +105,14 @@ int run_collector(const shared::DaemonOptions& options) {
   log->info("store {} (schema v{})", config.database, store.schema_version());
 
   // 1b. Incidents and alerts (with `topology:`): incident store, notification delivery thread
-  // and the monitor the run loop ticks (docs/incidents.md). Dropped after the API stops.
+  // and the monitor its upkeep thread ticks (docs/incidents.md). Dropped after the API stops.
+  // The monitor reads through a store of its own: its month reads (SLA budget) hold only its
+  // own reader connection, never the API's, and never the writer (WAL: readers see the last
+  // commit and block nobody).
+  std::unique_ptr<SqliteStore> monitor_store;
   std::unique_ptr<incident::IncidentService> incidents;
   if (config.topology) {
+    monitor_store = std::make_unique<SqliteStore>(store_options, clock.utc_now());
     incident::IncidentSetup setup;
     setup.topology = config.topology;
     setup.services = config.analysis.services;
@@ -115,7 +122,8 @@ int run_collector(const shared::DaemonOptions& options) {
     setup.database = config.database;
     setup.busy_timeout = config.busy_timeout;
     setup.monitor.tracker.stale_after = config.ingest.silence;
-    incidents = std::make_unique<incident::IncidentService>(std::move(setup), store, clock);
+    incidents =
+        std::make_unique<incident::IncidentService>(std::move(setup), *monitor_store, clock);
   }
 
   // 2. Signals: SIGTERM/SIGINT become readable on a signalfd the ingest loop polls, so a stop
@@ -195,22 +203,29 @@ int run_collector(const shared::DaemonOptions& options) {
   api.start();  // stopped and joined by its destructor, before the store it reads goes away
   log->info("API listening on http://{}:{}", config.api_address, api.port());
 
-  // 5. Serve.
-  IngestPipeline pipeline(config.ingest, counters, authorizer.get());
-  pipeline.load(store);
-  shared::UtcNanos next_retention = clock.utc_now();
-  ingest.run(pipeline, store, clock, stop_fd, [&](shared::UtcNanos now) {
-    if (incidents) incidents->tick(now);
-    if (now < next_retention) return;
-    next_retention = now + kRetentionInterval;
+  // 5. Upkeep, each on its own thread so the ingest thread only ingests (a month's SLA budget
+  // or an hour of retention never delays an ack): the incident tick, and retention, which
+  // deletes in bounded chunks (SqliteOptions::retention_chunk_rows) so a commit waits at most
+  // for one chunk. Stopped (the run in progress finishes) before what they use goes away.
+  PeriodicTask incident_task("incidents", kIncidentTick, [&] { incidents->tick(clock.utc_now()); });
+  PeriodicTask retention_task("retention", kRetentionInterval, [&] {
     try {
-      const auto r = store.apply_retention(config.retention, now);
+      const auto r = store.apply_retention(config.retention, clock.utc_now());
       log->info("retention: {} hourly rows rolled up, {} windows, {} hourly rows, {} events pruned",
                 r.hours_rolled_up, r.windows_pruned, r.hourly_pruned, r.events_pruned);
     } catch (const StoreError& e) {
       log->error("retention failed: {}", e.what());
     }
   });
+  if (incidents) incident_task.start();
+  retention_task.start();
+
+  // 6. Serve.
+  IngestPipeline pipeline(config.ingest, counters, authorizer.get());
+  pipeline.load(store);
+  ingest.run(pipeline, store, clock, stop_fd);
+  retention_task.stop();
+  incident_task.stop();
   log->info("stopped: {} messages stored, {} duplicates dropped, {} rejected",
             counters.stored.load(), counters.duplicates.load(), counters.rejected_total());
   if (zap) {

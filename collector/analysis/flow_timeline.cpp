@@ -68,18 +68,26 @@ std::vector<StateStep> mask_by_coverage(const std::vector<StateStep>& raw,
   bool at_end_of_interval = false;  // next coverage boundary is cov[j].end (else cov[j].start)
   PathState raw_state = PathState::kUnknown;
   bool covered = false;
+  // Whether the current coverage interval has seen a point yet. A session starts with the
+  // agent (re)started after a silence: the state it last reported before the silence says
+  // nothing about the new session, so the time until its first observation is unknown.
+  bool observed = false;
   while (i < raw.size() || j < cov.size()) {
     const shared::UtcNanos next_cov =
         j < cov.size() ? (at_end_of_interval ? cov[j].end : cov[j].start) : shared::UtcNanos::max();
     const shared::UtcNanos next_raw = i < raw.size() ? raw[i].at : shared::UtcNanos::max();
     const shared::UtcNanos t = std::min(next_cov, next_raw);
-    while (i < raw.size() && raw[i].at == t) raw_state = raw[i++].state;
     if (next_cov == t) {
       covered = !at_end_of_interval;
+      observed = false;
       if (at_end_of_interval) ++j;
       at_end_of_interval = !at_end_of_interval;
     }
-    emit(out, t, covered ? raw_state : PathState::kUnknown);
+    while (i < raw.size() && raw[i].at == t) {
+      raw_state = raw[i++].state;
+      observed = true;
+    }
+    emit(out, t, covered && observed ? raw_state : PathState::kUnknown);
   }
   return out;
 }
@@ -119,9 +127,17 @@ ObservationIndex::ObservationIndex(const ObservationRows& rows) {
     std::stable_sort(p.begin(), p.end(), [](const Point& a, const Point& b) {
       return a.at != b.at ? a.at < b.at : a.priority < b.priority;
     });
+    // One observation per instant (the last in order: a change wins a window end-state). A
+    // repeat of the same state is kept: it is what ends a restarted session's unknown time.
     std::vector<StateStep> raw;
     raw.reserve(p.size());
-    for (const auto& pt : p) emit(raw, pt.at, pt.state);
+    for (const auto& pt : p) {
+      if (!raw.empty() && raw.back().at == pt.at) {
+        raw.back().state = pt.state;
+      } else {
+        raw.push_back({pt.at, pt.state});
+      }
+    }
     auto cov = agent_coverage.find(flows_[f].ref.agent_id);
     flows_[f].timeline = FlowTimeline(
         mask_by_coverage(raw, cov == agent_coverage.end() ? kNoCoverage : cov->second));

@@ -63,7 +63,8 @@ struct ObservationRows {
 //     The collector never turns a lossy window into "down" on its own: the agent's state
 //     machine (thresholds, hysteresis) is the one authority on state.
 //  2. Coverage: the union of the flow's agent's sessions [first, last). Outside it the state
-//     is unknown, whatever the last point said.
+//     is unknown, whatever the last point said; inside a session it is unknown until the
+//     session's first point (an agent back after a silence has observed nothing yet).
 // Rows must include the last change before the period asked for (or a window ending in it),
 // otherwise the period starts unknown.
 class ObservationIndex {
@@ -85,7 +86,8 @@ class ObservationIndex {
   std::unordered_map<std::string, IntervalSet> site_coverage_;
 };
 
-// Exposed for tests: step 1 and 2 above for one flow.
+// Exposed for tests: step 2 above for one flow. `raw` holds the flow's observations in time
+// order, one per instant; repeats of a state count (each is an observation).
 std::vector<StateStep> mask_by_coverage(const std::vector<StateStep>& raw,
                                         const IntervalSet& coverage);
 

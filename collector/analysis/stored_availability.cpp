@@ -21,10 +21,25 @@ AnalysisInput read_analysis_input(Store& store, const AnalysisConfig& config, In
   return in;
 }
 
+AnalysisInput read_availability_input(Store& store, const AnalysisConfig& config, Interval range) {
+  AnalysisInput in;
+  RowFilter f;
+  f.start = range.start - kAnalysisLookback;
+  f.end = range.end;
+  in.changes = store.state_changes(f);
+  in.windows = store.timeline_windows(f);
+  in.sessions = store.sessions(f);
+  in.maintenance = config.maintenance;
+  for (const auto& m : store.maintenance()) {
+    in.maintenance.push_back(MaintenanceWindow{Interval{m.start, m.end}, m.services, m.note});
+  }
+  return in;
+}
+
 std::vector<AvailabilityFigure> stored_availability(Store& store, const AnalysisConfig& config,
                                                     std::span<const ServiceSpec> services,
                                                     Interval range) {
-  const AnalysisInput in = read_analysis_input(store, config, range);
+  const AnalysisInput in = read_availability_input(store, config, range);
   const ObservationIndex index(ObservationRows{in.changes, in.windows, in.sessions});
   const AvailabilityContext ctx{&index, &config.holidays, &config.calendars, in.maintenance};
   return compute_availability_all(services, ctx, range);

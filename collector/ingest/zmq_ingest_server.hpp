@@ -54,7 +54,8 @@ class ZmqIngestServer {
 
   // Serves until stop_fd becomes readable (a signalfd or a pipe), then stops accepting,
   // commits and acks what was received, and returns. `tick` runs about once a second on this
-  // thread (gap expiry, retention).
+  // thread, after gap expiry: acks wait while it runs, so the collector passes none (its
+  // upkeep runs on threads of its own, collector/upkeep).
   void run(IngestPipeline& pipeline, Store& store, const shared::Clock& clock, int stop_fd,
            const std::function<void(shared::UtcNanos)>& tick = {});
 

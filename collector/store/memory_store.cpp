@@ -3,6 +3,7 @@
 #include "collector/store/memory_store.hpp"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -211,6 +212,48 @@ std::vector<StoredWindow> MemoryStore::windows(const RowFilter& f) {
   }
   std::stable_sort(sel.begin(), sel.end(), [](const auto& a, const auto& b) {
     return std::tie(a.second.start, a.first) < std::tie(b.second.start, b.first);
+  });
+  std::vector<StoredWindow> out;
+  for (auto& [flow, w] : sel) out.push_back(std::move(w));
+  return out;
+}
+
+std::vector<StoredWindow> MemoryStore::timeline_windows(const RowFilter& f) {
+  // Every window's point (a superset of what the interface asks for): the reference the SQLite
+  // store's kept subset is tested against.
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::size_t, StoredWindow>> sel;
+  // Each flow's last point before the range: (time, 1 for a change), state.
+  std::map<std::size_t, std::pair<std::pair<shared::UtcNanos, int>, PathState>> before;
+  auto note_before = [&](std::size_t flow, shared::UtcNanos at, int change, PathState state) {
+    if (at >= f.start) return;
+    auto [it, inserted] = before.try_emplace(flow, std::pair{at, change}, state);
+    if (!inserted && it->second.first <= std::pair{at, change}) it->second = {{at, change}, state};
+  };
+  for (const auto& [flow, w] : windows_) {
+    FlowRef ref = flow_with_site(flow);
+    if (!matches(f, ref.site, ref.agent_id, &ref.target)) continue;
+    note_before(flow, w.end, 0, w.state);
+    if (in_range(f, w.end)) {
+      StoredWindow point;
+      point.flow = std::move(ref);
+      point.start = point.end = w.end;
+      point.state = w.state;
+      sel.emplace_back(flow, std::move(point));
+    }
+  }
+  for (const auto& [flow, c] : state_changes_) note_before(flow, c.at, 1, c.to);
+  for (const auto& [flow, last] : before) {
+    FlowRef ref = flow_with_site(flow);
+    if (!matches(f, ref.site, ref.agent_id, &ref.target)) continue;
+    StoredWindow point;
+    point.flow = std::move(ref);
+    point.start = point.end = last.first.first;
+    point.state = last.second;
+    sel.emplace_back(flow, std::move(point));
+  }
+  std::stable_sort(sel.begin(), sel.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.end, a.first) < std::tie(b.second.end, b.first);
   });
   std::vector<StoredWindow> out;
   for (auto& [flow, w] : sel) out.push_back(std::move(w));

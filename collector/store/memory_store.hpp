@@ -17,6 +17,7 @@ class MemoryStore final : public Store {
   std::vector<AgentSession> latest_sessions() override;
   std::vector<AgentSession> sessions(const RowFilter& filter) override;
   std::vector<StoredWindow> windows(const RowFilter& filter) override;
+  std::vector<StoredWindow> timeline_windows(const RowFilter& filter) override;
   std::vector<StoredStateChange> state_changes(const RowFilter& filter) override;
   std::vector<StoredRouteChange> route_changes(const RowFilter& filter) override;
   std::vector<StoredLinkChange> link_changes(const RowFilter& filter) override;

@@ -206,8 +206,39 @@ CREATE TABLE audit (
 CREATE INDEX audit_by_at ON audit (at);
 )sql";
 
+// v5: the window end-states a flow's timeline needs, kept at commit time (issue 16 item 6), so
+// availability reads a few rows per state change instead of every window of the month: a
+// window's point is kept when its state differs from the flow's point before it (a window or a
+// state change) or when it starts after that point (nothing observed in between: it may open a
+// new session, where time is unknown until the first observation). With the state changes they
+// give the same timelines as all windows (docs/availability.md "Timelines"). Existing windows
+// are backfilled here; `max_window_ns` bounds the raw lookups of late points.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE timeline_points (
+  at INTEGER NOT NULL,
+  flow INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  PRIMARY KEY (at, flow)
+) WITHOUT ROWID;
+CREATE INDEX timeline_points_by_flow ON timeline_points (flow, at);
+CREATE INDEX state_changes_by_flow ON state_changes (flow, at);
+INSERT OR IGNORE INTO timeline_points (at, flow, state)
+  SELECT at, flow, state FROM (
+    SELECT flow, at, ch, start, state,
+           LAG(state) OVER w AS prev_state, LAG(at) OVER w AS prev_at
+    FROM (SELECT flow, end AS at, 0 AS ch, start, CASE state WHEN 0 THEN 1 ELSE state END AS state
+            FROM windows
+          UNION ALL
+          SELECT flow, at, 1, at, CASE to_state WHEN 0 THEN 1 ELSE to_state END FROM state_changes)
+    WINDOW w AS (PARTITION BY flow ORDER BY at, ch))
+  WHERE ch = 0 AND (prev_state IS NULL OR prev_state <> state OR start > prev_at);
+INSERT OR REPLACE INTO meta (key, value)
+  SELECT 'max_window_ns', COALESCE(MAX(end - start), 0) FROM windows;
+)sql";
+
 constexpr std::array kMigrations{Migration{1, kSchemaV1}, Migration{2, kSchemaV2},
-                                 Migration{3, kSchemaV3}, Migration{4, kSchemaV4}};
+                                 Migration{3, kSchemaV3}, Migration{4, kSchemaV4},
+                                 Migration{5, kSchemaV5}};
 
 }  // namespace
 

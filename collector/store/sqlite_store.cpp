@@ -12,6 +12,7 @@
 #include "collector/store/flow_cache.hpp"
 #include "collector/store/sqlite_schema.hpp"
 #include "collector/store/sqlite_statement.hpp"
+#include "collector/store/sqlite_timeline_points.hpp"
 
 namespace pathwatch::collector {
 
@@ -169,6 +170,7 @@ struct SqliteStore::Writer {
         "DO UPDATE SET last = MAX(last, excluded.last)");
     delete_session =
         std::make_unique<Statement>(db, "DELETE FROM sessions WHERE agent = ? AND first = ?");
+    timeline = std::make_unique<sqlite::TimelinePointWriter>(db);
   }
 
   std::int64_t agent_ref(const std::string& agent_id, const std::string& site,
@@ -258,6 +260,7 @@ struct SqliteStore::Writer {
       update_agent_hello, insert_flow, select_flow, update_flow_latest, select_ranges, delete_range,
       insert_range, insert_window, insert_state, insert_route, insert_link, insert_hello,
       insert_drop, insert_gap, upsert_session, delete_session;
+  std::unique_ptr<sqlite::TimelinePointWriter> timeline;  // timeline_points (schema v5)
   std::unordered_map<std::string, std::int64_t> agents;
   FlowCache flow_cache;
   // Latest state per flow within a commit, by the flow's dense index; `latest_touched` lists the
@@ -289,6 +292,8 @@ SqliteStore::SqliteStore(const SqliteOptions& options, shared::UtcNanos now) {
   sqlite::migrate(writer_->db, sqlite::migrations(), ns(now));
   writer_->prepare();
   reader_ = std::make_unique<Reader>(options);
+  upkeep_reader_ = std::make_unique<Reader>(options);
+  retention_chunk_rows_ = std::max<std::size_t>(1, options.retention_chunk_rows);
 }
 
 SqliteStore::~SqliteStore() = default;
@@ -331,6 +336,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
   };
   try {
     w.begin->run();
+    w.timeline->begin();
     // Dedup first, once per agent: which messages are new (schema v2, seq_ranges).
     std::vector<std::int64_t> agent_of(batch.messages.size());
     std::vector<bool> is_new(batch.messages.size(), false);
@@ -366,6 +372,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(11, std::int64_t{row.tcp_ok}).bind(12, std::int64_t{row.tcp_refused});
               s.bind(13, std::int64_t{row.tcp_timeout}).bind(14, std::int64_t{row.tcp_unreachable});
               s.bind(15, std::int64_t{row.tcp_error}).run();
+              w.timeline->window(index, flow, ns(row.start), ns(row.end), row.state);
               note_latest(index, ns(row.end), row.state, false);
             } else if constexpr (std::is_same_v<T, StoredStateChange>) {
               const auto index = w.flow_ref(agent, row.flow);
@@ -376,6 +383,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
               s.bind(5, std::int64_t{static_cast<int>(row.to)}).bind(6, row.reason);
               s.bind(7, std::int64_t{row.last_tcp_outcome}).bind(8, row.icmp_router);
               s.bind(9, std::int64_t{row.icmp_type}).bind(10, std::int64_t{row.icmp_code}).run();
+              w.timeline->change(index, flow, ns(row.at), row.to);
               note_latest(index, ns(row.at), row.to, true);
             } else if constexpr (std::is_same_v<T, StoredRouteChange>) {
               Statement& s = *w.insert_route;
@@ -432,6 +440,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
       s.bind(4, l.since).bind(5, std::int64_t{l.carried ? 1 : 0});
       s.bind(6, std::int64_t{l.change ? 1 : 0}).run();
     }
+    w.timeline->finish();
     w.commit->run();
     result.ok = true;
   } catch (const StoreError& e) {
@@ -442,6 +451,7 @@ CommitResult SqliteStore::commit(const CommitBatch& batch) {
     w.flow_cache.clear();
     w.latest.clear();
     w.latest_stamp.clear();
+    w.timeline->rolled_back();
     result = CommitResult{};
     result.error = e.what();
   }
@@ -529,6 +539,56 @@ std::vector<StoredWindow> SqliteStore::windows(const RowFilter& filter) {
     r.tcp_timeout = static_cast<std::uint32_t>(q.column_int(18));
     r.tcp_unreachable = static_cast<std::uint32_t>(q.column_int(19));
     r.tcp_error = static_cast<std::uint32_t>(q.column_int(20));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<StoredWindow> SqliteStore::timeline_windows(const RowFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  const Where w = where_of(filter, "x.at", "x.at", true);
+  Statement q(
+      reader_->db,
+      fmt::format("SELECT {}, x.at, x.state FROM timeline_points x{}{} ORDER BY x.at, x.flow",
+                  kFlowCols, kFlowJoin, w.sql));
+  w.bind(q);
+  std::vector<StoredWindow> out;
+  // Each flow's point in force at the range's start: its last kept point or state change
+  // before it, whichever is later (one index seek per flow in each table).
+  {
+    Where fw;
+    if (filter.site) fw.add("a.site = ?", *filter.site);
+    if (filter.agent_id) fw.add("a.agent_id = ?", *filter.agent_id);
+    if (filter.target) fw.add("f.target = ?", *filter.target);
+    Statement b(reader_->db,
+                fmt::format("SELECT {}, p.at, p.state, c.at, c.to_state FROM flows f JOIN agents a "
+                            "ON a.id = f.agent LEFT JOIN timeline_points p ON p.flow = f.id AND "
+                            "p.at = (SELECT MAX(at) FROM timeline_points WHERE flow = f.id AND at "
+                            "< ?1) LEFT JOIN state_changes c ON c.rowid = (SELECT rowid FROM "
+                            "state_changes WHERE flow = f.id AND at < ?1 ORDER BY at DESC, rowid "
+                            "DESC LIMIT 1){}",
+                            kFlowCols, fw.sql));
+    // ?1 is the start; the filter's anonymous parameters come after it (2, 3, ...).
+    b.bind(1, ns(filter.start));
+    for (std::size_t i = 0; i < fw.binds.size(); ++i) fw.binds[i](b, static_cast<int>(i + 2));
+    while (b.step()) {
+      const bool has_point = !b.column_is_null(7);
+      const bool has_change = !b.column_is_null(9);
+      if (!has_point && !has_change) continue;
+      // A change wins a window point at the same instant.
+      const bool change = has_change && (!has_point || b.column_int(9) >= b.column_int(7));
+      StoredWindow r;
+      r.flow = flow_from(b, 0);
+      r.start = r.end = from_unix_nanos(b.column_int(change ? 9 : 7));
+      r.state = static_cast<PathState>(b.column_int(change ? 10 : 8));
+      out.push_back(std::move(r));
+    }
+  }
+  while (q.step()) {
+    StoredWindow r;
+    r.flow = flow_from(q, 0);
+    r.start = r.end = from_unix_nanos(q.column_int(7));
+    r.state = static_cast<PathState>(q.column_int(8));
     out.push_back(std::move(r));
   }
   return out;
@@ -789,64 +849,132 @@ std::vector<AuditRecord> SqliteStore::audit_records(shared::UtcNanos since, std:
   return out;
 }
 
+// Short transactions throughout: the roll-up reads an hour's aggregates on the upkeep reader
+// (no lock held on the writer) and writes them in one small transaction; each prune deletes
+// at most retention_chunk_rows rows per transaction. The commit thread takes the writer between
+// any two chunks. The outcome equals one big transaction's: a crash in between leaves only
+// work the next run redoes (roll-ups are INSERT OR REPLACE, prunes are idempotent, and
+// `rolled_through` moves only after every hour up to it was rolled).
 RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) {
-  std::lock_guard lock(writer_mutex_);
-  Connection& db = writer_->db;
+  std::lock_guard upkeep(upkeep_mutex_);
   RetentionResult result;
   const std::int64_t now_ns = ns(now);
   const std::int64_t hour_now = now_ns / kHourNs * kHourNs;
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    std::int64_t rolled = 0;
-    {
-      Statement q(db, "SELECT value FROM meta WHERE key = 'rolled_through'");
-      if (q.step()) rolled = q.column_int(0);
+  const auto chunk = static_cast<std::int64_t>(retention_chunk_rows_);
+  Connection& rdb = upkeep_reader_->db;
+  // One writer transaction, holding writer_mutex_ only for its own duration.
+  auto write = [&](const std::function<void(Connection&)>& body) {
+    std::lock_guard lock(writer_mutex_);
+    Connection& db = writer_->db;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      body(db);
+      db.exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
     }
-    // Recompute the last day again as well: spooled windows arrive late.
-    const std::int64_t from = std::max<std::int64_t>(0, rolled - 24 * kHourNs);
-    {
-      Statement q(db,
-                  "INSERT OR REPLACE INTO windows_hourly SELECT flow, start / ?1 * ?1 AS h, "
-                  "COUNT(*), SUM(sent), SUM(received), SUM(lost), CASE WHEN SUM(received) > 0 "
-                  "THEN SUM(rtt_avg * received) / SUM(received) ELSE 0 END, MAX(rtt_p99), "
-                  "SUM(state = 4), SUM(state = 3) FROM windows WHERE start >= ?2 AND start < ?3 "
-                  "GROUP BY flow, h");
-      q.bind(1, kHourNs).bind(2, from).bind(3, hour_now).run();
-      result.hours_rolled_up = static_cast<std::size_t>(db.changes());
+  };
+
+  std::int64_t rolled = 0;
+  {
+    Statement q(rdb, "SELECT value FROM meta WHERE key = 'rolled_through'");
+    if (q.step()) rolled = q.column_int(0);
+  }
+  // Recompute the last day again as well: spooled windows arrive late. Hours without windows
+  // are skipped (the next hour to roll is the one holding the next window).
+  struct Hourly {
+    std::int64_t flow, windows, sent, received, lost, rtt_avg, rtt_max_p99, down, degraded;
+  };
+  std::vector<Hourly> rows;
+  Statement next_start(rdb, "SELECT MIN(start) FROM windows WHERE start >= ? AND start < ?");
+  Statement aggregate(rdb,
+                      "SELECT flow, COUNT(*), SUM(sent), SUM(received), SUM(lost), CASE WHEN "
+                      "SUM(received) > 0 THEN SUM(rtt_avg * received) / SUM(received) ELSE 0 END, "
+                      "MAX(rtt_p99), SUM(state = 4), SUM(state = 3) FROM windows WHERE start >= ? "
+                      "AND start < ? GROUP BY flow");
+  std::int64_t hour = std::max<std::int64_t>(0, rolled - 24 * kHourNs);
+  for (;;) {
+    next_start.bind(1, hour).bind(2, hour_now);
+    const bool any = next_start.step() && !next_start.column_is_null(0);
+    const std::int64_t first = any ? next_start.column_int(0) : 0;
+    next_start.reset();
+    if (!any) break;
+    hour = first / kHourNs * kHourNs;
+    rows.clear();
+    aggregate.bind(1, hour).bind(2, hour + kHourNs);
+    while (aggregate.step()) {
+      rows.push_back({aggregate.column_int(0), aggregate.column_int(1), aggregate.column_int(2),
+                      aggregate.column_int(3), aggregate.column_int(4), aggregate.column_int(5),
+                      aggregate.column_int(6), aggregate.column_int(7), aggregate.column_int(8)});
     }
-    {
-      Statement q(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_through', ?)");
-      q.bind(1, std::max(rolled, hour_now)).run();
-    }
-    auto prune = [&](const char* sql, std::int64_t cutoff) {
-      Statement q(db, sql);
-      q.bind(1, cutoff).run();
-      return static_cast<std::size_t>(db.changes());
-    };
-    if (policy.raw.count() > 0) {
-      // Whole hours only, so every pruned hour was rolled up complete.
-      const std::int64_t cutoff = (now_ns - policy.raw.count()) / kHourNs * kHourNs;
-      result.windows_pruned = prune("DELETE FROM windows WHERE start < ?", cutoff);
-    }
-    if (policy.hourly.count() > 0) {
-      result.hourly_pruned =
-          prune("DELETE FROM windows_hourly WHERE hour < ?", now_ns - policy.hourly.count());
-    }
-    if (policy.events.count() > 0) {
-      const std::int64_t cutoff = now_ns - policy.events.count();
-      for (const char* sql :
-           {"DELETE FROM state_changes WHERE at < ?", "DELETE FROM route_changes WHERE at < ?",
-            "DELETE FROM link_changes WHERE at < ?", "DELETE FROM hellos WHERE at < ?",
-            "DELETE FROM drop_reports WHERE at < ?", "DELETE FROM gaps WHERE detected < ?",
-            "DELETE FROM sessions WHERE last < ?"}) {
-        result.events_pruned += prune(sql, cutoff);
+    aggregate.reset();
+    write([&](Connection& db) {
+      Statement ins(db, "INSERT OR REPLACE INTO windows_hourly VALUES (?,?,?,?,?,?,?,?,?,?)");
+      for (const auto& r : rows) {
+        ins.bind(1, r.flow).bind(2, hour).bind(3, r.windows).bind(4, r.sent);
+        ins.bind(5, r.received).bind(6, r.lost).bind(7, r.rtt_avg).bind(8, r.rtt_max_p99);
+        ins.bind(9, r.down).bind(10, r.degraded).run();
       }
-      // Dedup ranges (seq_ranges) are kept: a few rows per agent, and they must outlive the data.
+    });
+    result.hours_rolled_up += rows.size();
+    hour += kHourNs;
+  }
+  write([&](Connection& db) {
+    Statement q(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_through', ?)");
+    q.bind(1, std::max(rolled, hour_now)).run();
+  });
+
+  // `sql` deletes at most ?2 rows older than ?1; repeated until a chunk comes back short.
+  auto prune = [&](const char* sql, std::int64_t cutoff) {
+    std::size_t total = 0;
+    for (;;) {
+      std::int64_t changed = 0;
+      write([&](Connection& db) {
+        Statement q(db, sql);
+        q.bind(1, cutoff).bind(2, chunk).run();
+        changed = db.changes();
+      });
+      total += static_cast<std::size_t>(changed);
+      if (changed < chunk) return total;
     }
-    db.exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+  };
+  if (policy.raw.count() > 0) {
+    // Whole hours only, so every pruned hour was rolled up complete.
+    const std::int64_t cutoff = (now_ns - policy.raw.count()) / kHourNs * kHourNs;
+    result.windows_pruned = prune(
+        "DELETE FROM windows WHERE rowid IN (SELECT rowid FROM windows WHERE start < ?1 LIMIT ?2)",
+        cutoff);
+  }
+  if (policy.hourly.count() > 0) {
+    result.hourly_pruned = prune(
+        "DELETE FROM windows_hourly WHERE (flow, hour) IN (SELECT flow, hour FROM windows_hourly "
+        "WHERE hour < ?1 LIMIT ?2)",
+        now_ns - policy.hourly.count());
+  }
+  if (policy.events.count() > 0) {
+    const std::int64_t cutoff = now_ns - policy.events.count();
+    for (const char* sql :
+         {"DELETE FROM state_changes WHERE rowid IN (SELECT rowid FROM state_changes WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM route_changes WHERE rowid IN (SELECT rowid FROM route_changes WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM link_changes WHERE rowid IN (SELECT rowid FROM link_changes WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM hellos WHERE rowid IN (SELECT rowid FROM hellos WHERE at < ?1 LIMIT ?2)",
+          "DELETE FROM drop_reports WHERE rowid IN (SELECT rowid FROM drop_reports WHERE at < ?1 "
+          "LIMIT ?2)",
+          "DELETE FROM gaps WHERE (agent, first_seq) IN (SELECT agent, first_seq FROM gaps WHERE "
+          "detected < ?1 LIMIT ?2)",
+          "DELETE FROM sessions WHERE (agent, first) IN (SELECT agent, first FROM sessions WHERE "
+          "last < ?1 LIMIT ?2)",
+          // Kept as long as the state changes they complete (a few rows per change), not only
+          // as long as the raw windows: timelines stay whole after the windows are pruned.
+          "DELETE FROM timeline_points WHERE (at, flow) IN (SELECT at, flow FROM timeline_points "
+          "WHERE at < ?1 LIMIT ?2)"}) {
+      result.events_pruned += prune(sql, cutoff);
+    }
+    // Dedup ranges (seq_ranges) are kept: a few rows per agent, and they must outlive the data.
   }
   return result;
 }

@@ -1,5 +1,6 @@
-// The embedded store: one SQLite file in WAL mode, a writer connection for ingest and a reader
-// connection for the API, so queries never wait for a commit (and vice versa).
+// The embedded store: one SQLite file in WAL mode, a writer connection for ingest, a reader
+// connection for the API and one for retention's reads, so queries never wait for a commit (and
+// vice versa).
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,10 @@ struct SqliteOptions {
   // fsync per commit cheap. NORMAL is for disks whose cache already protects writes.
   bool synchronous_full = true;
   std::chrono::milliseconds busy_timeout{5000};
+  // Retention deletes at most this many rows per transaction and rolls up one hour per
+  // transaction, releasing the writer in between, so a commit (and its ack) waits at most for
+  // one chunk, not for a whole prune (tens of millions of rows at 4,000 flows).
+  std::size_t retention_chunk_rows = 20000;
 };
 
 class SqliteStore final : public Store {
@@ -31,6 +36,7 @@ class SqliteStore final : public Store {
   std::vector<AgentSession> latest_sessions() override;
   std::vector<AgentSession> sessions(const RowFilter& filter) override;
   std::vector<StoredWindow> windows(const RowFilter& filter) override;
+  std::vector<StoredWindow> timeline_windows(const RowFilter& filter) override;
   std::vector<StoredStateChange> state_changes(const RowFilter& filter) override;
   std::vector<StoredRouteChange> route_changes(const RowFilter& filter) override;
   std::vector<StoredLinkChange> link_changes(const RowFilter& filter) override;
@@ -56,6 +62,11 @@ class SqliteStore final : public Store {
   std::unique_ptr<Writer> writer_;
   std::mutex reader_mutex_;
   std::unique_ptr<Reader> reader_;
+  // Retention's own reader (its roll-up aggregates read an hour of windows at a time): the
+  // API's reader is never held for it. The mutex also keeps retention runs one at a time.
+  std::mutex upkeep_mutex_;
+  std::unique_ptr<Reader> upkeep_reader_;
+  std::size_t retention_chunk_rows_ = 20000;
 };
 
 }  // namespace pathwatch::collector

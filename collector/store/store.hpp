@@ -87,6 +87,14 @@ class Store {
   virtual std::vector<AgentSession> latest_sessions() = 0;  // the newest session per agent
   virtual std::vector<AgentSession> sessions(const RowFilter& filter) = 0;  // overlapping
   virtual std::vector<StoredWindow> windows(const RowFilter& filter) = 0;   // by start
+  // The window end-states a flow's timeline needs, by end in [start, end): at least every
+  // window whose state differs from the flow's point before it (window or state change) or that
+  // starts after that point. With the state changes and sessions of the range they build the
+  // same timelines as all windows (collector/analysis/flow_timeline.hpp) from a few rows per
+  // state change. Plus, for each flow, its point in force at `start`: the last of its kept
+  // points and state changes before `start` (however long before: no lookback needed). Rows
+  // carry flow, state and start = end = the point's time; counts are zero. By time.
+  virtual std::vector<StoredWindow> timeline_windows(const RowFilter& filter) = 0;
   virtual std::vector<StoredStateChange> state_changes(const RowFilter& filter) = 0;
   virtual std::vector<StoredRouteChange> route_changes(const RowFilter& filter) = 0;
   virtual std::vector<StoredLinkChange> link_changes(const RowFilter& filter) = 0;

@@ -193,13 +193,16 @@ Scenario generate_scenario(const ScenarioOptions& opt) {
   // to 2 hours (agent powered off): unknown, not down.
   const auto threshold_s = session_silence_threshold(opt) / seconds{1};
   std::map<std::string, std::vector<Interval>> silences;
+  std::map<std::string, std::vector<Interval>> blind;  // silences + the first report's delay
   for (const auto& site : sc.sites) {
     if (pick(3) != 0) continue;
     const auto start = min_s(60) + static_cast<std::int64_t>(pick(month_s - min_s(400)));
     const Interval when{at(start),
                         at(start + 3 * threshold_s + static_cast<std::int64_t>(pick(min_s(120))))};
-    sc.silences.push_back({site, when});
+    const Interval unobserved{when.start, when.end + opt.restart_report_delay};
+    sc.silences.push_back({site, when, unobserved});
     silences[site].push_back(when);
+    blind[site].push_back(unobserved);
   }
 
   std::vector<Event> events;
@@ -265,9 +268,11 @@ Scenario generate_scenario(const ScenarioOptions& opt) {
     const Flow& flow = flows[f];
     const auto outs = merged(flow_outages[f]);
     for (const auto& o : outs) sc.outages.push_back({flow.site, flow.target, flow.path, o});
-    const auto& quiet = silences[flow.site];
-    // Instants at which the agent reports this flow's state: outage edges it was awake for,
-    // the data's start, and every end of a silence (it reports afresh after a restart).
+    // Until its first report after a restart the agent observed nothing either.
+    const auto& quiet = blind[flow.site];
+    // Instants at which the agent reports this flow's state: outage edges it was observing,
+    // the data's start, and restart_report_delay after every end of a silence (it reports
+    // afresh after a restart, once its first probes answered).
     std::vector<shared::UtcNanos> instants{sc.data.start};
     for (const auto& o : outs) {
       for (auto t : {o.start, o.end}) {

@@ -36,6 +36,9 @@ struct ScenarioOptions {
   // Every 4th service uses the business-hours calendar "office" (Mon-Fri 08:30-17:15 JST
   // without holidays), the others 24x7.
   bool mixed_calendars = true;
+  // A restarted agent's first state report comes this long after its Hello (its first probes
+  // must answer before it knows a state: 3 probes at 1 s). The time between is unknown.
+  shared::Nanos restart_report_delay = std::chrono::seconds{3};
 };
 
 struct KnownOutage {
@@ -45,6 +48,8 @@ struct KnownOutage {
 struct KnownSilence {  // the site's agent delivered nothing: unknown, not down
   std::string site;
   collector::Interval when;
+  // `when` plus the restarted agent's restart_report_delay: the time it observed nothing.
+  collector::Interval unobserved;
 };
 struct KnownLineFault {  // every primary flow of the site down, route moved to backup
   std::string site;

@@ -148,6 +148,9 @@ class UnknownPolicyTest : public AvailabilityTest {
         session("honcho", jst(2026y / November / 10, 2), jst(2026y / December / 1)));
     changes_.push_back(change(primary_, jst(2026y / November / 1), PathState::kUp));
     changes_.push_back(change(backup_, jst(2026y / November / 1), PathState::kUp));
+    // The restarted agent reports afresh as its new session starts (unknown until it does).
+    changes_.push_back(change(primary_, jst(2026y / November / 10, 2), PathState::kUp));
+    changes_.push_back(change(backup_, jst(2026y / November / 10, 2), PathState::kUp));
     outage(primary_, jst(2026y / November / 20, 9), jst(2026y / November / 20, 9, 30));
     outage(backup_, jst(2026y / November / 20, 9), jst(2026y / November / 20, 9, 30));
   }

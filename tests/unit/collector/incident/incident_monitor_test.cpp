@@ -50,6 +50,9 @@ class CountingStore final : public Store {
     return inner_.sessions(f);
   }
   std::vector<StoredWindow> windows(const RowFilter& f) override { return inner_.windows(f); }
+  std::vector<StoredWindow> timeline_windows(const RowFilter& f) override {
+    return inner_.timeline_windows(f);
+  }
   std::vector<StoredStateChange> state_changes(const RowFilter& f) override {
     return inner_.state_changes(f);
   }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "collector/analysis/flow_timeline.hpp"
 #include "collector/store/memory_store.hpp"
 #include "collector/store/sqlite_schema.hpp"
 #include "collector/store/sqlite_store.hpp"
@@ -311,6 +312,160 @@ TYPED_TEST(StoreTest, RetentionRollsUpThenPrunes) {
   // After 31 days the roll-ups go too.
   r = store->apply_retention(p, kT0 + 24h * 31);
   EXPECT_EQ(r.hourly_pruned, 2u);
+}
+
+// Retention in chunks of 7 rows per transaction (SqliteOptions::retention_chunk_rows; 20,000 in
+// production) ends where one big transaction would: 361 windows = 51 full chunks + 4 rows.
+TEST(SqliteStore, RetentionInSmallChunksPrunesEverythingDue) {
+  SqliteFactory factory;
+  SqliteOptions o{(factory.dir_ / "chunks.db").string()};
+  o.retention_chunk_rows = 7;
+  SqliteStore store(o, kT0);
+  CommitBatch b;
+  for (std::uint64_t i = 0; i < 360; ++i) {
+    b.messages.push_back(window_msg("a1", i + 1, kT0 + std::chrono::seconds{10 * i},
+                                    i < 6 ? PathState::kDown : PathState::kUp));
+  }
+  b.messages.push_back(window_msg("a1", 361, kT0 + 1h));
+  // 20 state changes and 20 sessions, every one older than the events cutoff below.
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    b.messages.push_back(
+        state_msg("a1", 400 + i, kT0 + std::chrono::seconds{i}, PathState::kUp, PathState::kDown));
+    b.sessions.push_back(AgentSession{"a1", "honcho", kT0 + std::chrono::minutes{2 * i},
+                                      kT0 + std::chrono::minutes{2 * i + 1}});
+  }
+  ASSERT_TRUE(store.commit(b).ok);
+  RetentionPolicy p;
+  p.raw = 24h;
+  p.hourly = 24h * 30;
+  p.events = 24h;
+  auto r = store.apply_retention(p, kT0 + 2h);
+  EXPECT_EQ(r.hours_rolled_up, 2u);  // one flow × the two complete hours
+  EXPECT_EQ(r.windows_pruned, 0u);
+  r = store.apply_retention(p, kT0 + 26h);
+  EXPECT_EQ(r.windows_pruned, 361u);
+  // 20 state changes + 20 sessions + the 2 timeline points kept (the windows ending at +10 s,
+  // the first, and at +70 s, the first up; the late changes at +0..19 s, all down, make no
+  // window after them differ).
+  EXPECT_EQ(r.events_pruned, 42u);
+  EXPECT_TRUE(store.windows(RowFilter{}).empty());
+  EXPECT_TRUE(store.state_changes(RowFilter{}).empty());
+  EXPECT_TRUE(store.sessions(RowFilter{}).empty());
+  const auto hourly = store.hourly_windows(RowFilter{});
+  ASSERT_EQ(hourly.size(), 2u);
+  EXPECT_EQ(hourly[0].windows, 360u);
+  EXPECT_EQ(hourly[0].windows_down, 6u);
+  EXPECT_EQ(hourly[1].windows, 1u);
+}
+
+// A window [start_s, start_s + 10) of flow "primary" at kT0 + start_s seconds.
+StoredMessage window_at(std::uint64_t seq, int start_s, PathState state) {
+  return window_msg("a1", seq, kT0 + std::chrono::seconds{start_s}, state);
+}
+
+// One flow's windows (end-states) and state changes, some late (issue 16 item 6). All points
+// by time (s after kT0; u up, d down; * arrives late, in the second commit):
+//   10u 20u 25d(change)* 30u 40u 50d 60d 70u 80d* | gap | 210u 220u
+// Timeline: up 10, down 25, up 30, down 50, up 70, down 80, up 210 (the restarted session's
+// first observation, 200-210 unknown). SQLite keeps the windows ending 10 (first), 30 (after
+// the late change), 50 and 70 (state differs), 80 (late) and 210 (starts after its
+// predecessor, 80): 6 of 10.
+void commit_timeline_case(Store& store) {
+  CommitBatch in_order;
+  int seq = 1;
+  for (auto [start, state] : {std::pair{0, PathState::kUp},
+                              {10, PathState::kUp},
+                              {20, PathState::kUp},
+                              {30, PathState::kUp},
+                              {40, PathState::kDown},
+                              {50, PathState::kDown},
+                              {60, PathState::kUp},
+                              {200, PathState::kUp},
+                              {210, PathState::kUp}}) {
+    in_order.messages.push_back(window_at(static_cast<std::uint64_t>(seq++), start, state));
+  }
+  in_order.sessions = {AgentSession{"a1", "honcho", kT0, kT0 + 75s},
+                       AgentSession{"a1", "honcho", kT0 + 200s, kT0 + 230s}};
+  ASSERT_TRUE(store.commit(in_order).ok);
+  CommitBatch late;
+  late.messages = {state_msg("a1", 20, kT0 + 25s, PathState::kUp, PathState::kDown),
+                   window_at(21, 70, PathState::kDown)};
+  ASSERT_TRUE(store.commit(late).ok);
+}
+
+std::vector<StateStep> timeline_of(const std::vector<StoredStateChange>& changes,
+                                   const std::vector<StoredWindow>& windows,
+                                   const std::vector<AgentSession>& sessions) {
+  const ObservationIndex index(ObservationRows{changes, windows, sessions});
+  return index.flows().empty() ? std::vector<StateStep>{} : index.flows()[0].timeline.steps();
+}
+
+TYPED_TEST(StoreTest, TimelineWindowsGiveTheTimelineOfAllWindows) {
+  auto store = this->factory_.open();
+  commit_timeline_case(*store);
+  const RowFilter all;
+  const auto changes = store->state_changes(all);
+  const auto sessions = store->sessions(all);
+  const auto kept = store->timeline_windows(all);
+  const auto from_all = timeline_of(changes, store->windows(all), sessions);
+  // Up 10-25, down 25-30, up 30-50, down 50-70, up 70-75, unknown from the session's end
+  // (75) until the new session's first observation (210), then up until its end (230).
+  const std::vector<StateStep> want{
+      {kT0 + 10s, PathState::kUp},  {kT0 + 25s, PathState::kDown},
+      {kT0 + 30s, PathState::kUp},  {kT0 + 50s, PathState::kDown},
+      {kT0 + 70s, PathState::kUp},  {kT0 + 75s, PathState::kUnknown},
+      {kT0 + 210s, PathState::kUp}, {kT0 + 230s, PathState::kUnknown}};
+  EXPECT_EQ(from_all, want);
+  EXPECT_EQ(timeline_of(changes, kept, sessions), want);
+  EXPECT_LE(kept.size(), 10u);
+  // From +100 s: the point in force then comes first (the window ending at +80 s, down: the
+  // last point before +100 s, later than the change at +25 s), then +210 (and, for the memory
+  // store, which returns every window, +220).
+  RowFilter later;
+  later.start = kT0 + 100s;
+  const auto from_100 = store->timeline_windows(later);
+  ASSERT_GE(from_100.size(), 2u);
+  EXPECT_EQ(from_100[0].end, kT0 + 80s);
+  EXPECT_EQ(from_100[0].state, PathState::kDown);
+  EXPECT_EQ(from_100[1].end, kT0 + 210s);
+}
+
+TEST(SqliteStore, TimelinePointsKeepSixOfTenWindows) {
+  SqliteFactory factory;
+  auto store = factory.open();
+  commit_timeline_case(*store);
+  std::vector<std::int64_t> at;
+  for (const auto& w : store->timeline_windows(RowFilter{})) at.push_back((w.end - kT0) / 1s);
+  EXPECT_EQ(at, (std::vector<std::int64_t>{10, 30, 50, 70, 80, 210}));  // see commit_timeline_case
+}
+
+TEST(SqliteStore, SchemaV5BackfillsTimelinePointsFromWindows) {
+  SqliteFactory factory;
+  const std::string path = (factory.dir_ / "v3.db").string();
+  {
+    SqliteStore store(SqliteOptions{path}, kT0);
+    commit_timeline_case(store);
+  }
+  {
+    // Back to a v4 file holding the same rows.
+    sqlite::Connection db(path);
+    db.exec("DROP INDEX timeline_points_by_flow");
+    db.exec("DROP TABLE timeline_points");
+    db.exec("DROP INDEX state_changes_by_flow");
+    db.exec("DELETE FROM meta WHERE key = 'max_window_ns'");
+    db.exec("DELETE FROM schema_version WHERE version = 5");
+  }
+  SqliteStore store(SqliteOptions{path}, kT0);
+  EXPECT_EQ(store.schema_version(), 5);
+  std::vector<std::int64_t> at;
+  for (const auto& w : store.timeline_windows(RowFilter{})) at.push_back((w.end - kT0) / 1s);
+  // The same rule over all stored points at once: the same six.
+  EXPECT_EQ(at, (std::vector<std::int64_t>{10, 30, 50, 70, 80, 210}));
+  // And later points still go the right way: the next in-order window (220-230, down) differs.
+  CommitBatch b;
+  b.messages = {window_at(30, 220, PathState::kDown)};
+  ASSERT_TRUE(store.commit(b).ok);
+  EXPECT_EQ(store.timeline_windows(RowFilter{}).size(), 7u);
 }
 
 TEST(SqliteStore, ReopenedFileHasEverything) {
