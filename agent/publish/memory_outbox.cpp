@@ -13,6 +13,20 @@ constexpr std::size_t kDropSearch = 64;
 
 }  // namespace
 
+void DropTally::merge(const DropTally& d) {
+  if (d.empty()) return;
+  summaries += d.summaries;
+  events += d.events;
+  if (first_seq == 0 || d.first_seq < first_seq) {
+    first_seq = d.first_seq;
+    first_unix_nanos = d.first_unix_nanos;
+  }
+  if (d.last_seq > last_seq) {
+    last_seq = d.last_seq;
+    last_unix_nanos = d.last_unix_nanos;
+  }
+}
+
 MemoryOutbox::MemoryOutbox(std::uint64_t max_bytes, std::uint64_t max_messages)
     : max_bytes_(max_bytes), max_messages_(std::max<std::uint64_t>(max_messages, 1)) {}
 

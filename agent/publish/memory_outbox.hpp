@@ -18,6 +18,7 @@ class MemoryOutbox final : public Outbox {
   const OutboxEntry* next_after(std::uint64_t seq) const override;
   std::uint64_t messages() const override { return entries_.size(); }
   std::uint64_t bytes() const override { return bytes_; }
+  std::uint64_t drops_pending() const override { return drops_.messages(); }
   DropTally take_drops() override;
 
  private:

@@ -61,20 +61,6 @@ bool read_all(int fd, std::string& out) {
   return true;
 }
 
-void merge_tally(DropTally& into, const DropTally& d) {
-  if (d.empty()) return;
-  into.summaries += d.summaries;
-  into.events += d.events;
-  if (into.first_seq == 0 || d.first_seq < into.first_seq) {
-    into.first_seq = d.first_seq;
-    into.first_unix_nanos = d.first_unix_nanos;
-  }
-  if (d.last_seq > into.last_seq) {
-    into.last_seq = d.last_seq;
-    into.last_unix_nanos = d.last_unix_nanos;
-  }
-}
-
 }  // namespace
 
 DiskSpool::DiskSpool(DiskSpoolOptions options, const shared::Clock& clock, SpoolFileOps& ops)
@@ -356,7 +342,7 @@ void DiskSpool::tally_drop(std::uint64_t seq, std::int64_t created, MessageClass
   (cls == MessageClass::kSummary ? one.summaries : one.events) = 1;
   one.first_seq = one.last_seq = seq;
   one.first_unix_nanos = one.last_unix_nanos = created;
-  merge_tally(drops_, one);
+  drops_.merge(one);
 }
 
 void DiskSpool::close_segment(Segment& seg, bool remove) {
@@ -476,7 +462,7 @@ std::uint64_t DiskSpool::bytes() const {
 }
 
 DropTally DiskSpool::take_drops() {
-  merge_tally(drops_, memory_.take_drops());
+  drops_.merge(memory_.take_drops());
   return std::exchange(drops_, DropTally{});
 }
 

@@ -79,6 +79,9 @@ class DiskSpool final : public Outbox {
   std::uint64_t messages() const override;
   // Unacknowledged bytes (records with their headers, and what waits in memory).
   std::uint64_t bytes() const override;
+  std::uint64_t drops_pending() const override {
+    return drops_.messages() + memory_.drops_pending();
+  }
   DropTally take_drops() override;
 
   // fdatasync what is due (sync_interval): the runtime calls this from its ~1 s tick so a
