@@ -90,7 +90,9 @@ void Publisher::report_pending_drops() {
 
 void Publisher::end_drop_episode() {
   const DropTally d = outbox_.take_drops();
-  episode_drops_ = 0;
+  // The outbox may hold the tally back (the disk spool while its disk fails: the report
+  // would be lost with the memory queue): the episode is reported later.
+  episode_drops_ = outbox_.drops_pending();
   if (d.empty()) return;
   log_->warn("outbox overflow: dropped {} summaries and {} events (seq {}..{})", d.summaries,
              d.events, d.first_seq, d.last_seq);

@@ -89,7 +89,14 @@ DiskSpool::DiskSpool(DiskSpoolOptions options, const shared::Clock& clock, Spool
 }
 
 DiskSpool::~DiskSpool() {
+  // A clean stop: what waits in memory gets one more chance at the disk; what cannot be
+  // written stays counted in the state file as lost, for the next run to report.
+  if (memory_.messages() > 0) move_memory_to_disk();
   sync_now();
+  close_files();
+}
+
+void DiskSpool::close_files() {
   for (Log& log : logs_) {
     for (Segment& s : log.segments) close_segment(s, false);
   }
@@ -139,6 +146,10 @@ void DiskSpool::recover() {
   if (auto state = read_spool_state(state_file_)) {
     acked_through_ = state->acked_through;
     highest_seq_ = state->highest_seq;
+    // Lost by the previous run (in memory when it stopped or was killed with the disk full,
+    // or dropped and not reported yet): reported by this run, as its first DropReport.
+    drops_ = state->lost;
+    counters_.lost_by_previous_run = state->lost.messages();
   } else if (fs::exists(state_file_)) {
     log_->warn("spool {}: state file damaged: resending everything on disk", dir);
   }
@@ -165,13 +176,19 @@ void DiskSpool::recover() {
   highest_seq_ = std::max(highest_seq_, acked_through_);
   counters_.recovered_messages = live_messages_;
   make_room(0);  // max_bytes may have shrunk since the last run
-  const int rc =
-      write_spool_state(ops_, dir, state_file_, {acked_through_, highest_seq_}, /*durable=*/true);
-  if (rc != 0) {
-    throw SpoolStartError("spool directory " + dir + ": cannot write " + state_file_ + ": " +
-                          errno_text(rc));
-  }
+  const int rc = write_spool_state(ops_, dir, state_file_, current_state(), /*durable=*/true);
   state_fd_ = ::open(state_file_.c_str(), O_RDWR | O_CLOEXEC);
+  if (rc != 0) {
+    // A full disk must not keep the agent from starting (it would lose everything it measures
+    // until someone frees space): carry on with in-place rewrites of the existing file.
+    if (state_fd_ < 0 || overwrite_spool_state(state_fd_, current_state()) != 0) {
+      throw SpoolStartError("spool directory " + dir + ": cannot write " + state_file_ + ": " +
+                            errno_text(rc));
+    }
+    ++counters_.state_errors;
+    state_unsynced_ = true;
+    io_error("replacing the state file at start", rc, /*fail_disk=*/false);
+  }
   if (live_messages_ > 0 || counters_.torn_tails > 0 || counters_.corrupt_records > 0) {
     log_->info(
         "spool {}: {} unacknowledged messages ({} bytes) to resend after seq {}; {} torn tails "
@@ -231,6 +248,8 @@ void DiskSpool::push(OutboxEntry entry) {
   if (disk_failed_ || memory_.messages() > 0 || !append(entry)) {
     ++counters_.memory_pushes;
     memory_.push(std::move(entry));
+    // A SIGKILL now loses what waits in memory: the state file says how much, exactly.
+    write_state(/*durable=*/false);
     return;
   }
   if (entry.message_class == MessageClass::kEvent) {
@@ -372,6 +391,7 @@ void DiskSpool::compact_index(Segment& seg) {
 void DiskSpool::ack(std::uint64_t through_seq) {
   if (through_seq <= acked_through_) return;
   acked_through_ = through_seq;
+  memory_.ack(through_seq);
   // State first, then deletions: a kill in between must not leave a state file older than
   // the segments (the restart would see acknowledged records missing, not resent ones).
   // Without fsync: exact after a killed process, made durable at the next sync point.
@@ -395,7 +415,6 @@ void DiskSpool::ack(std::uint64_t through_seq) {
     }
     if (log.segments.empty()) log.unsynced = false;
   }
-  memory_.ack(through_seq);
   sync_due();
 }
 
@@ -462,8 +481,24 @@ std::uint64_t DiskSpool::bytes() const {
 }
 
 DropTally DiskSpool::take_drops() {
+  // While messages wait in memory the DropReport would wait there too, and a stop would lose
+  // it with its counts: keep the tally (it is in the state file) until the disk works again.
+  if (disk_failed_ || memory_.messages() > 0) return {};
   drops_.merge(memory_.take_drops());
-  return std::exchange(drops_, DropTally{});
+  DropTally taken = std::exchange(drops_, DropTally{});
+  if (!taken.empty()) write_state(/*durable=*/false);
+  return taken;
+}
+
+DropTally DiskSpool::lost_if_stopped() const {
+  DropTally t = drops_;
+  t.merge(memory_.pending_drops());
+  t.merge(memory_.contents());
+  return t;
+}
+
+SpoolState DiskSpool::current_state() const {
+  return SpoolState{acked_through_, highest_seq_, lost_if_stopped()};
 }
 
 std::uint64_t DiskSpool::resume_seq(std::uint64_t seq_store_first) const {
@@ -479,6 +514,7 @@ void DiskSpool::move_memory_to_disk() {
     ++moved;
   }
   counters_.moved_to_disk += moved;
+  if (moved > 0) write_state(/*durable=*/false);
   if (moved > 0) {
     log_->info("spool {}: writing works again: moved {} messages from memory to disk",
                options_.directory, moved);
@@ -524,7 +560,7 @@ bool DiskSpool::sync_log(Log& log) {
 }
 
 void DiskSpool::write_state(bool durable) {
-  const SpoolState state{acked_through_, highest_seq_};
+  const SpoolState state = current_state();
   if (!durable && state_fd_ >= 0) {
     // In place: a rename per ack costs milliseconds on ext4 (it flushes the replaced file).
     const int rc = overwrite_spool_state(state_fd_, state);
@@ -538,6 +574,9 @@ void DiskSpool::write_state(bool durable) {
   if (rc != 0) {
     ++counters_.state_errors;
     io_error("writing the state file", rc, /*fail_disk=*/false);
+    // A full disk cannot take a new file, but the old one's block can be rewritten: the next
+    // run must still learn what this one lost.
+    if (state_fd_ >= 0 && overwrite_spool_state(state_fd_, state) != 0) ++counters_.state_errors;
     return;
   }
   if (durable) state_unsynced_ = false;

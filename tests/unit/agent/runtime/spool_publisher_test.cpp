@@ -117,5 +117,57 @@ TEST(SpoolPublisherTest, SpoolOverflowIsReportedInADropReport) {
   EXPECT_LE(spool->disk_bytes(), 64u << 10);
 }
 
+// The tester's numbers in small: while the disk is full and the collector away, messages wait
+// in memory; a clean stop loses them. The next run's first DropReport says exactly how many,
+// and the whole overflow costs one DropReport, not one per message.
+TEST(SpoolPublisherTest, WhatAFullDiskLostAtAStopIsReportedOnceWithTrueCounts) {
+  testing::TempDir tmp;
+  shared::ManualClock clock{shared::from_unix_nanos(kStart)};
+  testing::FailingFileOps ops;
+  DiskSpoolOptions options;
+  options.directory = tmp.spool();
+  options.memory_fallback_messages = 50;
+  std::uint64_t first_lost = 0;
+  {
+    DiskSpool spool(options, clock, ops);
+    EnvelopeFactory envelopes("a", "s", clock, 1);
+    testing::FakeTransport transport;
+    Publisher publisher(envelopes, spool, transport, clock, [](pb::Hello&) {});
+    publisher.start();
+    for (int i = 0; i < 10; ++i) {
+      publisher.publish(MessageClass::kSummary, [](pb::Envelope& e) { e.mutable_window(); });
+    }
+    ops.fail_errno = ENOSPC;  // the disk fills
+    first_lost = envelopes.next_seq();
+    // 200 summaries into a memory queue of 50: 150 dropped, 50 waiting, no DropReport yet.
+    for (int i = 0; i < 200; ++i) {
+      clock.advance(10ms);
+      publisher.publish(MessageClass::kSummary, [](pb::Envelope& e) { e.mutable_window(); });
+    }
+    EXPECT_EQ(publisher.counters().drop_reports, 0u);
+    EXPECT_EQ(publisher.counters().published, 210u);  // no report published per drop
+  }                                                   // clean stop with the disk still full
+  ops.fail_errno = 0;
+  DiskSpool spool(options, clock, ops);
+  EnvelopeFactory envelopes("a", "s", clock, spool.highest_seq() + 1);
+  testing::FakeTransport transport;
+  Publisher publisher(envelopes, spool, transport, clock, [](pb::Hello&) {});
+  publisher.start();
+  publisher.report_pending_drops();
+  EXPECT_EQ(publisher.counters().drop_reports, 1u);
+  transport.connect();
+  std::vector<pb::Envelope> reports;
+  for (const auto& e : transport.sent_envelopes()) {
+    if (e.has_drop_report()) reports.push_back(e);
+  }
+  ASSERT_EQ(reports.size(), 1u);
+  // Every one of the 200 published while the disk was full is gone: 150 dropped by the
+  // memory queue, 50 lost at the stop.
+  EXPECT_EQ(reports[0].drop_report().dropped_summaries(), 200u);
+  EXPECT_EQ(reports[0].drop_report().dropped_events(), 0u);
+  EXPECT_EQ(reports[0].drop_report().first_dropped_seq(), first_lost);
+  EXPECT_EQ(reports[0].drop_report().last_dropped_seq(), first_lost + 199);
+}
+
 }  // namespace
 }  // namespace pathwatch::agent
