@@ -164,6 +164,19 @@ int run_agent(const shared::DaemonOptions& options) {
   // What an earlier run lost (in memory when it stopped or was killed with the disk full;
   // dropped and not yet reported): one DropReport with the true counts.
   publisher.report_pending_drops();
+  if (spool && resume.carried_through > 0 && first_seq > resume.carried_through + 1) {
+    // Seqs above everything the spool ever held (messages in memory included) and below this
+    // run: reserved by a run that crashed, never carrying a message. The Hello's first_seq
+    // says so too; this DropReport (0 messages) is for collectors older than that field,
+    // which would otherwise wait gap_timeout before their ack moves past them.
+    DropTally none;
+    none.first_seq = resume.carried_through + 1;
+    none.last_seq = first_seq - 1;
+    // No message carried these seqs, so no time either: date the range at this start.
+    none.first_unix_nanos = none.last_unix_nanos = shared::to_unix_nanos(clock.utc_now());
+    log->info("seq {}..{}: reserved by an earlier run, never used", none.first_seq, none.last_seq);
+    publisher.publish_drop_report(none);
+  }
   publisher.start();
   TeardownStep stop_publisher([&] { publisher.stop(); });
 
