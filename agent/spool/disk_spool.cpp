@@ -245,7 +245,17 @@ void DiskSpool::push(OutboxEntry entry) {
   }
   // While anything waits in memory, newer entries queue behind it: the disk only ever holds
   // seqs below those in memory, so reads stay in seq order.
+  const bool report = std::exchange(report_expected_, false);
   if (disk_failed_ || memory_.messages() > 0 || !append(entry)) {
+    if (report && entry.message_class == MessageClass::kControl) {
+      // The DropReport for what take_drops() just handed out could not be written: in memory
+      // it would die with the process and its counts with it. Keep the counts instead, and
+      // count the report itself as dropped; a later report says it all.
+      drops_.merge(std::exchange(just_taken_, DropTally{}));
+      tally_drop(entry.seq, entry.created_unix_nanos, entry.message_class);
+      write_state(/*durable=*/false);
+      return;
+    }
     ++counters_.memory_pushes;
     memory_.push(std::move(entry));
     // A SIGKILL now loses what waits in memory: the state file says how much, exactly.
@@ -486,7 +496,12 @@ DropTally DiskSpool::take_drops() {
   if (disk_failed_ || memory_.messages() > 0) return {};
   drops_.merge(memory_.take_drops());
   DropTally taken = std::exchange(drops_, DropTally{});
-  if (!taken.empty()) write_state(/*durable=*/false);
+  if (!taken.empty()) {
+    write_state(/*durable=*/false);
+    // The publisher pushes the DropReport next: push() checks that it reached the disk.
+    just_taken_ = taken;
+    report_expected_ = true;
+  }
   return taken;
 }
 

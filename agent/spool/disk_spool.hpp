@@ -168,6 +168,8 @@ class DiskSpool final : public Outbox {
   std::uint64_t live_bytes_ = 0;  // unacknowledged records on disk
   std::uint64_t live_messages_ = 0;
   DropTally drops_;
+  DropTally just_taken_;          // what the last take_drops() returned
+  bool report_expected_ = false;  // the next push is the DropReport for just_taken_
   std::string buffer_;
   mutable OutboxEntry current_;  // what next_after() returned
   mutable Counters counters_;

@@ -342,6 +342,35 @@ TEST_F(DiskSpoolTest, CleanStopWithTheDiskFullReportsWhatMemoryLostInTheNextRun)
   EXPECT_TRUE(open(o)->take_drops().empty());  // and not again by the run after
 }
 
+// The next run starts while the disk is still full: the DropReport for the previous run's
+// losses cannot be written. Queued in memory it would die at the next stop with its counts;
+// instead the counts stay in the tally, and the report's own seq is counted as dropped.
+TEST_F(DiskSpoolTest, ADropReportThatCannotBeWrittenKeepsItsCounts) {
+  auto o = options();
+  {
+    auto spool = open(o);
+    spool->push(entry(1));
+    ops_.fail_errno = ENOSPC;
+    spool->push(entry(2));
+    spool->push(entry(3));
+  }  // clean stop, full: 2 and 3 lost
+  auto spool = open(o);
+  const DropTally d = spool->take_drops();
+  ASSERT_EQ(d.summaries, 2u);
+  spool->push(entry(4, MessageClass::kControl));  // the DropReport: cannot be written
+  EXPECT_EQ(spool->memory_messages(), 0u);        // not queued to die in memory
+  const DropTally kept = spool->lost_if_stopped();
+  EXPECT_EQ(kept.summaries, 2u);
+  EXPECT_EQ(kept.events, 1u);  // the report itself
+  EXPECT_EQ(kept.first_seq, 2u);
+  EXPECT_EQ(kept.last_seq, 4u);
+  spool.reset();  // and across another stop
+  ops_.fail_errno = 0;
+  const DropTally next = open(o)->take_drops();
+  EXPECT_EQ(next.summaries, 2u);
+  EXPECT_EQ(next.events, 1u);
+}
+
 TEST_F(DiskSpoolTest, SigkillWithTheDiskFullReportsMemoryAndOverflowLossesInTheNextRun) {
   auto o = options();
   o.memory_fallback_messages = 4;
