@@ -106,6 +106,7 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
       r.incarnation = h.incarnation();
       r.first_seq = h.first_seq();
       r.carried_through = h.carried_through();
+      r.lowest_kept_seq = h.lowest_kept_seq();
       r.part = h.part();
       r.parts = h.parts();
       m.body = std::move(r);

@@ -93,6 +93,11 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
     if (hello->first_seq > hello->carried_through + 1 && hello->first_seq <= m.seq) {
       ledger_.give_up(m.agent_id, hello->carried_through + 1, hello->first_seq - 1, received);
     }
+    // Below what the agent still holds nothing more will come either (acknowledged, or
+    // dropped and reported): a new agent's first run, a spool whose oldest was dropped.
+    if (hello->lowest_kept_seq > 1 && hello->lowest_kept_seq <= m.seq) {
+      ledger_.give_up(m.agent_id, 1, hello->lowest_kept_seq - 1, received);
+    }
   }
   if (const auto* drop = std::get_if<StoredDropReport>(&m.body)) {
     // The agent says these will never come: they must not hold the watermark back.

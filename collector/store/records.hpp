@@ -117,6 +117,7 @@ struct StoredHello {
   std::uint64_t incarnation = 0;
   std::uint64_t first_seq = 0;
   std::uint64_t carried_through = 0;
+  std::uint64_t lowest_kept_seq = 0;
   std::uint32_t part = 0;  // 0: not split
   std::uint32_t parts = 0;
 };

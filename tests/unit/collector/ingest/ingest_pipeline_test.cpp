@@ -250,6 +250,24 @@ TEST_F(PipelineTest, AHelloKeepsWaitingForWhatTheSpoolCarries) {
   EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 2049}}));
 }
 
+TEST_F(PipelineTest, AHelloGivesUpWhatIsBelowTheAgentsLowestKeptSeq) {
+  // A new agent (never seen) whose first run never reached the collector: its spool still
+  // holds 1,000..1,010 and it lost 900..999 (reported separately). The Hello (5,000) says the
+  // lowest seq it holds is 1,000: 1..999 will never come.
+  auto hello = hello_env("a1", 5'000, 5'000, 1'010);
+  hello.mutable_hello()->set_lowest_kept_seq(1'000);
+  feed(hello);
+  EXPECT_EQ(pipeline_.ledger().open_gaps("a1"),
+            (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1'000, 1'010}}));
+  for (std::uint64_t s = 1'000; s <= 1'010; ++s) {
+    auto w = window_env("a1", 4);
+    w.set_seq(s);
+    EXPECT_EQ(feed(w).outcome, HandleResult::Outcome::kAccepted);
+  }
+  // 1..999 given up, 1,000..1,010 stored, 1,011..4,999 given up (carried_through, first_seq).
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 5'000}}));
+}
+
 TEST_F(PipelineTest, AHelloClaimingAFirstSeqAboveItsOwnSeqGivesUpNothing) {
   feed(window_env("a1", 1));
   ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
