@@ -119,6 +119,9 @@ std::uint64_t Publisher::publish_drop_report(const DropTally& d) {
 std::pair<std::uint64_t, std::uint64_t> Publisher::publish_hello() {
   pb::Hello full;
   hello_(full);
+  // Everything below the outbox's oldest entry was acknowledged or dropped (docs/protocol.md).
+  const OutboxEntry* oldest = outbox_.next_after(0);
+  full.set_lowest_kept_seq(oldest != nullptr ? oldest->seq : envelopes_.next_seq());
   const std::size_t budget = options_.max_envelope_bytes > kEnvelopeOverheadBytes
                                  ? options_.max_envelope_bytes - kEnvelopeOverheadBytes
                                  : 1;

@@ -115,6 +115,10 @@ struct Ledger {
       const std::uint64_t first = std::max(e.hello().carried_through() + 1, through + 1);
       if (first < e.hello().first_seq()) given_up[first] = e.hello().first_seq() - 1;
     }
+    if (e.has_hello() && e.hello().lowest_kept_seq() > through + 1 &&
+        e.hello().lowest_kept_seq() <= e.seq()) {
+      given_up[through + 1] = e.hello().lowest_kept_seq() - 1;
+    }
     for (int guard = 0; guard < 1'000'000; ++guard) {  // bounded advance
       if (ahead.count(through + 1)) {
         ahead.erase(through + 1);

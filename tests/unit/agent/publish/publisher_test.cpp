@@ -139,6 +139,20 @@ TEST(PublisherTest, AnAckBeyondTheHighestAssignedSeqIsAProtocolErrorAndIgnored) 
   EXPECT_EQ(r.transport.sent_seqs(), (std::vector<std::uint64_t>{4}));
 }
 
+TEST(PublisherTest, TheHelloSaysTheLowestSeqStillKept) {
+  Rig r;
+  r.summary();            // 1
+  r.summary();            // 2
+  r.transport.connect();  // Hello = 3: 1 is the oldest kept
+  EXPECT_EQ(r.transport.sent_envelope(0).hello().lowest_kept_seq(), 1u);
+  r.transport.ack(3);
+  r.transport.disconnect();
+  r.transport.sent.clear();
+  r.transport.connect();  // Hello = 4, nothing older kept: its own seq
+  EXPECT_EQ(r.transport.sent_envelope(0).seq(), 4u);
+  EXPECT_EQ(r.transport.sent_envelope(0).hello().lowest_kept_seq(), 4u);
+}
+
 TEST(MemoryOutboxTest, OverflowDropsOldestSummaryFirstAndTallies) {
   MemoryOutbox box(1 << 20, 3);
   box.push({1, 100, MessageClass::kEvent, "e"});
