@@ -103,27 +103,27 @@ SeqStore::SeqStore(std::string directory, const shared::Clock& clock, SeqStoreOp
 bool SeqStore::start_at(std::uint64_t first) {
   if (file_.empty()) return true;
   reserved_ = first;
-  return write(first + kBlock);
+  return write(first + kBlock, /*remove_on_failure=*/true);
 }
 
 bool SeqStore::reserve(std::uint64_t seq) {
   if (file_.empty() || seq < reserved_) return true;
   if (failing_ && clock_.mono_now() - last_failure_ < options_.retry_interval) return false;
-  return write(seq + kBlock);
+  return write(seq + kBlock, /*remove_on_failure=*/true);
 }
 
 bool SeqStore::close(std::uint64_t next_seq) {
   if (file_.empty()) return true;
-  // After a failed reservation there is no file, and none must appear with a value that the
-  // seqs used in the meantime exceed: next_seq is exact, so writing it is right either way.
-  return write(next_seq);
+  // next_seq is exact, so writing it is right either way. If it cannot be written, a file
+  // still holding this run's reservation (no failure since) covers every seq used: keep it.
+  return write(next_seq, /*remove_on_failure=*/failing_ || next_seq > reserved_);
 }
 
-bool SeqStore::write(std::uint64_t value) {
+bool SeqStore::write(std::uint64_t value, bool remove_on_failure) {
   ++counters_.writes;
   const int err = replace_durably(directory_, file_, value);
   if (err != 0) {
-    failed("writing the reservation", err);
+    failed("writing the reservation", err, remove_on_failure);
     return false;
   }
   if (failing_) {
@@ -134,19 +134,28 @@ bool SeqStore::write(std::uint64_t value) {
   return true;
 }
 
-void SeqStore::failed(const char* what, int err) {
+void SeqStore::failed(const char* what, int err, bool remove) {
   ++counters_.write_errors;
   ++errors_since_log_;
   const shared::MonoNanos now = clock_.mono_now();
-  failing_ = true;
   last_failure_ = now;
-  // Seqs at or above the old reservation are about to be used: a file promising less must
-  // not survive (unlink needs no free space). Without a file the next start takes the clock
-  // floor, which is above everything used now.
-  const bool removed = ::unlink(file_.c_str()) == 0 || errno == ENOENT;
-  const int unlink_err = errno;
+  bool removed = true;
+  int unlink_err = 0;
+  if (remove) {
+    // Seqs at or above the old reservation are about to be used: a file promising less must
+    // not survive (unlink needs no free space). Without a file the next start takes the
+    // clock floor, which is above everything used now.
+    failing_ = true;
+    removed = ::unlink(file_.c_str()) == 0 || errno == ENOENT;
+    unlink_err = errno;
+  }
   if (error_logged_ && now - last_error_log_ < options_.error_log_interval) return;
-  if (removed) {
+  if (!remove) {
+    log_->error(
+        "{}: {} failed: {} ({} failures since the last report); the reservation in it "
+        "still covers every seq used",
+        file_, what, std::strerror(err), errors_since_log_);
+  } else if (removed) {
     log_->error(
         "{}: {} failed: {} ({} failures since the last report); the next start numbers "
         "from the clock floor",

@@ -58,8 +58,9 @@ class SeqStore {
   const Counters& counters() const { return counters_; }
 
  private:
-  bool write(std::uint64_t value);
-  void failed(const char* what, int err);
+  // remove_on_failure: the file may promise less than what is about to be used: unlink it.
+  bool write(std::uint64_t value, bool remove_on_failure);
+  void failed(const char* what, int err, bool remove);
 
   std::string directory_;
   std::string file_;

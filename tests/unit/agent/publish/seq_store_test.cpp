@@ -102,6 +102,19 @@ TEST_F(SeqStoreTest, AFailedReservationRemovesTheFileAndIsLoggedOnceAMinute) {
   EXPECT_EQ(read_file(file()), "12049\n");
 }
 
+TEST_F(SeqStoreTest, ACleanStopThatCannotWriteKeepsAReservationThatStillCoversEverything) {
+  {
+    SeqStore store(tmp.spool(), clock);
+    ASSERT_TRUE(store.start_at(1));  // next_seq = 1025
+  }
+  SeqStore store(tmp.spool(), clock);
+  ASSERT_EQ(store.persisted(), 1025u);
+  ASSERT_TRUE(store.start_at(1025));      // 2049
+  fs::create_directory(file() + ".tmp");  // from now on every write fails
+  EXPECT_FALSE(store.close(1500));        // 1025..1499 used: 2049 still covers them
+  EXPECT_EQ(read_file(file()), "2049\n");
+}
+
 TEST_F(SeqStoreTest, WithoutADirectoryNothingIsPersisted) {
   SeqStore store("", clock);
   EXPECT_FALSE(store.persisted());
