@@ -2,6 +2,7 @@
 // runs; signals (SIGHUP reload, SIGTERM/SIGINT flush and stop); the single io_context.
 #include "agent/agent_main.hpp"
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "agent/config/agent_config.hpp"
@@ -35,6 +37,13 @@ namespace {
 constexpr std::chrono::seconds kDrainTimeout{5};
 // The in-memory outbox's bound on messages (the byte bound is spool.max_bytes).
 constexpr std::uint64_t kOutboxMessages = 200'000;
+
+// Random per run (docs/protocol.md Hello.incarnation): tells the collector a restart from a
+// reconnect without trusting clocks or seqs.
+std::uint64_t random_incarnation() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
 
 std::string host_name() {
   char buf[256] = {};
@@ -104,7 +113,9 @@ int run_agent(const shared::DaemonOptions& options) {
   DiskSpoolPtr spool;
   std::unique_ptr<MemoryOutbox> memory_outbox;
   if (config->spool.directory.empty()) {
-    log->warn("no spool directory: messages wait in memory and seq restarts at 1");
+    log->warn(
+        "no spool directory: messages wait in memory (lost at a stop or crash); seqs "
+        "continue from the clock floor");
     memory_outbox = std::make_unique<MemoryOutbox>(config->spool.max_bytes, kOutboxMessages);
   } else {
     try {
@@ -115,42 +126,55 @@ int run_agent(const shared::DaemonOptions& options) {
     }
   }
   Outbox& outbox = spool ? static_cast<Outbox&>(*spool) : *memory_outbox;
-  SeqStore seq_store(config->spool.directory);
-  // After a crash the spool may hold seqs above the store's reservation (the spool syncs
-  // events, the seq store does not): number above both (docs/spool.md).
-  const SeqResume resume =
-      plan_seq_resume(seq_store.first(), spool ? spool->highest_seq() : std::uint64_t{0});
+  SeqStore seq_store(config->spool.directory, clock);
+  // Above the reservation and the spool, or above the clock floor when no reservation can be
+  // trusted (docs/spool.md "Sequence numbers across restarts").
+  const SeqResume resume = plan_seq_resume(
+      {seq_store.persisted(), spool ? spool->highest_seq() : std::uint64_t{0}, clock.utc_now()});
   const std::uint64_t first_seq = resume.first;
+  // A reservation that cannot be written now is not fatal: the file is gone, so the next
+  // start takes the clock floor (SeqStore logs it).
+  seq_store.start_at(first_seq);
   EnvelopeFactory envelopes(config->agent_id, config->site, clock, first_seq);
   TeardownStep close_seq([&] { seq_store.close(envelopes.next_seq()); });
+  log->info("first seq of this run {}{}", first_seq,
+            resume.from_clock ? " (clock floor: no persisted reservation)" : "");
   if (spool) {
-    log->info("spool {}: {} unacknowledged messages, acknowledged through {}, next seq {}",
-              config->spool.directory, spool->messages(), spool->acked_through(), first_seq);
+    log->info("spool {}: {} unacknowledged messages, acknowledged through {}, highest seq held {}",
+              config->spool.directory, spool->messages(), spool->acked_through(),
+              spool->highest_seq());
   }
 
   // Step 3: the publisher and its link to the collector.
   // CURVE keys (exit 2 naming a missing, malformed or group/world-readable key file), or the
   // insecure_plaintext warning.
   ZmqTransport transport(io, transport_options_from(config->collector));
-  const HelloFacts facts{shared::kVersion, host_name(), clock.utc_now()};
+  HelloFacts facts{shared::kVersion, host_name(), clock.utc_now()};
+  facts.incarnation = random_incarnation();
+  facts.first_seq = first_seq;
+  facts.carried_through = resume.carried_through;
   // `config` is captured by reference: SIGHUP replaces it and Hello must describe the new one.
+  PublisherOptions publisher_options;
+  publisher_options.heartbeat_after = config->collector.heartbeat_or(config->window);
+  publisher_options.resend_after = std::chrono::seconds{15};
   Publisher publisher(
       envelopes, outbox, transport, clock,
-      [&](pathwatch::v1::Hello& hello) { fill_hello(*config, facts, hello); },
-      PublisherOptions{config->collector.heartbeat_or(config->window), std::chrono::seconds{15}},
-      [&](std::uint64_t seq) {
-        if (!seq_store.reserve(seq)) log->error("cannot persist the sequence number");
-      });
-  if (resume.skipped() > 0) {
-    // Reserved by a run that crashed and never used: say so, or the collector waits for
-    // them (gap_timeout) before its ack moves past them.
-    log->info("seq {}..{}: reserved by the previous run, not in the spool (crash)",
-              resume.skipped_first, resume.skipped_last);
+      [&](pathwatch::v1::Hello& hello) { fill_hello(*config, facts, hello); }, publisher_options,
+      [&](std::uint64_t seq) { seq_store.reserve(seq); });
+  // What an earlier run lost (in memory when it stopped or was killed with the disk full;
+  // dropped and not yet reported): one DropReport with the true counts.
+  publisher.report_pending_drops();
+  if (spool && resume.carried_through > 0 && first_seq > resume.carried_through + 1) {
+    // Seqs above everything the spool ever held (messages in memory included) and below this
+    // run: reserved by a run that crashed, never carrying a message. The Hello's first_seq
+    // says so too; this DropReport (0 messages) is for collectors older than that field,
+    // which would otherwise wait gap_timeout before their ack moves past them.
     DropTally none;
-    none.first_seq = resume.skipped_first;
-    none.last_seq = resume.skipped_last;
+    none.first_seq = resume.carried_through + 1;
+    none.last_seq = first_seq - 1;
     // No message carried these seqs, so no time either: date the range at this start.
     none.first_unix_nanos = none.last_unix_nanos = shared::to_unix_nanos(clock.utc_now());
+    log->info("seq {}..{}: reserved by an earlier run, never used", none.first_seq, none.last_seq);
     publisher.publish_drop_report(none);
   }
   publisher.start();
@@ -227,8 +251,13 @@ int run_agent(const shared::DaemonOptions& options) {
   io.run();
   if (stopping && publisher.unacknowledged() > 0) {
     if (spool) {
-      log->info("{} messages not acknowledged yet: they stay in the spool for the next run",
-                publisher.unacknowledged());
+      log->info("{} messages not acknowledged yet: they stay in the spool for the next run{}",
+                publisher.unacknowledged(),
+                spool->memory_messages() > 0
+                    ? fmt::format(" ({} of them in memory because the disk failed: lost, and "
+                                  "reported by the next run)",
+                                  spool->memory_messages())
+                    : std::string());
     } else {
       log->warn("{} messages were not acknowledged before exit (no spool directory: lost)",
                 publisher.unacknowledged());

@@ -5,12 +5,22 @@
 
 #include <set>
 
+#include "shared/text/wire_name.hpp"
+
 namespace pathwatch::agent {
 namespace {
 
 using shared::ConfigMap;
 using shared::ConfigNode;
 using namespace std::chrono_literals;
+
+// A name the collector receives in every message (agent id, site) or in every flow (path and
+// target names): rejected here exactly when the collector would refuse it (shared/text).
+std::string wire_name(const ConfigNode& node, const char* what) {
+  std::string name = node.as_string();
+  if (auto problem = shared::wire_name_problem(name)) node.fail(std::string(what) + " " + *problem);
+  return name;
+}
 
 bool is_ip_address(const std::string& text) {
   unsigned char buf[sizeof(in6_addr)];
@@ -56,10 +66,12 @@ ProbeSettings parse_probe_settings(ConfigMap& map, ProbeSettings base) {
 PathConfig parse_path(const ConfigNode& node) {
   ConfigMap map = node.as_map();
   PathConfig path;
-  path.name = map.required("name").as_nonempty_string();
+  path.name = wire_name(map.required("name"), "path name");
   if (auto n = map.optional("interface")) {
     path.interface = n->as_nonempty_string();
     if (path.interface.size() > 15) n->fail("interface names have at most 15 characters");
+    // It travels in the Hello's PathInfo: a non-UTF-8 name would make the Hello unparsable.
+    if (!shared::valid_utf8(path.interface)) n->fail("interface name is not valid UTF-8");
   }
   if (auto n = map.optional("source")) path.source_address = ip_address(*n);
   if (auto n = map.optional("fwmark")) {
@@ -93,7 +105,7 @@ TargetConfig parse_target(const ConfigNode& node, const ProbeSettings& defaults,
                           const std::set<std::string>& path_names) {
   ConfigMap map = node.as_map();
   TargetConfig target;
-  target.name = map.required("name").as_nonempty_string();
+  target.name = wire_name(map.required("name"), "target name");
   target.address = ip_address(map.required("address"));
   if (auto n = map.optional("icmp")) target.icmp = n->as_bool();
   if (auto n = map.optional("tcp")) {
@@ -135,8 +147,8 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
 
   {
     ConfigMap agent = top.required("agent").as_map();
-    config.agent_id = agent.required("id").as_nonempty_string();
-    config.site = agent.required("site").as_nonempty_string();
+    config.agent_id = wire_name(agent.required("id"), "agent id");
+    config.site = wire_name(agent.required("site"), "site");
     if (auto n = agent.optional("log_level")) {
       config.log_level = n->as_enum<std::string>({{"trace", "trace"},
                                                   {"debug", "debug"},

@@ -13,11 +13,26 @@ constexpr std::size_t kDropSearch = 64;
 
 }  // namespace
 
+void DropTally::merge(const DropTally& d) {
+  if (d.empty()) return;
+  summaries += d.summaries;
+  events += d.events;
+  if (first_seq == 0 || d.first_seq < first_seq) {
+    first_seq = d.first_seq;
+    first_unix_nanos = d.first_unix_nanos;
+  }
+  if (d.last_seq > last_seq) {
+    last_seq = d.last_seq;
+    last_unix_nanos = d.last_unix_nanos;
+  }
+}
+
 MemoryOutbox::MemoryOutbox(std::uint64_t max_bytes, std::uint64_t max_messages)
     : max_bytes_(max_bytes), max_messages_(std::max<std::uint64_t>(max_messages, 1)) {}
 
 void MemoryOutbox::push(OutboxEntry entry) {
   bytes_ += entry.frame.size();
+  count(entry, 1);
   entries_.push_back(std::move(entry));
   // Never drop the entry just pushed.
   while (entries_.size() > 1 && (entries_.size() > max_messages_ || bytes_ > max_bytes_)) {
@@ -47,12 +62,14 @@ void MemoryOutbox::drop_one() {
     drops_.last_unix_nanos = victim->created_unix_nanos;
   }
   bytes_ -= victim->frame.size();
+  count(*victim, -1);
   entries_.erase(victim);
 }
 
 void MemoryOutbox::ack(std::uint64_t through_seq) {
   while (!entries_.empty() && entries_.front().seq <= through_seq) {
     bytes_ -= entries_.front().frame.size();
+    count(entries_.front(), -1);
     entries_.pop_front();
   }
 }
@@ -61,6 +78,27 @@ const OutboxEntry* MemoryOutbox::next_after(std::uint64_t seq) const {
   auto it = std::upper_bound(entries_.begin(), entries_.end(), seq,
                              [](std::uint64_t s, const OutboxEntry& e) { return s < e.seq; });
   return it == entries_.end() ? nullptr : &*it;
+}
+
+void MemoryOutbox::count(const OutboxEntry& e, int delta) {
+  if (e.message_class != MessageClass::kSummary) return;
+  if (delta > 0) {
+    ++summaries_;
+  } else {
+    --summaries_;
+  }
+}
+
+DropTally MemoryOutbox::contents() const {
+  DropTally t;
+  if (entries_.empty()) return t;
+  t.summaries = summaries_;
+  t.events = entries_.size() - summaries_;
+  t.first_seq = entries_.front().seq;
+  t.first_unix_nanos = entries_.front().created_unix_nanos;
+  t.last_seq = entries_.back().seq;
+  t.last_unix_nanos = entries_.back().created_unix_nanos;
+  return t;
 }
 
 DropTally MemoryOutbox::take_drops() {

@@ -141,6 +141,9 @@ void fill_hello(const AgentConfig& config, const HelloFacts& facts, pb::Hello& o
   out.set_hostname(facts.hostname);
   out.set_started_unix_nanos(shared::to_unix_nanos(facts.started));
   out.set_window_ns(config.window.count());
+  out.set_incarnation(facts.incarnation);
+  out.set_first_seq(facts.first_seq);
+  out.set_carried_through(facts.carried_through);
   for (const auto& p : config.paths) {
     auto* info = out.add_paths();
     info->set_name(p.name);

@@ -32,6 +32,10 @@ struct HelloFacts {
   std::string agent_version;
   std::string hostname;
   shared::UtcNanos started{};
+  // Sequence continuity (agent/runtime/seq_resume.hpp; docs/protocol.md Hello).
+  std::uint64_t incarnation = 0;
+  std::uint64_t first_seq = 0;
+  std::uint64_t carried_through = 0;
 };
 void fill_hello(const AgentConfig& config, const HelloFacts& facts, pathwatch::v1::Hello& out);
 

@@ -28,6 +28,9 @@ struct DropTally {
   std::int64_t first_unix_nanos = 0;
   std::int64_t last_unix_nanos = 0;
   bool empty() const { return summaries == 0 && events == 0; }
+  std::uint64_t messages() const { return summaries + events; }
+  // Adds `other` (counts, and the widest seq and time range).
+  void merge(const DropTally& other);
 };
 
 class Outbox {
@@ -41,6 +44,8 @@ class Outbox {
   virtual const OutboxEntry* next_after(std::uint64_t seq) const = 0;
   virtual std::uint64_t messages() const = 0;
   virtual std::uint64_t bytes() const = 0;
+  // How many messages were dropped since the last take_drops() (what it would report).
+  virtual std::uint64_t drops_pending() const = 0;
   virtual DropTally take_drops() = 0;
 };
 

@@ -2,12 +2,20 @@
 #include "agent/publish/publisher.hpp"
 
 #include <algorithm>
+#include <vector>
+
+#include "agent/publish/hello_split.hpp"
 
 #include "shared/logging/printable.hpp"
 
 namespace pathwatch::agent {
 
 namespace pb = pathwatch::v1;
+
+namespace {
+// A peer's protocol errors can come with every frame: one log line per kind per minute.
+constexpr shared::Nanos kProtocolErrorLogInterval = std::chrono::minutes{1};
+}  // namespace
 
 Publisher::Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
                      const shared::Clock& clock, HelloBody hello, PublisherOptions options,
@@ -41,6 +49,19 @@ std::uint64_t Publisher::publish(MessageClass message_class, const FillBody& fil
   entry.created_unix_nanos = env.created_unix_nanos();
   entry.message_class = message_class;
   entry.frame = env.SerializeAsString();
+  if (entry.frame.size() > options_.max_envelope_bytes) {
+    // The collector will refuse it (and the ack pass it by): never silently.
+    ++counters_.oversized;
+    const shared::MonoNanos now = clock_.mono_now();
+    if (!oversize_logged_ || now - last_oversize_log_ >= kProtocolErrorLogInterval) {
+      log_->error(
+          "seq {} is {} bytes, above the collector's per-envelope limit of {} bytes: it "
+          "will be refused ({} such envelopes so far)",
+          entry.seq, entry.frame.size(), options_.max_envelope_bytes, counters_.oversized);
+      oversize_logged_ = true;
+      last_oversize_log_ = now;
+    }
+  }
   outbox_.push(std::move(entry));
   ++counters_.published;
   last_published_ = clock_.mono_now();
@@ -50,14 +71,39 @@ std::uint64_t Publisher::publish(MessageClass message_class, const FillBody& fil
 }
 
 void Publisher::report_drops() {
-  if (reporting_drops_) return;  // the DropReport itself overflowing is tallied next time
+  if (reporting_drops_) return;  // the DropReport's own push is judged by the caller
+  const std::uint64_t pending = outbox_.drops_pending();
+  if (pending > episode_drops_) {
+    // This push dropped something: the outbox is full and the episode goes on.
+    if (episode_drops_ == 0) {
+      log_->warn(
+          "outbox full: dropping the oldest messages (summaries first) until there is "
+          "room; one DropReport follows when the overflow ends");
+    }
+    episode_drops_ = pending;
+    return;
+  }
+  if (pending > 0) end_drop_episode();
+}
+
+void Publisher::report_pending_drops() {
+  if (outbox_.drops_pending() > 0) end_drop_episode();
+}
+
+void Publisher::end_drop_episode() {
   const DropTally d = outbox_.take_drops();
+  // The outbox may hold the tally back (the disk spool while its disk fails: the report
+  // would be lost with the memory queue): the episode is reported later.
+  episode_drops_ = outbox_.drops_pending();
   if (d.empty()) return;
+  log_->warn("outbox overflow: dropped {} summaries and {} events (seq {}..{})", d.summaries,
+             d.events, d.first_seq, d.last_seq);
   reporting_drops_ = true;
-  log_->warn("outbox full: dropped {} summaries and {} events (seq {}..{})", d.summaries, d.events,
-             d.first_seq, d.last_seq);
   publish_drop_report(d);
   reporting_drops_ = false;
+  ++counters_.drop_reports;
+  // The report itself may have pushed one more out: that opens the next episode.
+  episode_drops_ = outbox_.drops_pending();
 }
 
 std::uint64_t Publisher::publish_drop_report(const DropTally& d) {
@@ -72,22 +118,45 @@ std::uint64_t Publisher::publish_drop_report(const DropTally& d) {
   });
 }
 
-void Publisher::publish_hello() {
-  publish(MessageClass::kControl, [&](pb::Envelope& env) { hello_(*env.mutable_hello()); });
+std::pair<std::uint64_t, std::uint64_t> Publisher::publish_hello() {
+  pb::Hello full;
+  hello_(full);
+  // Everything below the outbox's oldest entry was acknowledged or dropped (docs/protocol.md).
+  const OutboxEntry* oldest = outbox_.next_after(0);
+  full.set_lowest_kept_seq(oldest != nullptr ? oldest->seq : envelopes_.next_seq());
+  const std::size_t budget = options_.max_envelope_bytes > kEnvelopeOverheadBytes
+                                 ? options_.max_envelope_bytes - kEnvelopeOverheadBytes
+                                 : 1;
+  const std::vector<pb::Hello> parts = split_hello(full, budget);
+  if (parts.size() > 1) {
+    log_->info("Hello with {} targets sent in {} parts (each within {} bytes)", full.targets_size(),
+               parts.size(), options_.max_envelope_bytes);
+  }
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  for (const pb::Hello& part : parts) {
+    last = publish(MessageClass::kControl, [&](pb::Envelope& env) { *env.mutable_hello() = part; });
+    if (first == 0) first = last;
+  }
+  return {first, last};
 }
 
 void Publisher::on_connected() {
   // Hello first on this connection, then everything not yet acknowledged in seq order. The
-  // Hello is numbered and kept like any message (so its ack is tracked), sent directly
-  // ahead of the older ones, and skipped when the rewound cursor reaches it.
+  // Hello (each of its parts) is numbered and kept like any message (so its ack is tracked),
+  // sent directly ahead of the older ones, and skipped when the rewound cursor reaches it.
   connected_ = false;  // keeps publish() from sending older messages before it
-  const std::uint64_t hello_seq =
-      publish(MessageClass::kControl, [&](pb::Envelope& env) { hello_(*env.mutable_hello()); });
+  const auto [first, last] = publish_hello();
   connected_ = true;
-  const OutboxEntry* e = outbox_.next_after(hello_seq - 1);
-  if (e != nullptr && e->seq == hello_seq && transport_.try_send(e->frame) == SendStatus::kSent) {
+  already_sent_first_ = already_sent_last_ = 0;
+  for (std::uint64_t seq = first; seq <= last; ++seq) {
+    const OutboxEntry* e = outbox_.next_after(seq - 1);
+    if (e == nullptr || e->seq != seq || transport_.try_send(e->frame) != SendStatus::kSent) {
+      break;
+    }
     ++counters_.sent;  // not in highest_sent_: what precedes it is not a resend for that
-    already_sent_seq_ = hello_seq;
+    if (already_sent_first_ == 0) already_sent_first_ = seq;
+    already_sent_last_ = seq;
   }
   rewind();
   pump();
@@ -114,6 +183,24 @@ void Publisher::on_frame(std::string_view frame) {
   if (msg.has_ack()) {
     ++counters_.acks;
     const std::uint64_t through = msg.ack().through_seq();
+    const std::uint64_t highest_assigned = envelopes_.next_seq() - 1;
+    if (through > highest_assigned) {
+      // The collector claims to hold seqs this agent never made (it kept an earlier agent's
+      // seqs under this id, or it is broken): believing it would delete unsent messages and
+      // let everything made next be taken for duplicates. Keep the spool; the Hello's
+      // first_seq lets a current collector move its watermark instead.
+      ++counters_.acks_beyond_sent;
+      const shared::MonoNanos now = clock_.mono_now();
+      if (!ack_beyond_logged_ || now - last_ack_beyond_log_ >= kProtocolErrorLogInterval) {
+        log_->error(
+            "protocol error: the collector acknowledged through seq {} but this agent has only "
+            "assigned seqs up to {}: ignored ({} such acks so far)",
+            through, highest_assigned, counters_.acks_beyond_sent);
+        ack_beyond_logged_ = true;
+        last_ack_beyond_log_ = now;
+      }
+      return;
+    }
     if (through > acked_through_) {
       acked_through_ = through;
       outbox_.ack(through);
@@ -175,7 +262,7 @@ bool Publisher::send_run(const OutboxEntry& first, bool hold_partial) {
   while (batch_.envelopes() < max_messages) {
     const OutboxEntry* e = outbox_.next_after(last);
     if (e == nullptr) break;
-    if (e->seq == already_sent_seq_ ||
+    if (already_sent(e->seq) ||
         batch_.body_bytes() + BatchEncoder::cost(e->frame.size()) > options_.batch_max_bytes) {
       bounded = true;
       break;
@@ -203,7 +290,7 @@ void Publisher::pump(bool hold_partial) {
   for (int i = 0; i < 10000; ++i) {
     const OutboxEntry* e = outbox_.next_after(cursor_);
     if (e == nullptr) return;
-    if (e->seq == already_sent_seq_) {
+    if (already_sent(e->seq)) {
       cursor_ = e->seq;
       continue;
     }
@@ -224,7 +311,7 @@ void Publisher::tick(shared::MonoNanos now) {
     log_->info("no acknowledgement beyond seq {} for {} s: resending {} messages", acked_through_,
                std::chrono::duration_cast<std::chrono::seconds>(now - last_progress_).count(),
                outbox_.messages());
-    already_sent_seq_ = 0;  // resend everything, the Hello included
+    already_sent_first_ = already_sent_last_ = 0;  // resend everything, the Hello included
     rewind();
   }
   pump(false);  // a partial batch held back goes now

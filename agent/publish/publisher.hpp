@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "agent/publish/batch_encoder.hpp"
 #include "agent/publish/envelope_factory.hpp"
@@ -34,6 +35,10 @@ struct PublisherOptions {
   // collector older than the Batch frame rejects batches).
   std::size_t batch_max_messages = 64;
   std::size_t batch_max_bytes = 32 * 1024;
+  // The collector's per-envelope limit (collector.limits max_message_bytes, 64 KiB by
+  // default): a Hello is split into parts that fit (agent/publish/hello_split.hpp), and any
+  // other envelope above it is logged, since the collector will refuse it.
+  std::size_t max_envelope_bytes = 64 * 1024;
 };
 
 class Publisher {
@@ -50,8 +55,12 @@ class Publisher {
     std::uint64_t acks = 0;
     std::uint64_t bad_frames = 0;  // collector frames that did not parse
     std::uint64_t rewinds = 0;
-    std::uint64_t batches = 0;   // Batch frames sent (their messages count in `sent`)
-    std::uint64_t rejected = 0;  // seqs the collector said it refused (Reject messages)
+    std::uint64_t batches = 0;  // Batch frames sent (their messages count in `sent`)
+    // Acks through a seq above the highest this agent assigned: protocol errors, ignored.
+    std::uint64_t acks_beyond_sent = 0;
+    std::uint64_t oversized = 0;     // envelopes published above max_envelope_bytes
+    std::uint64_t drop_reports = 0;  // one per drop episode
+    std::uint64_t rejected = 0;      // seqs the collector said it refused (Reject messages)
   };
 
   Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
@@ -63,12 +72,17 @@ class Publisher {
 
   // Numbers, stores and (if possible) sends one message. Returns its seq.
   std::uint64_t publish(MessageClass message_class, const FillBody& fill);
-  // A Hello now (config reload).
-  void publish_hello();
-  // A DropReport for `drops`. The publisher sends one by itself for whatever the outbox
-  // drops; the agent calls this for seqs it skipped (reserved by a run that crashed and
-  // never used), so the collector's gap stops holding its ack back at once.
+  // A Hello now (config reload): one envelope, or its parts. Returns the first and last seq.
+  std::pair<std::uint64_t, std::uint64_t> publish_hello();
+  // A DropReport for `drops`. The publisher sends one by itself per drop episode of the
+  // outbox: the drops are counted while every push drops something (a full outbox), and
+  // reported by the first push that drops nothing, so a long overflow costs one report, not
+  // one per message. Drops still unreported at a stop stay with the outbox (the disk spool
+  // keeps them for the next run).
   std::uint64_t publish_drop_report(const DropTally& drops);
+  // Reports what the outbox holds as dropped now, if anything (the spool's losses of an
+  // earlier run, at start).
+  void report_pending_drops();
   void tick(shared::MonoNanos now);
 
   bool connected() const { return connected_; }
@@ -89,6 +103,7 @@ class Publisher {
   void sent_seq(std::uint64_t seq);
   void rewind();
   void report_drops();
+  void end_drop_episode();
 
   EnvelopeFactory& envelopes_;
   Outbox& outbox_;
@@ -99,12 +114,22 @@ class Publisher {
   ReserveSeq reserve_;
   bool connected_ = false;
   std::uint64_t acked_through_ = 0;
-  std::uint64_t cursor_ = 0;            // highest seq sent on this connection (in order)
-  std::uint64_t highest_sent_ = 0;      // ever, to count resends
-  std::uint64_t already_sent_seq_ = 0;  // the Hello sent ahead of a rewind
+  std::uint64_t cursor_ = 0;        // highest seq sent on this connection (in order)
+  std::uint64_t highest_sent_ = 0;  // ever, to count resends
+  // The Hello (all its parts) sent ahead of a rewind: skipped when the cursor reaches it.
+  std::uint64_t already_sent_first_ = 0;
+  std::uint64_t already_sent_last_ = 0;
+  bool already_sent(std::uint64_t seq) const {
+    return seq >= already_sent_first_ && seq <= already_sent_last_ && already_sent_first_ != 0;
+  }
   shared::MonoNanos last_published_{};
   shared::MonoNanos last_progress_{};  // last ack progress, or last rewind
   bool reporting_drops_ = false;
+  bool ack_beyond_logged_ = false;
+  shared::MonoNanos last_ack_beyond_log_{};
+  bool oversize_logged_ = false;
+  shared::MonoNanos last_oversize_log_{};
+  std::uint64_t episode_drops_ = 0;  // outbox_.drops_pending() after the last push
   Counters counters_;
   std::set<std::string, std::less<>> reject_reasons_logged_;  // each reason's first Reject
   BatchEncoder batch_;

@@ -61,20 +61,6 @@ bool read_all(int fd, std::string& out) {
   return true;
 }
 
-void merge_tally(DropTally& into, const DropTally& d) {
-  if (d.empty()) return;
-  into.summaries += d.summaries;
-  into.events += d.events;
-  if (into.first_seq == 0 || d.first_seq < into.first_seq) {
-    into.first_seq = d.first_seq;
-    into.first_unix_nanos = d.first_unix_nanos;
-  }
-  if (d.last_seq > into.last_seq) {
-    into.last_seq = d.last_seq;
-    into.last_unix_nanos = d.last_unix_nanos;
-  }
-}
-
 }  // namespace
 
 DiskSpool::DiskSpool(DiskSpoolOptions options, const shared::Clock& clock, SpoolFileOps& ops)
@@ -103,7 +89,14 @@ DiskSpool::DiskSpool(DiskSpoolOptions options, const shared::Clock& clock, Spool
 }
 
 DiskSpool::~DiskSpool() {
+  // A clean stop: what waits in memory gets one more chance at the disk; what cannot be
+  // written stays counted in the state file as lost, for the next run to report.
+  if (memory_.messages() > 0) move_memory_to_disk();
   sync_now();
+  close_files();
+}
+
+void DiskSpool::close_files() {
   for (Log& log : logs_) {
     for (Segment& s : log.segments) close_segment(s, false);
   }
@@ -153,6 +146,10 @@ void DiskSpool::recover() {
   if (auto state = read_spool_state(state_file_)) {
     acked_through_ = state->acked_through;
     highest_seq_ = state->highest_seq;
+    // Lost by the previous run (in memory when it stopped or was killed with the disk full,
+    // or dropped and not reported yet): reported by this run, as its first DropReport.
+    drops_ = state->lost;
+    counters_.lost_by_previous_run = state->lost.messages();
   } else if (fs::exists(state_file_)) {
     log_->warn("spool {}: state file damaged: resending everything on disk", dir);
   }
@@ -179,13 +176,19 @@ void DiskSpool::recover() {
   highest_seq_ = std::max(highest_seq_, acked_through_);
   counters_.recovered_messages = live_messages_;
   make_room(0);  // max_bytes may have shrunk since the last run
-  const int rc =
-      write_spool_state(ops_, dir, state_file_, {acked_through_, highest_seq_}, /*durable=*/true);
-  if (rc != 0) {
-    throw SpoolStartError("spool directory " + dir + ": cannot write " + state_file_ + ": " +
-                          errno_text(rc));
-  }
+  const int rc = write_spool_state(ops_, dir, state_file_, current_state(), /*durable=*/true);
   state_fd_ = ::open(state_file_.c_str(), O_RDWR | O_CLOEXEC);
+  if (rc != 0) {
+    // A full disk must not keep the agent from starting (it would lose everything it measures
+    // until someone frees space): carry on with in-place rewrites of the existing file.
+    if (state_fd_ < 0 || overwrite_spool_state(state_fd_, current_state()) != 0) {
+      throw SpoolStartError("spool directory " + dir + ": cannot write " + state_file_ + ": " +
+                            errno_text(rc));
+    }
+    ++counters_.state_errors;
+    state_unsynced_ = true;
+    io_error("replacing the state file at start", rc, /*fail_disk=*/false);
+  }
   if (live_messages_ > 0 || counters_.torn_tails > 0 || counters_.corrupt_records > 0) {
     log_->info(
         "spool {}: {} unacknowledged messages ({} bytes) to resend after seq {}; {} torn tails "
@@ -242,9 +245,21 @@ void DiskSpool::push(OutboxEntry entry) {
   }
   // While anything waits in memory, newer entries queue behind it: the disk only ever holds
   // seqs below those in memory, so reads stay in seq order.
+  const bool report = std::exchange(report_expected_, false);
   if (disk_failed_ || memory_.messages() > 0 || !append(entry)) {
+    if (report && entry.message_class == MessageClass::kControl) {
+      // The DropReport for what take_drops() just handed out could not be written: in memory
+      // it would die with the process and its counts with it. Keep the counts instead, and
+      // count the report itself as dropped; a later report says it all.
+      drops_.merge(std::exchange(just_taken_, DropTally{}));
+      tally_drop(entry.seq, entry.created_unix_nanos, entry.message_class);
+      write_state(/*durable=*/false);
+      return;
+    }
     ++counters_.memory_pushes;
     memory_.push(std::move(entry));
+    // A SIGKILL now loses what waits in memory: the state file says how much, exactly.
+    write_state(/*durable=*/false);
     return;
   }
   if (entry.message_class == MessageClass::kEvent) {
@@ -356,7 +371,7 @@ void DiskSpool::tally_drop(std::uint64_t seq, std::int64_t created, MessageClass
   (cls == MessageClass::kSummary ? one.summaries : one.events) = 1;
   one.first_seq = one.last_seq = seq;
   one.first_unix_nanos = one.last_unix_nanos = created;
-  merge_tally(drops_, one);
+  drops_.merge(one);
 }
 
 void DiskSpool::close_segment(Segment& seg, bool remove) {
@@ -386,6 +401,7 @@ void DiskSpool::compact_index(Segment& seg) {
 void DiskSpool::ack(std::uint64_t through_seq) {
   if (through_seq <= acked_through_) return;
   acked_through_ = through_seq;
+  memory_.ack(through_seq);
   // State first, then deletions: a kill in between must not leave a state file older than
   // the segments (the restart would see acknowledged records missing, not resent ones).
   // Without fsync: exact after a killed process, made durable at the next sync point.
@@ -409,7 +425,6 @@ void DiskSpool::ack(std::uint64_t through_seq) {
     }
     if (log.segments.empty()) log.unsynced = false;
   }
-  memory_.ack(through_seq);
   sync_due();
 }
 
@@ -476,8 +491,29 @@ std::uint64_t DiskSpool::bytes() const {
 }
 
 DropTally DiskSpool::take_drops() {
-  merge_tally(drops_, memory_.take_drops());
-  return std::exchange(drops_, DropTally{});
+  // While messages wait in memory the DropReport would wait there too, and a stop would lose
+  // it with its counts: keep the tally (it is in the state file) until the disk works again.
+  if (disk_failed_ || memory_.messages() > 0) return {};
+  drops_.merge(memory_.take_drops());
+  DropTally taken = std::exchange(drops_, DropTally{});
+  if (!taken.empty()) {
+    write_state(/*durable=*/false);
+    // The publisher pushes the DropReport next: push() checks that it reached the disk.
+    just_taken_ = taken;
+    report_expected_ = true;
+  }
+  return taken;
+}
+
+DropTally DiskSpool::lost_if_stopped() const {
+  DropTally t = drops_;
+  t.merge(memory_.pending_drops());
+  t.merge(memory_.contents());
+  return t;
+}
+
+SpoolState DiskSpool::current_state() const {
+  return SpoolState{acked_through_, highest_seq_, lost_if_stopped()};
 }
 
 std::uint64_t DiskSpool::resume_seq(std::uint64_t seq_store_first) const {
@@ -493,6 +529,7 @@ void DiskSpool::move_memory_to_disk() {
     ++moved;
   }
   counters_.moved_to_disk += moved;
+  if (moved > 0) write_state(/*durable=*/false);
   if (moved > 0) {
     log_->info("spool {}: writing works again: moved {} messages from memory to disk",
                options_.directory, moved);
@@ -538,7 +575,7 @@ bool DiskSpool::sync_log(Log& log) {
 }
 
 void DiskSpool::write_state(bool durable) {
-  const SpoolState state{acked_through_, highest_seq_};
+  const SpoolState state = current_state();
   if (!durable && state_fd_ >= 0) {
     // In place: a rename per ack costs milliseconds on ext4 (it flushes the replaced file).
     const int rc = overwrite_spool_state(state_fd_, state);
@@ -552,6 +589,9 @@ void DiskSpool::write_state(bool durable) {
   if (rc != 0) {
     ++counters_.state_errors;
     io_error("writing the state file", rc, /*fail_disk=*/false);
+    // A full disk cannot take a new file, but the old one's block can be rewritten: the next
+    // run must still learn what this one lost.
+    if (state_fd_ >= 0 && overwrite_spool_state(state_fd_, state) != 0) ++counters_.state_errors;
     return;
   }
   if (durable) state_unsynced_ = false;

@@ -19,6 +19,7 @@
 #include "agent/publish/outbox.hpp"
 #include "agent/spool/segment_scan.hpp"
 #include "agent/spool/spool_file_ops.hpp"
+#include "agent/spool/spool_state.hpp"
 #include "shared/logging/logging.hpp"
 #include "shared/time/clock.hpp"
 
@@ -63,6 +64,8 @@ class DiskSpool final : public Outbox {
     std::uint64_t moved_to_disk = 0;  // of those, written to disk once it worked again
     std::uint64_t dropped_segments = 0;
     std::uint64_t syncs = 0;
+    // Messages the previous run lost (state file), reported through take_drops().
+    std::uint64_t lost_by_previous_run = 0;
   };
 
   // Opens (creating if needed) the directory and recovers what is in it. Throws
@@ -79,7 +82,14 @@ class DiskSpool final : public Outbox {
   std::uint64_t messages() const override;
   // Unacknowledged bytes (records with their headers, and what waits in memory).
   std::uint64_t bytes() const override;
+  std::uint64_t drops_pending() const override {
+    return drops_.messages() + memory_.drops_pending();
+  }
+  // Empty while messages wait in memory (the disk failed): the DropReport would wait there
+  // too and die with the process; the tally stays in the state file until the disk works.
   DropTally take_drops() override;
+  // What a stop or a kill now would leave unreported: pending drops and what waits in memory.
+  DropTally lost_if_stopped() const;
 
   // fdatasync what is due (sync_interval): the runtime calls this from its ~1 s tick so a
   // burst of summaries is made durable even when nothing is pushed after it.
@@ -129,6 +139,8 @@ class DiskSpool final : public Outbox {
   void close_segment(Segment& seg, bool remove);
   void move_memory_to_disk();
   void write_state(bool durable);
+  SpoolState current_state() const;
+  void close_files();
   void sync_data();
   bool sync_log(Log& log);
   void io_error(const char* what, int err, bool fail_disk);
@@ -156,6 +168,8 @@ class DiskSpool final : public Outbox {
   std::uint64_t live_bytes_ = 0;  // unacknowledged records on disk
   std::uint64_t live_messages_ = 0;
   DropTally drops_;
+  DropTally just_taken_;          // what the last take_drops() returned
+  bool report_expected_ = false;  // the next push is the DropReport for just_taken_
   std::string buffer_;
   mutable OutboxEntry current_;  // what next_after() returned
   mutable Counters counters_;

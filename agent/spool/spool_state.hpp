@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/publish/outbox.hpp"
 #include "agent/spool/spool_file_ops.hpp"
 
 namespace pathwatch::agent {
@@ -14,6 +15,11 @@ namespace pathwatch::agent {
 struct SpoolState {
   std::uint64_t acked_through = 0;
   std::uint64_t highest_seq = 0;
+  // What is gone, or would be gone if the process ended now, and was not reported yet: drops
+  // not yet in a DropReport and the messages waiting in memory because the disk failed. The
+  // next run reports it (docs/spool.md "Disk full"). Rewritten in place on every change while
+  // the disk fails (an in-place write of an allocated block works on a full disk).
+  DropTally lost;
 };
 
 // nullopt if the file is missing or damaged (the caller then resends everything it has:

@@ -145,7 +145,14 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
       r.started = from_unix_nanos(h.started_unix_nanos());
       r.window_ns = h.window_ns();
       r.paths = static_cast<std::uint32_t>(h.paths_size());
-      r.targets = static_cast<std::uint32_t>(h.targets_size());
+      // A split Hello's parts each carry a share of the targets and the total.
+      r.targets = h.parts() > 1 ? h.total_targets() : static_cast<std::uint32_t>(h.targets_size());
+      r.incarnation = h.incarnation();
+      r.first_seq = h.first_seq();
+      r.carried_through = h.carried_through();
+      r.lowest_kept_seq = h.lowest_kept_seq();
+      r.part = h.part();
+      r.parts = h.parts();
       m.body = std::move(r);
       break;
     }

@@ -116,6 +116,19 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
     counters_.gaps.fetch_add(1, std::memory_order_relaxed);
     batch_.gaps.push_back(std::move(*gap));
   }
+  if (const auto* hello = std::get_if<StoredHello>(&m.body)) {
+    // The agent's run starts at first_seq: what it has not sent below that (apart from what
+    // its spool still holds, up to carried_through) will never come. Without this a restart
+    // without a spool waits gap_timeout for seqs that never existed.
+    if (hello->first_seq > hello->carried_through + 1 && hello->first_seq <= m.seq) {
+      ledger_.give_up(m.agent_id, hello->carried_through + 1, hello->first_seq - 1, received);
+    }
+    // Below what the agent still holds nothing more will come either (acknowledged, or
+    // dropped and reported): a new agent's first run, a spool whose oldest was dropped.
+    if (hello->lowest_kept_seq > 1 && hello->lowest_kept_seq <= m.seq) {
+      ledger_.give_up(m.agent_id, 1, hello->lowest_kept_seq - 1, received);
+    }
+  }
   if (const auto* drop = std::get_if<StoredDropReport>(&m.body)) {
     // The agent says these will never come: they must not hold the watermark back.
     if (drop->first_dropped_seq > 0 && drop->last_dropped_seq < m.seq) {

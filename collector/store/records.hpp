@@ -111,8 +111,15 @@ struct StoredHello {
   std::string hostname;
   shared::UtcNanos started{};
   std::int64_t window_ns = 0;
-  std::uint32_t paths = 0;  // how many paths and targets the agent announced
-  std::uint32_t targets = 0;
+  std::uint32_t paths = 0;    // how many paths and targets the agent announced
+  std::uint32_t targets = 0;  // all parts together when the Hello was split
+  // Sequence continuity (docs/protocol.md Hello); used by ingest, not stored.
+  std::uint64_t incarnation = 0;
+  std::uint64_t first_seq = 0;
+  std::uint64_t carried_through = 0;
+  std::uint64_t lowest_kept_seq = 0;
+  std::uint32_t part = 0;  // 0: not split
+  std::uint32_t parts = 0;
 };
 
 // Keep-alive; it only moves the agent's last-seen time (no row of its own).

@@ -47,6 +47,10 @@ expect "agent: wrong type" 2 \
 expect "agent: missing field" 2 \
   "$data/agent_missing_field.yaml:2:3: agent: missing required key 'site'" -- \
   "$bin/pathwatch-agent" --check-config "$data/agent_missing_field.yaml"
+# A name the collector would refuse (here a target name with the byte 0xFF: not UTF-8).
+expect "agent: target name not UTF-8" 2 \
+  "$data/agent_target_not_utf8.yaml:6:12: targets[0].name: target name is not valid UTF-8" -- \
+  "$bin/pathwatch-agent" --check-config "$data/agent_target_not_utf8.yaml"
 expect "collector: unknown key" 2 \
   "$data/collector_unknown_key.yaml:5:3: store: unknown key 'jounal_mode'" -- \
   "$bin/pathwatch-collector" --check-config "$data/collector_unknown_key.yaml"

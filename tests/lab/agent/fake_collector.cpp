@@ -6,6 +6,7 @@
 // Bounded: exits after SECONDS, or at SIGTERM/SIGINT.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -106,6 +107,17 @@ struct Ledger {
     if (e.seq() > through) ahead.insert(e.seq());
     if (e.has_drop_report() && e.drop_report().first_dropped_seq() > 0) {
       given_up[e.drop_report().first_dropped_seq()] = e.drop_report().last_dropped_seq();
+    }
+    // As the real collector: below a run's first seq, apart from what its spool carries,
+    // nothing will come (docs/protocol.md Hello).
+    if (e.has_hello() && e.hello().first_seq() > e.hello().carried_through() + 1 &&
+        e.hello().first_seq() <= e.seq()) {
+      const std::uint64_t first = std::max(e.hello().carried_through() + 1, through + 1);
+      if (first < e.hello().first_seq()) given_up[first] = e.hello().first_seq() - 1;
+    }
+    if (e.has_hello() && e.hello().lowest_kept_seq() > through + 1 &&
+        e.hello().lowest_kept_seq() <= e.seq()) {
+      given_up[through + 1] = e.hello().lowest_kept_seq() - 1;
     }
     for (int guard = 0; guard < 1'000'000; ++guard) {  // bounded advance
       if (ahead.count(through + 1)) {

@@ -107,6 +107,68 @@ TEST(AgentConfig, CollectorFailoverAfter) {
             "agent.yaml:2:91: collector.failover_after: duration 5s out of range [10s, 10m]");
 }
 
+// Every name the collector refuses (collector/ingest/envelope_decoder: empty or > 128 bytes, or
+// an Envelope that does not parse because a proto3 string is not UTF-8) is a config error at
+// load time, with the position of the value (--check-config exits 2 with it).
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+TEST(AgentConfig, AgentIdMustBeValidUtf8) {
+  // The raw byte 0xFF can never appear in UTF-8; yaml-cpp passes it through (a YAML "\xff"
+  // escape would be U+00FF, valid UTF-8, so the byte is written raw).
+  EXPECT_EQ(
+      error_of(replaced(kMinimal, "id: a1", "id: a\xff")),
+      "agent.yaml:1:13: agent.id: agent id is not valid UTF-8 (the collector cannot parse it)");
+}
+
+TEST(AgentConfig, AgentIdAtMost128Bytes) {
+  EXPECT_EQ(parse(replaced(kMinimal, "id: a1", "id: " + std::string(128, 'a'))).agent_id.size(),
+            128u);
+  EXPECT_EQ(error_of(replaced(kMinimal, "id: a1", "id: " + std::string(129, 'a'))),
+            "agent.yaml:1:13: agent.id: agent id is 129 bytes long; the collector accepts at most "
+            "128");
+}
+
+TEST(AgentConfig, SiteMustNotBeEmptyOrTooLong) {
+  EXPECT_NE(
+      error_of(replaced(kMinimal, "site: honcho", "site: \"\"")).find("site must not be empty"),
+      std::string::npos);
+  // 43 three-byte characters: 129 bytes although only 43 characters.
+  std::string long_site;
+  for (int i = 0; i < 43; ++i) long_site += "\u672c";
+  EXPECT_NE(error_of(replaced(kMinimal, "site: honcho", "site: " + long_site))
+                .find("agent.site: site is 129 bytes long"),
+            std::string::npos);
+}
+
+TEST(AgentConfig, TargetNameMustBeValidUtf8AndShort) {
+  // An overlong encoding of '/' (C0 AF) is not valid UTF-8 either.
+  EXPECT_EQ(error_of(replaced(kMinimal, "name: asp", "name: a\xc0\xaf")),
+            "agent.yaml:7:11: targets[0].name: target name is not valid UTF-8 (the collector "
+            "cannot parse it)");
+  EXPECT_NE(error_of(replaced(kMinimal, "name: asp", "name: " + std::string(200, 't')))
+                .find("targets[0].name: target name is 200 bytes long"),
+            std::string::npos);
+}
+
+TEST(AgentConfig, PathNameMustBeValidUtf8AndShort) {
+  std::string text = replaced(kMinimal, "{name: backup,", "{name: b\xed\xa0\x80,");
+  // A UTF-16 surrogate (U+D800 as ED A0 80) is not valid UTF-8.
+  EXPECT_EQ(error_of(text),
+            "agent.yaml:5:12: paths[1].name: path name is not valid UTF-8 (the collector cannot "
+            "parse it)");
+  EXPECT_NE(error_of(replaced(kMinimal, "{name: primary,", "{name: " + std::string(129, 'p') + ","))
+                .find("paths[0].name: path name is 129 bytes long"),
+            std::string::npos);
+}
+
+TEST(AgentConfig, JapaneseNamesWithin128BytesAreAccepted) {
+  const auto c = parse(replaced(kMinimal, "site: honcho", "site: 本庁舎"));
+  EXPECT_EQ(c.site, "本庁舎");
+}
+
 TEST(AgentConfig, ExampleConfigInEtcIsValid) {
   const auto c = load_agent_config("etc/agent.example.yaml");
   EXPECT_EQ(c.site, "honcho");

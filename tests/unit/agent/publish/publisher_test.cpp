@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "agent/publish/memory_outbox.hpp"
 #include "tests/unit/agent/publish/fake_transport.hpp"
 
@@ -114,6 +116,43 @@ TEST(PublisherTest, GarbageFromCollectorIsCountedNotFatal) {
   EXPECT_EQ(r.publisher.counters().bad_frames, 1u);
 }
 
+// A collector that acknowledges seqs this agent never assigned (it remembers an earlier agent
+// under this id whose seqs ran higher) must not make the agent forget what it has not sent.
+TEST(PublisherTest, AnAckBeyondTheHighestAssignedSeqIsAProtocolErrorAndIgnored) {
+  Rig r;
+  r.transport.connect();  // Hello = 1
+  r.summary();            // 2
+  r.summary();            // 3: the highest seq assigned
+  r.transport.ack(5000);  // beyond 3
+  EXPECT_EQ(r.publisher.counters().acks_beyond_sent, 1u);
+  EXPECT_EQ(r.publisher.acked_through(), 0u);
+  EXPECT_EQ(r.publisher.unacknowledged(), 3u);  // 1, 2, 3 kept
+  r.transport.ack(4);                           // still beyond: counted again, still ignored
+  EXPECT_EQ(r.publisher.counters().acks_beyond_sent, 2u);
+  EXPECT_EQ(r.publisher.unacknowledged(), 3u);
+  r.transport.ack(3);  // exactly what was assigned: accepted
+  EXPECT_EQ(r.publisher.acked_through(), 3u);
+  EXPECT_EQ(r.publisher.unacknowledged(), 0u);
+  // What is made next is still sent (not taken as already acknowledged).
+  r.transport.sent.clear();
+  EXPECT_EQ(r.summary(), 4u);
+  EXPECT_EQ(r.transport.sent_seqs(), (std::vector<std::uint64_t>{4}));
+}
+
+TEST(PublisherTest, TheHelloSaysTheLowestSeqStillKept) {
+  Rig r;
+  r.summary();            // 1
+  r.summary();            // 2
+  r.transport.connect();  // Hello = 3: 1 is the oldest kept
+  EXPECT_EQ(r.transport.sent_envelope(0).hello().lowest_kept_seq(), 1u);
+  r.transport.ack(3);
+  r.transport.disconnect();
+  r.transport.sent.clear();
+  r.transport.connect();  // Hello = 4, nothing older kept: its own seq
+  EXPECT_EQ(r.transport.sent_envelope(0).seq(), 4u);
+  EXPECT_EQ(r.transport.sent_envelope(0).hello().lowest_kept_seq(), 4u);
+}
+
 TEST(MemoryOutboxTest, OverflowDropsOldestSummaryFirstAndTallies) {
   MemoryOutbox box(1 << 20, 3);
   box.push({1, 100, MessageClass::kEvent, "e"});
@@ -136,29 +175,58 @@ TEST(MemoryOutboxTest, OverflowDropsOldestSummaryFirstAndTallies) {
   EXPECT_EQ(box.bytes(), 1u);
 }
 
-TEST(PublisherTest, OverflowIsReportedWithADropReport) {
+TEST(PublisherTest, AnOverflowEpisodeIsReportedOnceWithTheTrueCounts) {
   shared::ManualClock clock;
   EnvelopeFactory envelopes("a", "s", clock);
   MemoryOutbox outbox(1 << 20, 4);
   testing::FakeTransport transport;
   Publisher p(envelopes, outbox, transport, clock, [](pb::Hello&) {});
   p.start();
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 10; ++i) {
     p.publish(MessageClass::kSummary, [](pb::Envelope& e) { e.mutable_window(); });
   }
-  // Seq 5 pushed seq 1 out; the DropReport for it is seq 6 (and pushed seq 2 out, which is
-  // tallied for the next report). Outbox: 3, 4, 5, 6.
-  transport.connect();
-  bool saw_report = false;
+  // Seqs 1..10 into room for 4: 5..10 each pushed the oldest out (1..6 dropped), and while
+  // every push drops something the episode goes on: no DropReport yet (today's code sent one
+  // per push, each evicting another summary).
+  EXPECT_EQ(p.counters().drop_reports, 0u);
+  EXPECT_EQ(outbox.drops_pending(), 6u);
+  transport.connect();  // Hello = 11 pushes 7 out: 7 dropped; 8, 9, 10, 11 sent
+  EXPECT_EQ(p.counters().drop_reports, 0u);
+  transport.ack(11);                                                               // room again
+  p.publish(MessageClass::kSummary, [](pb::Envelope& e) { e.mutable_window(); });  // 12: no drop
+  // The first push that dropped nothing ends the episode: one DropReport (13) for 1..7.
+  EXPECT_EQ(p.counters().drop_reports, 1u);
+  std::vector<pb::Envelope> reports;
   for (const auto& e : transport.sent_envelopes()) {
-    if (e.has_drop_report() && e.seq() == 6) {
-      saw_report = true;
-      EXPECT_EQ(e.drop_report().dropped_summaries(), 1u);
-      EXPECT_EQ(e.drop_report().first_dropped_seq(), 1u);
-      EXPECT_EQ(e.drop_report().last_dropped_seq(), 1u);
-    }
+    if (e.has_drop_report()) reports.push_back(e);
   }
-  EXPECT_TRUE(saw_report);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].seq(), 13u);
+  EXPECT_EQ(reports[0].drop_report().dropped_summaries(), 7u);
+  EXPECT_EQ(reports[0].drop_report().dropped_events(), 0u);
+  EXPECT_EQ(reports[0].drop_report().first_dropped_seq(), 1u);
+  EXPECT_EQ(reports[0].drop_report().last_dropped_seq(), 7u);
+  // Every seq is accounted for: 13 assigned = 7 dropped + 6 sent (8..13).
+  std::set<std::uint64_t> sent;
+  for (auto seq : transport.sent_seqs()) sent.insert(seq);
+  EXPECT_EQ(sent, (std::set<std::uint64_t>{8, 9, 10, 11, 12, 13}));
+  EXPECT_EQ(outbox.drops_pending(), 0u);
+}
+
+TEST(PublisherTest, AReportThatOverflowsTheOutboxStartsTheNextEpisodeNotALoop) {
+  shared::ManualClock clock;
+  EnvelopeFactory envelopes("a", "s", clock);
+  MemoryOutbox outbox(1 << 20, 2);
+  testing::FakeTransport transport;
+  Publisher p(envelopes, outbox, transport, clock, [](pb::Hello&) {});
+  p.start();
+  // 1000 summaries into room for 2, nobody acknowledging: 998 drops, still one episode.
+  for (int i = 0; i < 1000; ++i) {
+    p.publish(MessageClass::kSummary, [](pb::Envelope& e) { e.mutable_window(); });
+  }
+  EXPECT_EQ(p.counters().drop_reports, 0u);
+  EXPECT_EQ(outbox.drops_pending(), 998u);
+  EXPECT_EQ(p.counters().published, 1000u);  // no DropReport published per push
 }
 
 TEST(PublisherTest, ABacklogGoesOutInFullBatchesInSeqOrderEachSeqOnce) {

@@ -4,7 +4,9 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -293,11 +295,105 @@ TEST_F(DiskSpoolTest, MemoryFallbackIsBoundedAndItsDropsAreTallied) {
   ops_.fail_errno = EIO;
   for (std::uint64_t s = 1; s <= 5; ++s) spool->push(entry(s));
   EXPECT_EQ(spool->memory_messages(), 2u);  // 4, 5
+  EXPECT_EQ(spool->drops_pending(), 3u);
+  // While messages wait in memory a DropReport would wait there too (and die with them at a
+  // stop): the drops stay pending, counted in lost_if_stopped() with what is in memory.
+  EXPECT_TRUE(spool->take_drops().empty());
+  EXPECT_EQ(spool->lost_if_stopped().summaries, 5u);
+  ops_.fail_errno = 0;
+  clock_.advance(std::chrono::seconds{1});
+  spool->push(entry(6));  // the disk works again: 4, 5 move to disk, then 6
+  EXPECT_EQ(spool->memory_messages(), 0u);
   const DropTally d = spool->take_drops();
   EXPECT_EQ(d.summaries, 3u);  // 1..3, oldest first
   EXPECT_EQ(d.first_seq, 1u);
   EXPECT_EQ(d.last_seq, 3u);
-  EXPECT_EQ(seqs(*spool), range(4, 5));
+  EXPECT_EQ(seqs(*spool), range(4, 6));
+}
+
+// The tester's case: a clean stop while the disk is full lost what waited in memory and the
+// next run reported 0 lost. Now the state file (rewritten in place, which a full disk allows)
+// carries the count, and the next run's first take_drops() reports it.
+TEST_F(DiskSpoolTest, CleanStopWithTheDiskFullReportsWhatMemoryLostInTheNextRun) {
+  auto o = options();
+  {
+    auto spool = open(o);
+    for (std::uint64_t s = 1; s <= 3; ++s) spool->push(entry(s));
+    ops_.fail_errno = ENOSPC;
+    spool->push(entry(4));
+    spool->push(entry(5, MessageClass::kEvent));
+    spool->push(entry(6));
+    EXPECT_EQ(spool->memory_messages(), 3u);
+  }                      // clean stop, disk still full: 4, 5, 6 are lost
+  auto spool = open(o);  // still full: the state file is rewritten in place
+  EXPECT_EQ(spool->counters().lost_by_previous_run, 3u);
+  EXPECT_EQ(spool->highest_seq(), 6u);
+  EXPECT_EQ(seqs(*spool), range(1, 3));
+  ops_.fail_errno = 0;
+  const DropTally d = spool->take_drops();
+  EXPECT_EQ(d.summaries, 2u);  // 4 and 6
+  EXPECT_EQ(d.events, 1u);     // 5
+  EXPECT_EQ(d.first_seq, 4u);
+  EXPECT_EQ(d.last_seq, 6u);
+  EXPECT_EQ(d.first_unix_nanos, 4'000'000'000);
+  EXPECT_EQ(d.last_unix_nanos, 6'000'000'000);
+  EXPECT_TRUE(spool->take_drops().empty());  // reported once
+  spool.reset();
+  EXPECT_TRUE(open(o)->take_drops().empty());  // and not again by the run after
+}
+
+// The next run starts while the disk is still full: the DropReport for the previous run's
+// losses cannot be written. Queued in memory it would die at the next stop with its counts;
+// instead the counts stay in the tally, and the report's own seq is counted as dropped.
+TEST_F(DiskSpoolTest, ADropReportThatCannotBeWrittenKeepsItsCounts) {
+  auto o = options();
+  {
+    auto spool = open(o);
+    spool->push(entry(1));
+    ops_.fail_errno = ENOSPC;
+    spool->push(entry(2));
+    spool->push(entry(3));
+  }  // clean stop, full: 2 and 3 lost
+  auto spool = open(o);
+  const DropTally d = spool->take_drops();
+  ASSERT_EQ(d.summaries, 2u);
+  spool->push(entry(4, MessageClass::kControl));  // the DropReport: cannot be written
+  EXPECT_EQ(spool->memory_messages(), 0u);        // not queued to die in memory
+  const DropTally kept = spool->lost_if_stopped();
+  EXPECT_EQ(kept.summaries, 2u);
+  EXPECT_EQ(kept.events, 1u);  // the report itself
+  EXPECT_EQ(kept.first_seq, 2u);
+  EXPECT_EQ(kept.last_seq, 4u);
+  spool.reset();  // and across another stop
+  ops_.fail_errno = 0;
+  const DropTally next = open(o)->take_drops();
+  EXPECT_EQ(next.summaries, 2u);
+  EXPECT_EQ(next.events, 1u);
+}
+
+TEST_F(DiskSpoolTest, SigkillWithTheDiskFullReportsMemoryAndOverflowLossesInTheNextRun) {
+  auto o = options();
+  o.memory_fallback_messages = 4;
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto spool = open(o);
+    for (std::uint64_t s = 1; s <= 3; ++s) spool->push(entry(s));
+    ops_.fail_errno = ENOSPC;
+    // 4..13 into a memory queue of 4: 4..9 dropped, 10..13 waiting.
+    for (std::uint64_t s = 4; s <= 13; ++s) spool->push(entry(s));
+    ::raise(SIGKILL);  // no destructor, no flush: only what the kernel already has
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  auto spool = open(o);
+  EXPECT_EQ(seqs(*spool), range(1, 3));
+  EXPECT_EQ(spool->highest_seq(), 13u);
+  const DropTally d = spool->take_drops();
+  EXPECT_EQ(d.summaries, 10u);  // 4..13: every message that never reached the disk
+  EXPECT_EQ(d.first_seq, 4u);
+  EXPECT_EQ(d.last_seq, 13u);
 }
 
 TEST_F(DiskSpoolTest, ShortWriteIsCutBackSoNoTornRecordRemains) {

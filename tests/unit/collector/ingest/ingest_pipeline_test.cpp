@@ -202,6 +202,79 @@ TEST_F(PipelineTest, DropReportLetsTheAckPassTheDroppedRange) {
   EXPECT_EQ(store_.drop_reports(RowFilter{}).size(), 1u);
 }
 
+pb::Envelope hello_env(const std::string& agent, std::uint64_t seq, std::uint64_t first_seq,
+                       std::uint64_t carried_through) {
+  pb::Envelope e;
+  e.set_schema_version(1);
+  e.set_agent_id(agent);
+  e.set_site("honcho");
+  e.set_seq(seq);
+  e.set_created_unix_nanos(kT0);
+  e.mutable_hello()->set_agent_version("test");
+  e.mutable_hello()->set_incarnation(42);
+  e.mutable_hello()->set_first_seq(first_seq);
+  e.mutable_hello()->set_carried_through(carried_through);
+  return e;
+}
+
+TEST_F(PipelineTest, AHelloGivesUpTheSeqsBelowItsFirstSeqAtOnce) {
+  // Run 1 (no spool): seqs 1..3 stored; 4 and 5 were made but lost with the process.
+  for (std::uint64_t s : {1, 2, 3}) feed(window_env("a1", s));
+  ASSERT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 3}}));
+  // Run 2 starts at its clock floor, 1,000,000: "below me, nothing you lack will come".
+  ASSERT_EQ(feed(hello_env("a1", 1'000'000, 1'000'000, 0)).outcome,
+            HandleResult::Outcome::kAccepted);
+  // The ack covers the Hello at once, not after gap_timeout (today: it stops at 3).
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1'000'000}}));
+  EXPECT_TRUE(pipeline_.ledger().open_gaps("a1").empty());
+  // And run 2's next message is new, not a duplicate (its window dated like seq 4's).
+  auto next = window_env("a1", 4);
+  next.set_seq(1'000'001);
+  EXPECT_EQ(feed(next).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1'000'001}}));
+}
+
+TEST_F(PipelineTest, AHelloKeepsWaitingForWhatTheSpoolCarries) {
+  // Run 1 stored 1..3; its spool still holds 4..10 (carried_through 10); run 2 starts at 2049.
+  for (std::uint64_t s : {1, 2, 3}) feed(window_env("a1", s));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  feed(hello_env("a1", 2049, 2049, 10));
+  // 11..2048 given up; 4..10 still awaited: the ack stays at 3.
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 3}}));
+  EXPECT_EQ(pipeline_.ledger().open_gaps("a1"),
+            (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{4, 10}}));
+  // The spooled ones arrive after the Hello: stored, and the ack jumps past the given-up run.
+  for (std::uint64_t s = 4; s <= 10; ++s) {
+    EXPECT_EQ(feed(window_env("a1", s)).outcome, HandleResult::Outcome::kAccepted);
+  }
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 2049}}));
+}
+
+TEST_F(PipelineTest, AHelloGivesUpWhatIsBelowTheAgentsLowestKeptSeq) {
+  // A new agent (never seen) whose first run never reached the collector: its spool still
+  // holds 1,000..1,010 and it lost 900..999 (reported separately). The Hello (5,000) says the
+  // lowest seq it holds is 1,000: 1..999 will never come.
+  auto hello = hello_env("a1", 5'000, 5'000, 1'010);
+  hello.mutable_hello()->set_lowest_kept_seq(1'000);
+  feed(hello);
+  EXPECT_EQ(pipeline_.ledger().open_gaps("a1"),
+            (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1'000, 1'010}}));
+  for (std::uint64_t s = 1'000; s <= 1'010; ++s) {
+    auto w = window_env("a1", 4);
+    w.set_seq(s);
+    EXPECT_EQ(feed(w).outcome, HandleResult::Outcome::kAccepted);
+  }
+  // 1..999 given up, 1,000..1,010 stored, 1,011..4,999 given up (carried_through, first_seq).
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 5'000}}));
+}
+
+TEST_F(PipelineTest, AHelloClaimingAFirstSeqAboveItsOwnSeqGivesUpNothing) {
+  feed(window_env("a1", 1));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  feed(hello_env("a1", 5, 1'000, 0));  // inconsistent: ignored for the ledger
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
+}
+
 TEST_F(PipelineTest, SessionsSplitOnSilence) {
   // Windows at 10 s steps: seq 1..3, then seq 20 (window [+190 s, +200 s)) comes 160 s after
   // seq 3's end, more than the 60 s silence: a new session.
