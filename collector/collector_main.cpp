@@ -160,7 +160,8 @@ int run_collector(const shared::DaemonOptions& options) {
     if (hup_fd < 0) throw std::runtime_error("signalfd failed");
     teardown.add([hup_fd] { close(hup_fd); });
     zap = std::make_unique<ZapHandler>(zmq_context, registry, zap_counters, hup_fd, [&config] {
-      return std::make_shared<const AgentKeyRegistry>(load_collector_config(config.file).agents);
+      return std::make_shared<const AgentKeyRegistry>(
+          load_collector_config(config.file, ApiTokenFile::kSkip).agents);
     });
     zap->start();
     authorizer = std::make_unique<KeyAuthorizer>(registry);

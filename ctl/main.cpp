@@ -2,12 +2,11 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "ctl/commands.hpp"
+#include "ctl/token_file.hpp"
 #include "shared/cli/command_line.hpp"
 #include "shared/config/units.hpp"
 
@@ -66,20 +65,6 @@ std::chrono::milliseconds parse_timeout(const std::string& flag, const std::stri
   return ms;
 }
 
-std::string read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw pathwatch::shared::UsageError(fmt::format("--token-file: cannot read {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  const auto first = token.find_first_not_of(" \t\r\n");
-  const auto last = token.find_last_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    throw pathwatch::shared::UsageError(fmt::format("--token-file: {} is empty", path));
-  }
-  return token.substr(first, last - first + 1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,7 +107,7 @@ int main(int argc, char** argv) {
         options.http.connect_timeout =
             parse_timeout("--connect-timeout", value_of(i, a, "--connect-timeout"));
       } else if (is_flag(a, "--token-file")) {
-        options.http.token = read_token_file(value_of(i, a, "--token-file"));
+        options.http.token = ctl::read_token_file(value_of(i, a, "--token-file"));
       } else if (a == "--collector" || a.rfind("--collector=", 0) == 0) {
         std::string url;
         if (a == "--collector") {

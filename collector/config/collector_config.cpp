@@ -102,7 +102,8 @@ std::vector<AgentKeyEntry> parse_agents(const ConfigNode& node, const std::strin
 
 }  // namespace
 
-CollectorConfig parse_collector_config(const ConfigNode& root, const std::string& file) {
+CollectorConfig parse_collector_config(const ConfigNode& root, const std::string& file,
+                                       ApiTokenFile tokens) {
   CollectorConfig config;
   config.file = file;
   ConfigMap top = root.as_map();
@@ -176,7 +177,10 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     if (listen) parse_host_port(*listen, config.api_address, config.api_port);
     if (auto n = api.optional("tokens")) {
       config.api_tokens_file = resolve(base_dir, n->as_nonempty_string());
-      config.api_tokens = load_api_token_file(config.api_tokens_file);
+      // Skipped: an empty list stands for "a token file is configured" (the listen check below).
+      config.api_tokens = tokens == ApiTokenFile::kRead
+                              ? load_api_token_file(config.api_tokens_file)
+                              : std::vector<ApiTokenEntry>{};
     }
     HttpServerOptions& o = config.api_server;
     const auto ms = [](std::chrono::nanoseconds d) {
@@ -223,8 +227,8 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
   return config;
 }
 
-CollectorConfig load_collector_config(const std::string& file) {
-  return parse_collector_config(ConfigNode::load_file(file), file);
+CollectorConfig load_collector_config(const std::string& file, ApiTokenFile tokens) {
+  return parse_collector_config(ConfigNode::load_file(file), file, tokens);
 }
 
 }  // namespace pathwatch::collector

@@ -57,8 +57,15 @@ struct CollectorConfig {
   std::optional<notify::NotifyConfig> notify;  // nullopt: incidents are stored, not sent
 };
 
+// Whether api.tokens is read. The SIGHUP reload of agent keys skips it: a broken or hostile token
+// file (a FIFO, a typo) must not stall the ZAP thread or block a key rotation, and the API keeps
+// the tokens it read at start-up anyway.
+enum class ApiTokenFile { kRead, kSkip };
+
 // Throws shared::ConfigError.
-CollectorConfig load_collector_config(const std::string& file);
-CollectorConfig parse_collector_config(const shared::ConfigNode& root, const std::string& file);
+CollectorConfig load_collector_config(const std::string& file,
+                                      ApiTokenFile tokens = ApiTokenFile::kRead);
+CollectorConfig parse_collector_config(const shared::ConfigNode& root, const std::string& file,
+                                       ApiTokenFile tokens = ApiTokenFile::kRead);
 
 }  // namespace pathwatch::collector

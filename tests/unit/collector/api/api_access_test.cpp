@@ -3,12 +3,14 @@
 // strict loading. Routes run through handle_api over the in-memory store.
 #include "collector/api/api_access.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "collector/api/api_audit.hpp"
@@ -203,6 +205,28 @@ TEST_F(TokenFileTest, RefusesAFileOthersCanRead) {
   const std::string p = write("[]\n", 0644);
   EXPECT_EQ(error_of(p), p + ": token file has mode 0644: group/others may not have any access "
                              "(chmod 600 it)");
+}
+
+// A FIFO must be refused at once: a blocking open() would wait for a writer forever (at start-up,
+// in --check-config). If it blocks, the test opens the writer side itself to free the thread.
+TEST_F(TokenFileTest, RefusesAFifoWithoutBlocking) {
+  const std::string p = (dir_ / "fifo.yaml").string();
+  ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+  auto loading = std::async(std::launch::async, [&] { return error_of(p); });
+  if (loading.wait_for(2s) == std::future_status::timeout) {
+    const int writer = ::open(p.c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer >= 0) ::close(writer);
+    loading.wait();
+    FAIL() << "loading a FIFO as the token file blocked";
+  }
+  EXPECT_EQ(loading.get(), p + ": API token file is a FIFO, not a regular file");
+}
+
+TEST_F(TokenFileTest, RefusesASymbolicLink) {
+  const std::string target = write("[]\n", 0600);
+  const std::string link = (dir_ / "link.yaml").string();
+  std::filesystem::create_symlink(target, link);
+  EXPECT_EQ(error_of(link), link + ": API token file is a symbolic link; name the file itself");
 }
 
 TEST_F(TokenFileTest, BadEntriesFailWithFileLineColumn) {
