@@ -186,7 +186,7 @@ int run_collector(const shared::DaemonOptions& options) {
   // 4. API: who may call (the token file, or loopback operators), then the server. The config
   // loader already refused a non-loopback address without tokens.
   const ApiAccess access = config.api_tokens ? ApiAccess::with_tokens(*config.api_tokens)
-                                             : ApiAccess::loopback_operators();
+                                             : ApiAccess::loopback_operators(config.api_address);
   if (config.api_tokens) {
     log->info("API: {} bearer tokens from {}", access.token_count(), config.api_tokens_file);
   } else {

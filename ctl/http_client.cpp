@@ -82,7 +82,11 @@ HttpResult http_request(const CollectorUrl& url, const std::string& method,
   };
   add_header("Accept: application/json");
   add_header("Expect:");  // no 100-continue round trip for a body
-  if (!body.empty()) add_header("Content-Type: application/json");
+  // Every write says JSON, even without a body (DELETE): the collector refuses writes of any
+  // other type (415), its defence against a web page's no-cors POST.
+  if (!body.empty() || (method != "GET" && method != "HEAD")) {
+    add_header("Content-Type: application/json");
+  }
   std::string auth_line;
   if (!options.token.empty()) {
     auth_line = "Authorization: Bearer " + options.token;

@@ -349,6 +349,15 @@ ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
   const shared::ApiPermission needed = permission_for(request.method, path);
   ApiCaller caller{"local", shared::ApiRole::kOperator, "trusted"};
   if (ctx.access) {
+    const auto optional_view = [](const std::optional<std::string>& s) {
+      return s ? std::optional<std::string_view>(*s) : std::nullopt;
+    };
+    if (auto refusal =
+            ctx.access->screen(RequestHeaders{request.method, optional_view(request.origin),
+                                              optional_view(request.host), request.content_type})) {
+      // Not audited: a web page could otherwise fill the table.
+      return error_response(refusal->status, refusal->message);
+    }
     Authentication auth = ctx.access->authenticate(request.authorization, request.peer_loopback);
     if (!auth.caller) {
       // Not audited: anyone who reaches the port could fill the table. RFC 6750 section 3.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,11 @@ struct ApiRequest {
   std::string authorization{};  // the Authorization header, "" when absent; never logged
   std::string peer{};           // the caller's address, for the audit trail
   bool peer_loopback = false;   // the connection came from a loopback address
+  // What ApiAccess::screen judges (browser defences): Origin and Host when present, and the
+  // Content-Type ("" when absent).
+  std::optional<std::string> origin{};
+  std::optional<std::string> host{};
+  std::string content_type{};
 };
 
 struct ApiResponse {

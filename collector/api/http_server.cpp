@@ -62,7 +62,14 @@ struct HttpServerState {
   // while `io` shuts down can still unregister.
   mutable std::mutex sessions_mutex;
   std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::map<std::string, std::size_t> per_peer;  // open connections by peer address
   std::unique_ptr<asio::thread_pool> pool;
+  std::function<void()> cancel_routes;
+  // Routes running on the pool now, so stop() can wait for them with a deadline (the pool's
+  // join() has none).
+  std::mutex routes_mutex;
+  std::condition_variable routes_done;
+  std::size_t routes_running = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer accept_retry{io};
@@ -72,10 +79,13 @@ struct HttpServerState {
   std::chrono::steady_clock::time_point last_refusal_log{};
 
   void accept_next();
-  void refuse(tcp::socket socket);
-  void forget(Session* s) {
+  void refuse(tcp::socket socket, std::string_view why);
+  void forget(Session* s, const std::string& peer) {
     std::lock_guard lock(sessions_mutex);
-    sessions.erase(s);
+    if (sessions.erase(s) == 0) return;
+    if (auto it = per_peer.find(peer); it != per_peer.end() && --it->second == 0) {
+      per_peer.erase(it);
+    }
   }
 };
 
@@ -94,7 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
       loopback_ = is_loopback(ep.address());
     }
   }
-  ~Session() { server_.forget(this); }
+  ~Session() { server_.forget(this, peer_); }
+  const std::string& peer() const { return peer_; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -171,8 +182,19 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       request.authorization = std::string(it->value());
     }
+    // For ApiAccess::screen (browser defences).
+    if (auto it = req.find(http::field::origin); it != req.end()) {
+      request.origin = std::string(it->value());
+    }
+    if (auto it = req.find(http::field::host); it != req.end()) {
+      request.host = std::string(it->value());
+    }
+    if (auto it = req.find(http::field::content_type); it != req.end()) {
+      request.content_type = std::string(it->value());
+    }
     request.peer = peer_;
     request.peer_loopback = loopback_;
+    head_ = req.method() == http::verb::head;
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     parser_.reset();
@@ -200,9 +222,20 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->set(http::field::server, "pathwatch-collector");
     response_->set(http::field::content_type, "application/json");
     for (const auto& [name, value] : r.headers) response_->set(name, value);
+    // After a 401 the client has to come back with a token anyway; closing frees the slot an
+    // unauthenticated peer would otherwise keep with keep-alive.
+    if (r.status == 401) keep_alive_ = false;
     response_->keep_alive(keep_alive_);
     response_->body() = std::move(r.body);
     response_->prepare_payload();
+    if (head_) {
+      // RFC 9110 section 9.3.2: no content in an answer to HEAD, whatever its status; the
+      // Content-Length stays what a GET would have carried.
+      const auto length = response_->body().size();
+      response_->body().clear();
+      response_->content_length(length);
+    }
+    head_ = false;
     stream_.expires_after(server_.options.write_timeout);
     http::async_write(stream_, *response_,
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -221,6 +254,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   bool loopback_ = false;
   bool keep_alive_ = false;
+  bool head_ = false;
   unsigned version_ = 11;
 };
 
@@ -241,18 +275,26 @@ void HttpServerState::accept_next() {
       });
       return;
     }
+    boost::system::error_code peer_ec;
+    const auto remote = socket.remote_endpoint(peer_ec);
+    const std::string peer = peer_ec ? std::string() : remote.address().to_string();
     std::size_t open = 0;
+    std::size_t from_peer = 0;
     {
       std::lock_guard lock(sessions_mutex);
       open = sessions.size();
+      if (auto it = per_peer.find(peer); it != per_peer.end()) from_peer = it->second;
     }
     if (open >= options.max_connections) {
-      refuse(std::move(socket));
+      refuse(std::move(socket), "api.max_connections");
+    } else if (from_peer >= options.per_peer_limit()) {
+      refuse(std::move(socket), "api.max_connections_per_peer");
     } else {
       auto session = std::make_shared<Session>(std::move(socket), *this);
       {
         std::lock_guard lock(sessions_mutex);
         sessions.emplace(session.get(), session);
+        ++per_peer[session->peer()];
       }
       session->start();
     }
@@ -262,7 +304,7 @@ void HttpServerState::accept_next() {
 
 // Over the connection cap: one non-blocking write of a fixed 503 (it fits any socket buffer),
 // then close. Never waits for the client.
-void HttpServerState::refuse(tcp::socket socket) {
+void HttpServerState::refuse(tcp::socket socket, std::string_view why) {
   boost::system::error_code ec;
   socket.non_blocking(true, ec);
   if (!ec) socket.write_some(asio::buffer(kBusyAnswer.data(), kBusyAnswer.size()), ec);
@@ -271,8 +313,8 @@ void HttpServerState::refuse(tcp::socket socket) {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_refusal_log >= kLogInterval) {
     last_refusal_log = now;
-    log->warn("API: {} connections open, refusing more (api.max_connections)",
-              options.max_connections);
+    log->warn("API: refusing connections over the limit ({}: {} in all, {} per address)", why,
+              options.max_connections, options.per_peer_limit());
   }
 }
 

@@ -3,6 +3,7 @@
 // config loader sets them without linking the server.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 
@@ -20,10 +21,18 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{std::chrono::seconds{30}};
   // Connections beyond this get "503 Service Unavailable" and are closed at once.
   std::size_t max_connections = 64;
+  // Connections from one address beyond this get the same 503: one unauthenticated peer must
+  // not hold every slot. 0: max(4, max_connections / 8).
+  std::size_t max_connections_per_peer = 0;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   // Threads that run the routes (store reads), so the io thread only moves bytes.
   std::size_t handler_threads = 2;
+
+  std::size_t per_peer_limit() const {
+    if (max_connections_per_peer != 0) return max_connections_per_peer;
+    return std::max<std::size_t>(4, max_connections / 8);
+  }
 };
 
 }  // namespace pathwatch::collector

@@ -194,6 +194,9 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     if (auto n = api.optional("max_connections")) {
       o.max_connections = static_cast<std::size_t>(n->as_int(1, 100000));
     }
+    if (auto n = api.optional("max_connections_per_peer")) {
+      o.max_connections_per_peer = static_cast<std::size_t>(n->as_int(1, 100000));
+    }
     if (auto n = api.optional("max_header_size")) o.max_header_bytes = n->as_bytes(1024, 1 << 20);
     if (auto n = api.optional("max_body_size")) o.max_body_bytes = n->as_bytes(1024, 64 << 20);
     if (auto n = api.optional("handler_threads")) {

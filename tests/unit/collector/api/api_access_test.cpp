@@ -44,6 +44,7 @@ class ApiAccessTest : public ::testing::Test {
                    const std::string& body = "") {
     ApiRequest r{method, target, body};
     if (!token.empty()) r.authorization = "Bearer " + token;
+    if (method != "GET" && method != "HEAD") r.content_type = "application/json";
     r.peer = "198.18.0.7";
     return handle_api(r, ctx_);
   }

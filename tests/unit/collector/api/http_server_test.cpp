@@ -46,7 +46,9 @@ bool answered_200(const std::string& answer) {
 }
 
 TEST(HttpServerTest, FiftyClientsAreAnsweredWhileIdleAndSlowlorisClientsHoldConnections) {
-  HttpServer server("127.0.0.1", 0, echo, defaults());
+  HttpServerOptions o = defaults();
+  o.max_connections_per_peer = 64;  // every client here is 127.0.0.1
+  HttpServer server("127.0.0.1", 0, echo, o);
   server.start();
   // One connection that never says anything, one that sends half a header and stalls.
   RawConnection idle(server.port(), 100ms);
