@@ -21,6 +21,7 @@ class IncidentStore;
 }  // namespace incident
 
 class ApiAccess;
+class RefusedWriteAudit;
 
 struct ApiRequest {
   std::string method;  // "GET", "POST", "DELETE"
@@ -52,11 +53,15 @@ struct ApiContext {
   // Who may call (docs/security.md). Null: every caller is the operator "local" (the routes'
   // own unit tests); the collector always sets it.
   const ApiAccess* access = nullptr;
+  // Refused writes (403) of one caller: at most one audit row a minute (docs/security.md
+  // "Audit"). Null: every refused write is a row (tests of the routes).
+  RefusedWriteAudit* refused_writes = nullptr;
 };
 
 // Authenticates (401 with WWW-Authenticate), checks the route's permission against the caller's
-// role (403), answers the route, and records every write request (also a refused 403 one) in
-// the store's audit trail. Safe to call from several threads at once.
+// role (403), answers the route, and records every write request in the store's audit trail
+// (refused 403 ones at most once a minute per caller, with a count). Safe to call from several
+// threads at once.
 ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx);
 
 // "a=1&b=x%20y" -> {a: 1, b: "x y"}; exposed for tests.
