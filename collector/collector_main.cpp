@@ -17,6 +17,7 @@
 #include "collector/api/api_access.hpp"
 #include "collector/api/api_handler.hpp"
 #include "collector/api/http_server.hpp"
+#include "collector/api/refused_write_audit.hpp"
 #include "collector/auth/key_authorizer.hpp"
 #include "collector/auth/zap_handler.hpp"
 #include "collector/config/collector_config.hpp"
@@ -198,9 +199,14 @@ int run_collector(const shared::DaemonOptions& options) {
   ApiContext api_ctx{&store, &config.analysis, &counters, &clock, config.ingest.silence};
   if (incidents) api_ctx.incidents = &incidents->incidents();
   api_ctx.access = &access;
+  RefusedWriteAudit refused_writes;
+  api_ctx.refused_writes = &refused_writes;
   HttpServer api(
       config.api_address, config.api_port,
       [&api_ctx](const ApiRequest& r) { return handle_api(r, api_ctx); }, config.api_server);
+  // At shutdown a running route's reads fail at once, so stopping the API takes at most ~2 s
+  // (a month's availability may read for longer). Upkeep has its own reader, unaffected.
+  api.set_route_cancel([&store] { store.cancel_api_reads(); });
   api.start();  // stopped and joined by its destructor, before the store it reads goes away
   log->info("API listening on http://{}:{}", config.api_address, api.port());
 

@@ -24,6 +24,8 @@ namespace pathwatch::collector {
 
 namespace {
 
+constexpr auto kMaxEventsRange = std::chrono::days{31};
+
 struct HttpError {
   int status;
   std::string message;
@@ -130,6 +132,11 @@ ApiResponse get_events(const std::map<std::string, std::string>& q, const ApiCon
   const auto until = time_param(q, "until", now);
   const auto since = time_param(q, "since", until - std::chrono::hours{24});
   if (until <= since) throw HttpError{400, "until must be after since"};
+  // The read and the failover analysis grow with the range: bounded, so one request cannot
+  // hold a route thread (and the API's stop) over the whole database.
+  if (until - since > kMaxEventsRange) {
+    throw HttpError{400, "since..until: at most 31 days per request"};
+  }
   RowFilter f;
   f.start = since;
   f.end = until;

@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
@@ -31,6 +32,8 @@ class Session;
 
 // How long stop() lets the io thread finish closing before it stops the loop outright.
 constexpr std::chrono::milliseconds kStopDrain{1500};
+// How long stop() waits for cancelled routes before it logs that one ignores the cancel.
+constexpr std::chrono::milliseconds kRouteDrain{1500};
 // Refusals and accept errors are something a client can cause: log at most this often.
 constexpr std::chrono::seconds kLogInterval{10};
 // An accept error such as EMFILE repeats at once; wait a little instead of spinning.
@@ -90,6 +93,24 @@ struct HttpServerState {
 };
 
 namespace {
+
+// Counts a route in HttpServerState::routes_running for as long as it runs.
+class RunningRoute {
+ public:
+  explicit RunningRoute(HttpServerState& s) : s_(s) {
+    std::lock_guard lock(s_.routes_mutex);
+    ++s_.routes_running;
+  }
+  ~RunningRoute() {
+    std::lock_guard lock(s_.routes_mutex);
+    if (--s_.routes_running == 0) s_.routes_done.notify_all();
+  }
+  RunningRoute(const RunningRoute&) = delete;
+  RunningRoute& operator=(const RunningRoute&) = delete;
+
+ private:
+  HttpServerState& s_;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -202,6 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // the socket whatever the route does.
     stream_.expires_never();
     asio::post(*server_.pool, [self = shared_from_this(), request = std::move(request)]() mutable {
+      RunningRoute running(self->server_);
       ApiResponse response;
       try {
         response = self->server_.handler(request);
@@ -352,6 +374,10 @@ std::size_t HttpServer::open_connections() const {
   return impl_->sessions.size();
 }
 
+void HttpServer::set_route_cancel(std::function<void()> cancel) {
+  impl_->cancel_routes = std::move(cancel);
+}
+
 void HttpServer::start() {
   HttpServerState& s = *impl_;
   if (s.thread.joinable()) return;
@@ -384,8 +410,17 @@ void HttpServer::stop() {
   // backstop only matters if something unforeseen keeps it busy.
   if (s.finished.get_future().wait_for(kStopDrain) == std::future_status::timeout) s.io.stop();
   s.thread.join();
-  // Routes already running finish (store reads); queued ones are dropped with the pool.
+  // Queued routes are dropped; running ones are cancelled (their store reads fail at once) and
+  // waited for. Never abandoned: a route uses the store, which the caller destroys after us.
   s.pool->stop();
+  if (s.cancel_routes) s.cancel_routes();
+  {
+    std::unique_lock lock(s.routes_mutex);
+    if (!s.routes_done.wait_for(lock, kRouteDrain, [&s] { return s.routes_running == 0; })) {
+      s.log->error("API stop: {} route(s) still running {} ms after the cancel; waiting for them",
+                   s.routes_running, kRouteDrain.count());
+    }
+  }
   s.pool->join();
   s.pool.reset();
   // Answers the routes posted back find their sessions closed and drop them.
