@@ -213,6 +213,19 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
       if (listen) listen->fail(msg);
       api.node().fail(msg);
     }
+    // The API speaks plain HTTP: beyond loopback the bearer tokens would cross the network in
+    // cleartext. Allowed only when the operator says a TLS proxy terminates in front of it.
+    std::optional<ConfigNode> proxy = api.optional("behind_tls_proxy");
+    config.api_behind_tls_proxy = proxy && proxy->as_bool();
+    if (!config.api_behind_tls_proxy && !is_loopback_address(config.api_address)) {
+      const std::string msg = fmt::format(
+          "the API would listen on {} in plain HTTP: bearer tokens would cross the network in "
+          "cleartext. Listen on 127.0.0.1 behind a TLS proxy and set "
+          "'api.behind_tls_proxy: true' (docs/security.md)",
+          config.api_address);
+      if (listen) listen->fail(msg);
+      api.node().fail(msg);
+    }
     api.finish();
   }
   if (auto a = top.optional("agents")) config.agents = parse_agents(*a, base_dir);

@@ -48,6 +48,9 @@ struct CollectorConfig {
   // callers only, each as an operator, and a non-loopback api.listen is refused.
   std::string api_tokens_file;
   std::optional<std::vector<ApiTokenEntry>> api_tokens;
+  // api.behind_tls_proxy: the operator states that a TLS proxy terminates in front of the API,
+  // which alone allows a non-loopback api.listen (the API itself speaks plain HTTP).
+  bool api_behind_tls_proxy = false;
   HttpServerOptions api_server;  // api.{header,body,idle,write}_timeout, max_* limits
   AnalysisConfig analysis;
   // Incidents and alerts (docs/incidents.md): `topology: FILE` turns them on.
