@@ -78,6 +78,17 @@ TEST_F(ApiTest, EventsFilterBySiteAndTime) {
   EXPECT_EQ(call("GET", "/v1/events?since=yesterday").status, 400);
 }
 
+// One request reads at most 31 days (docs/collector.md): a whole-database read would hold a
+// route thread and the API's stop(). 2026-10-01..11-01 is 31 days exactly; one minute more is
+// refused.
+TEST_F(ApiTest, EventsRangeIsAtMost31Days) {
+  EXPECT_EQ(call("GET", "/v1/events?since=2026-10-01T00:00Z&until=2026-11-01T00:00Z").status, 200);
+  const auto r = call("GET", "/v1/events?since=2026-09-30T23:59Z&until=2026-11-01T00:00Z");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("at most 31 days"), std::string::npos) << r.body;
+  EXPECT_EQ(call("GET", "/v1/events?since=2000-01-01").status, 400);
+}
+
 TEST_F(ApiTest, MaintenanceRoundTrip) {
   auto r = call("POST", "/v1/maintenance",
                 R"({"start":"2026-11-03 01:00","end":"2026-11-03 03:00","note":"patch"})");
