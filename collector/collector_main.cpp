@@ -208,7 +208,8 @@ int run_collector(const shared::DaemonOptions& options) {
   // (a month's availability may read for longer). Upkeep has its own reader, unaffected.
   api.set_route_cancel([&store] { store.cancel_api_reads(); });
   api.start();  // stopped and joined by its destructor, before the store it reads goes away
-  log->info("API listening on http://{}:{}", config.api_address, api.port());
+  log->info("API listening on {}://{}:{}", config.api_server.tls ? "https" : "http",
+            config.api_address, api.port());
 
   // 5. Upkeep, each on its own thread so the ingest thread only ingests (a month's SLA budget
   // or an hour of retention never delays an ack): the incident tick, and retention, which

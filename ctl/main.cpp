@@ -38,9 +38,11 @@ constexpr const char* kUsage =
     "Times T: '2026-11-03 01:00' (JST) or '2026-11-02T16:00Z' (UTC).\n"
     "\n"
     "Options:\n"
-    "  --collector URL  the collector's API (default http://127.0.0.1:7080)\n"
+    "  --collector URL  the collector's API (default http://127.0.0.1:7080; https:// with "
+    "api.tls)\n"
     "  --json           print the API's JSON instead of tables (for scripts)\n"
     "  --token-file F   read the API bearer token from file F (default: $PATHWATCH_TOKEN)\n"
+    "  --cacert F       https: verify the collector against the CA certificate(s) in F\n"
     "  --timeout D      give up when the whole request takes longer (default 30s,\n"
     "                   $PATHWATCH_TIMEOUT); D is seconds or a duration such as 500ms\n"
     "  --connect-timeout D  give up connecting after D (default 5s)\n"
@@ -106,6 +108,8 @@ int main(int argc, char** argv) {
       } else if (is_flag(a, "--connect-timeout")) {
         options.http.connect_timeout =
             parse_timeout("--connect-timeout", value_of(i, a, "--connect-timeout"));
+      } else if (is_flag(a, "--cacert")) {
+        options.http.ca_file = value_of(i, a, "--cacert");
       } else if (is_flag(a, "--token-file")) {
         options.http.token = ctl::read_token_file(value_of(i, a, "--token-file"));
       } else if (a == "--collector" || a.rfind("--collector=", 0) == 0) {
@@ -118,7 +122,8 @@ int main(int argc, char** argv) {
         }
         const auto parsed = ctl::parse_collector_url(url);
         if (!parsed)
-          throw shared::UsageError("--collector: expected http://HOST:PORT, got '" + url + "'");
+          throw shared::UsageError(
+              "--collector: expected http://HOST:PORT or https://HOST:PORT, got '" + url + "'");
         options.collector = *parsed;
       } else if (a.rfind("--", 0) == 0) {
         throw shared::UsageError("unknown option '" + std::string(a) + "'");

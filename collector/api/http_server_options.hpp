@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <optional>
+#include <string>
 
 namespace pathwatch::collector {
 
@@ -28,6 +30,13 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   // Threads that run the routes (store reads), so the io thread only moves bytes.
   std::size_t handler_threads = 2;
+  // api.tls: PEM text of the certificate (chain) and its private key, read and checked by the
+  // config loader (collector/api/api_tls.hpp). Unset: plain HTTP.
+  struct Tls {
+    std::string certificate_pem;
+    std::string private_key_pem;
+  };
+  std::optional<Tls> tls;
 
   std::size_t per_peer_limit() const {
     if (max_connections_per_peer != 0) return max_connections_per_peer;

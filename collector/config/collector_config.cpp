@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "collector/api/api_tls.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "shared/security/curve_keys.hpp"
 
@@ -202,6 +203,15 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     if (auto n = api.optional("handler_threads")) {
       o.handler_threads = static_cast<std::size_t>(n->as_int(1, 64));
     }
+    if (auto t = api.optional("tls")) {
+      ConfigMap tls = t->as_map();
+      const std::string certificate =
+          resolve(base_dir, tls.required("certificate").as_nonempty_string());
+      const std::string private_key =
+          resolve(base_dir, tls.required("private_key").as_nonempty_string());
+      tls.finish();
+      o.tls = load_api_tls(certificate, private_key);
+    }
     // Without tokens every caller is an operator: acceptable where only this host's users can
     // connect, never on an address others reach.
     if (!config.api_tokens && !is_loopback_address(config.api_address)) {
@@ -213,15 +223,16 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
       if (listen) listen->fail(msg);
       api.node().fail(msg);
     }
-    // The API speaks plain HTTP: beyond loopback the bearer tokens would cross the network in
-    // cleartext. Allowed only when the operator says a TLS proxy terminates in front of it.
+    // Without api.tls the API speaks plain HTTP: beyond loopback the bearer tokens would cross
+    // the network in cleartext. Allowed only when the operator says a TLS proxy terminates in
+    // front of it.
     std::optional<ConfigNode> proxy = api.optional("behind_tls_proxy");
     config.api_behind_tls_proxy = proxy && proxy->as_bool();
-    if (!config.api_behind_tls_proxy && !is_loopback_address(config.api_address)) {
+    if (!o.tls && !config.api_behind_tls_proxy && !is_loopback_address(config.api_address)) {
       const std::string msg = fmt::format(
           "the API would listen on {} in plain HTTP: bearer tokens would cross the network in "
-          "cleartext. Listen on 127.0.0.1 behind a TLS proxy and set "
-          "'api.behind_tls_proxy: true' (docs/security.md)",
+          "cleartext. Add 'api.tls: {{certificate: FILE, private_key: FILE}}', or set "
+          "'api.behind_tls_proxy: true' when a TLS proxy terminates in front (docs/security.md)",
           config.api_address);
       if (listen) listen->fail(msg);
       api.node().fail(msg);

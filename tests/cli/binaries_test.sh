@@ -113,6 +113,33 @@ expect "collector: API beyond loopback in plain HTTP" 2 \
   "api.listen: the API would listen on 0.0.0.0 in plain HTTP" -- \
   timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/cleartext_api.yaml"
 
+# With api.tls (a self-signed pair made here) the same address is accepted; a private key that
+# others may read is refused like a CURVE secret key.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$tmp/api.key" -out "$tmp/api.crt" 2>/dev/null; then
+  chmod 600 "$tmp/api.key"
+  tls_config() {  # tls_config KEY_FILE
+    cat <<YAML
+collector: {listen: [tcp://127.0.0.1:0], insecure_plaintext: true}
+store: {database: $tmp/c.db}
+api: {listen: "0.0.0.0:7080", tokens: $tmp/tokens.yaml, tls: {certificate: $tmp/api.crt, private_key: $1}}
+YAML
+  }
+  tls_config "$tmp/api.key" >"$tmp/tls_api.yaml"
+  expect "collector: API beyond loopback with api.tls" 0 "OK" -- \
+    timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/tls_api.yaml"
+  cp "$tmp/api.key" "$tmp/open.key"
+  chmod 640 "$tmp/open.key"
+  tls_config "$tmp/open.key" >"$tmp/tls_open_key.yaml"
+  expect "collector: api.tls key readable by group" 2 \
+    "$tmp/open.key: API private key file has mode 0640" -- \
+    timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/tls_open_key.yaml"
+else
+  echo "FAIL openssl could not make a self-signed certificate"
+  failures=$((failures + 1))
+fi
+
 # pathwatchctl without a collector: exit 1 (unreachable); bad usage: exit 2.
 expect "ctl: collector unreachable" 1 "unreachable" -- \
   "$bin/pathwatchctl" --collector http://127.0.0.1:1 status
