@@ -17,6 +17,7 @@
 #include "collector/api/api_access.hpp"
 #include "collector/api/api_handler.hpp"
 #include "collector/api/http_server.hpp"
+#include "collector/api/refused_write_audit.hpp"
 #include "collector/auth/key_authorizer.hpp"
 #include "collector/auth/zap_handler.hpp"
 #include "collector/config/collector_config.hpp"
@@ -160,7 +161,8 @@ int run_collector(const shared::DaemonOptions& options) {
     if (hup_fd < 0) throw std::runtime_error("signalfd failed");
     teardown.add([hup_fd] { close(hup_fd); });
     zap = std::make_unique<ZapHandler>(zmq_context, registry, zap_counters, hup_fd, [&config] {
-      return std::make_shared<const AgentKeyRegistry>(load_collector_config(config.file).agents);
+      return std::make_shared<const AgentKeyRegistry>(
+          load_collector_config(config.file, ApiTokenFile::kSkip).agents);
     });
     zap->start();
     authorizer = std::make_unique<KeyAuthorizer>(registry);
@@ -185,7 +187,7 @@ int run_collector(const shared::DaemonOptions& options) {
   // 4. API: who may call (the token file, or loopback operators), then the server. The config
   // loader already refused a non-loopback address without tokens.
   const ApiAccess access = config.api_tokens ? ApiAccess::with_tokens(*config.api_tokens)
-                                             : ApiAccess::loopback_operators();
+                                             : ApiAccess::loopback_operators(config.api_address);
   if (config.api_tokens) {
     log->info("API: {} bearer tokens from {}", access.token_count(), config.api_tokens_file);
   } else {
@@ -197,11 +199,17 @@ int run_collector(const shared::DaemonOptions& options) {
   ApiContext api_ctx{&store, &config.analysis, &counters, &clock, config.ingest.silence};
   if (incidents) api_ctx.incidents = &incidents->incidents();
   api_ctx.access = &access;
+  RefusedWriteAudit refused_writes;
+  api_ctx.refused_writes = &refused_writes;
   HttpServer api(
       config.api_address, config.api_port,
       [&api_ctx](const ApiRequest& r) { return handle_api(r, api_ctx); }, config.api_server);
+  // At shutdown a running route's reads fail at once, so stopping the API takes at most ~2 s
+  // (a month's availability may read for longer). Upkeep has its own reader, unaffected.
+  api.set_route_cancel([&store] { store.cancel_api_reads(); });
   api.start();  // stopped and joined by its destructor, before the store it reads goes away
-  log->info("API listening on http://{}:{}", config.api_address, api.port());
+  log->info("API listening on {}://{}:{}", config.api_server.tls ? "https" : "http",
+            config.api_address, api.port());
 
   // 5. Upkeep, each on its own thread so the ingest thread only ingests (a month's SLA budget
   // or an hour of retention never delays an ack): the incident tick, and retention, which

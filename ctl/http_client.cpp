@@ -38,16 +38,22 @@ std::string seconds_text(std::chrono::milliseconds d) {
 }  // namespace
 
 std::optional<CollectorUrl> parse_collector_url(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind(kScheme, 0) != 0) return std::nullopt;
-  std::string rest = url.substr(kScheme.size());
+  CollectorUrl out;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+    out.tls = true;
+  } else {
+    return std::nullopt;
+  }
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   if (rest.empty() || rest.find('/') != std::string::npos) return std::nullopt;
-  CollectorUrl out;
   const auto colon = rest.rfind(':');
   if (colon == std::string::npos || rest.back() == ']') {
     out.host = rest;
-    out.port = "80";
+    out.port = out.tls ? "443" : "80";
   } else {
     out.host = rest.substr(0, colon);
     out.port = rest.substr(colon + 1);
@@ -71,7 +77,8 @@ HttpResult http_request(const CollectorUrl& url, const std::string& method,
   }
   const std::string host =
       url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  const std::string full = fmt::format("http://{}:{}{}", host, url.port, target);
+  const std::string full =
+      fmt::format("{}://{}:{}{}", url.tls ? "https" : "http", host, url.port, target);
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   const auto add_header = [&](const std::string& line) {
     curl_slist* next = curl_slist_append(headers.get(), line.c_str());
@@ -82,7 +89,11 @@ HttpResult http_request(const CollectorUrl& url, const std::string& method,
   };
   add_header("Accept: application/json");
   add_header("Expect:");  // no 100-continue round trip for a body
-  if (!body.empty()) add_header("Content-Type: application/json");
+  // Every write says JSON, even without a body (DELETE): the collector refuses writes of any
+  // other type (415), its defence against a web page's no-cors POST.
+  if (!body.empty() || (method != "GET" && method != "HEAD")) {
+    add_header("Content-Type: application/json");
+  }
   std::string auth_line;
   if (!options.token.empty()) {
     auth_line = "Authorization: Bearer " + options.token;
@@ -100,6 +111,13 @@ HttpResult http_request(const CollectorUrl& url, const std::string& method,
                    static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  // Plain http:// must not be upgraded or redirected anywhere; https verifies chain and name.
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, url.tls ? "https" : "http");
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (url.tls && !options.ca_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
+  }
   if (!body.empty()) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));

@@ -12,9 +12,11 @@ namespace pathwatch::ctl {
 struct CollectorUrl {
   std::string host = "127.0.0.1";
   std::string port = "7080";
+  bool tls = false;  // https://
 };
 
-// "http://127.0.0.1:7080" (a trailing slash is fine). nullopt when not an http URL.
+// "http://127.0.0.1:7080" or "https://collector.example:7443" (a trailing slash is fine; the
+// default ports are 80 and 443). nullopt otherwise.
 std::optional<CollectorUrl> parse_collector_url(const std::string& url);
 
 struct HttpOptions {
@@ -23,6 +25,9 @@ struct HttpOptions {
   // we wait, so it is generous; --timeout / PATHWATCH_TIMEOUT lower it.
   std::chrono::milliseconds timeout{std::chrono::seconds{30}};
   std::string token;  // sent as "Authorization: Bearer TOKEN" when not empty; never printed
+  // https: the CA certificate(s) to verify the collector with (--cacert); "" uses the system's
+  // trust store. Verification (chain and host name) is never turned off.
+  std::string ca_file;
 };
 
 struct HttpResult {

@@ -2,12 +2,11 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "ctl/commands.hpp"
+#include "ctl/token_file.hpp"
 #include "shared/cli/command_line.hpp"
 #include "shared/config/units.hpp"
 
@@ -39,9 +38,11 @@ constexpr const char* kUsage =
     "Times T: '2026-11-03 01:00' (JST) or '2026-11-02T16:00Z' (UTC).\n"
     "\n"
     "Options:\n"
-    "  --collector URL  the collector's API (default http://127.0.0.1:7080)\n"
+    "  --collector URL  the collector's API (default http://127.0.0.1:7080; https:// with "
+    "api.tls)\n"
     "  --json           print the API's JSON instead of tables (for scripts)\n"
     "  --token-file F   read the API bearer token from file F (default: $PATHWATCH_TOKEN)\n"
+    "  --cacert F       https: verify the collector against the CA certificate(s) in F\n"
     "  --timeout D      give up when the whole request takes longer (default 30s,\n"
     "                   $PATHWATCH_TIMEOUT); D is seconds or a duration such as 500ms\n"
     "  --connect-timeout D  give up connecting after D (default 5s)\n"
@@ -64,20 +65,6 @@ std::chrono::milliseconds parse_timeout(const std::string& flag, const std::stri
         fmt::format("{}: expected seconds or a duration such as 500ms, got '{}'", flag, text));
   }
   return ms;
-}
-
-std::string read_token_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw pathwatch::shared::UsageError(fmt::format("--token-file: cannot read {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  const auto first = token.find_first_not_of(" \t\r\n");
-  const auto last = token.find_last_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    throw pathwatch::shared::UsageError(fmt::format("--token-file: {} is empty", path));
-  }
-  return token.substr(first, last - first + 1);
 }
 
 }  // namespace
@@ -121,8 +108,10 @@ int main(int argc, char** argv) {
       } else if (is_flag(a, "--connect-timeout")) {
         options.http.connect_timeout =
             parse_timeout("--connect-timeout", value_of(i, a, "--connect-timeout"));
+      } else if (is_flag(a, "--cacert")) {
+        options.http.ca_file = value_of(i, a, "--cacert");
       } else if (is_flag(a, "--token-file")) {
-        options.http.token = read_token_file(value_of(i, a, "--token-file"));
+        options.http.token = ctl::read_token_file(value_of(i, a, "--token-file"));
       } else if (a == "--collector" || a.rfind("--collector=", 0) == 0) {
         std::string url;
         if (a == "--collector") {
@@ -133,7 +122,8 @@ int main(int argc, char** argv) {
         }
         const auto parsed = ctl::parse_collector_url(url);
         if (!parsed)
-          throw shared::UsageError("--collector: expected http://HOST:PORT, got '" + url + "'");
+          throw shared::UsageError(
+              "--collector: expected http://HOST:PORT or https://HOST:PORT, got '" + url + "'");
         options.collector = *parsed;
       } else if (a.rfind("--", 0) == 0) {
         throw shared::UsageError("unknown option '" + std::string(a) + "'");

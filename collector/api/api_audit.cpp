@@ -10,6 +10,7 @@
 
 #include "collector/analysis/analysis_config.hpp"
 #include "collector/api/api_json.hpp"
+#include "shared/logging/printable.hpp"
 
 namespace pathwatch::collector {
 
@@ -43,8 +44,13 @@ Json record_json(const AuditRecord& r) {
   return j;
 }
 
+// Replace, not throw, on invalid UTF-8: one bad byte must not make the trail unreadable.
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 ApiResponse error(int status, const std::string& message) {
-  return ApiResponse{status, Json{{"error", message}}.dump()};
+  return ApiResponse{status, dump(Json{{"error", message}})};
 }
 
 }  // namespace
@@ -77,9 +83,11 @@ AuditRecord make_audit_record(const ApiRequest& request, const ApiCaller& caller
   r.role = std::string(shared::role_name(caller.role));
   r.via = caller.via;
   r.peer = request.peer;
-  r.method = request.method;
+  // The path and method are the caller's bytes: stored escaped (\xNN), so the row is valid
+  // UTF-8 for the JSON of GET /v1/audit and safe in a log line.
+  r.method = shared::printable(request.method, 16);
   const auto q = request.target.find('?');
-  r.route = cut(request.target.substr(0, q), 256);
+  r.route = shared::printable(std::string_view(request.target).substr(0, q), 256);
   r.summary = audit_summary(request.body);
   r.status = response.status;
   // The answer's "error", or what was created/removed, in a few words.
@@ -119,7 +127,7 @@ ApiResponse audit_route(const std::map<std::string, std::string>& query, Store& 
   try {
     Json list = Json::array();
     for (const auto& r : store.audit_records(since, limit)) list.push_back(record_json(r));
-    return ApiResponse{200, Json{{"audit", list}}.dump()};
+    return ApiResponse{200, dump(Json{{"audit", list}})};
   } catch (const StoreError& e) {
     return error(500, fmt::format("store: {}", e.what()));
   }

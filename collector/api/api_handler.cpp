@@ -15,20 +15,26 @@
 #include "collector/api/api_audit.hpp"
 #include "collector/api/api_json.hpp"
 #include "collector/api/incident_routes.hpp"
+#include "collector/api/refused_write_audit.hpp"
 #include "shared/logging/logging.hpp"
+#include "shared/logging/printable.hpp"
 #include "shared/time/jst.hpp"
 
 namespace pathwatch::collector {
 
 namespace {
 
+constexpr auto kMaxEventsRange = std::chrono::days{31};
+
 struct HttpError {
   int status;
   std::string message;
 };
 
+// Replace, not throw: a path or a value may carry invalid UTF-8 (POST /v1/%FF), and a throw
+// here would turn a 403 into a 500 that skips the audit.
 ApiResponse json_response(int status, const Json& j) {
-  return ApiResponse{status, j.dump()};
+  return ApiResponse{status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 ApiResponse error_response(int status, const std::string& message) {
   return json_response(status, Json{{"error", message}});
@@ -126,6 +132,11 @@ ApiResponse get_events(const std::map<std::string, std::string>& q, const ApiCon
   const auto until = time_param(q, "until", now);
   const auto since = time_param(q, "since", until - std::chrono::hours{24});
   if (until <= since) throw HttpError{400, "until must be after since"};
+  // The read and the failover analysis grow with the range: bounded, so one request cannot
+  // hold a route thread (and the API's stop) over the whole database.
+  if (until - since > kMaxEventsRange) {
+    throw HttpError{400, "since..until: at most 31 days per request"};
+  }
   RowFilter f;
   f.start = since;
   f.end = until;
@@ -323,18 +334,25 @@ ApiResponse route_api(const ApiRequest& request, std::string_view path,
 // A write's record goes to the store after the write itself (its result is part of it). A
 // failure to store it cannot undo the write, so it is logged as an error with the record's
 // content instead: the trail is then in the journal.
+// `stands_for` > 1: a refused write's row that also counts the refusals left out before it.
 void audit(const ApiRequest& request, const ApiCaller& caller, const ApiResponse& response,
-           const ApiContext& ctx) {
+           const ApiContext& ctx, std::uint64_t stands_for = 1) {
   static const auto log = shared::component_logger("collector.audit");
-  const AuditRecord record = make_audit_record(request, caller, response, ctx.clock->utc_now());
+  AuditRecord record = make_audit_record(request, caller, response, ctx.clock->utc_now());
+  if (stands_for > 1) {
+    record.result += fmt::format(" (this row stands for {} refused writes)", stands_for);
+  }
   try {
     ctx.store->add_audit(record);
+    // route and method are already printable (make_audit_record); result may quote the path.
     log->info("{} ({}, {}) {} {} from {} -> {} {}", record.who, record.role, record.via,
-              record.method, record.route, record.peer, record.status, record.result);
+              record.method, record.route, record.peer, record.status,
+              shared::printable(record.result, 300));
   } catch (const StoreError& e) {
     log->error("audit record NOT stored ({}): {} ({}, {}) {} {} from {} -> {} {}; body {}",
                e.what(), record.who, record.role, record.via, record.method, record.route,
-               record.peer, record.status, record.result, record.summary);
+               record.peer, record.status, shared::printable(record.result, 300),
+               shared::printable(record.summary, 600));
   }
 }
 
@@ -349,6 +367,15 @@ ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
   const shared::ApiPermission needed = permission_for(request.method, path);
   ApiCaller caller{"local", shared::ApiRole::kOperator, "trusted"};
   if (ctx.access) {
+    const auto optional_view = [](const std::optional<std::string>& s) {
+      return s ? std::optional<std::string_view>(*s) : std::nullopt;
+    };
+    if (auto refusal =
+            ctx.access->screen(RequestHeaders{request.method, optional_view(request.origin),
+                                              optional_view(request.host), request.content_type})) {
+      // Not audited: a web page could otherwise fill the table.
+      return error_response(refusal->status, refusal->message);
+    }
     Authentication auth = ctx.access->authenticate(request.authorization, request.peer_loopback);
     if (!auth.caller) {
       // Not audited: anyone who reaches the port could fill the table. RFC 6750 section 3.
@@ -365,7 +392,14 @@ ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx) {
     ApiResponse r =
         error_response(403, fmt::format("'{}' has the role {}, which may not {} {}", caller.name,
                                         shared::role_name(caller.role), request.method, path));
-    if (needed == shared::ApiPermission::kWrite) audit(request, caller, r, ctx);
+    if (needed == shared::ApiPermission::kWrite) {
+      // One synchronous store transaction per refusal would let a viewer's loop fill the disk
+      // and contend with ingest for the writer lock: rows are rate-limited per caller.
+      std::optional<std::uint64_t> stands_for = 1;
+      if (ctx.refused_writes)
+        stands_for = ctx.refused_writes->admit(caller.name, ctx.clock->utc_now());
+      if (stands_for) audit(request, caller, r, ctx, *stands_for);
+    }
     return r;
   }
   ApiResponse r = route_api(request, path, query, ctx);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@ class IncidentStore;
 }  // namespace incident
 
 class ApiAccess;
+class RefusedWriteAudit;
 
 struct ApiRequest {
   std::string method;  // "GET", "POST", "DELETE"
@@ -28,6 +30,11 @@ struct ApiRequest {
   std::string authorization{};  // the Authorization header, "" when absent; never logged
   std::string peer{};           // the caller's address, for the audit trail
   bool peer_loopback = false;   // the connection came from a loopback address
+  // What ApiAccess::screen judges (browser defences): Origin and Host when present, and the
+  // Content-Type ("" when absent).
+  std::optional<std::string> origin{};
+  std::optional<std::string> host{};
+  std::string content_type{};
 };
 
 struct ApiResponse {
@@ -46,11 +53,15 @@ struct ApiContext {
   // Who may call (docs/security.md). Null: every caller is the operator "local" (the routes'
   // own unit tests); the collector always sets it.
   const ApiAccess* access = nullptr;
+  // Refused writes (403) of one caller: at most one audit row a minute (docs/security.md
+  // "Audit"). Null: every refused write is a row (tests of the routes).
+  RefusedWriteAudit* refused_writes = nullptr;
 };
 
 // Authenticates (401 with WWW-Authenticate), checks the route's permission against the caller's
-// role (403), answers the route, and records every write request (also a refused 403 one) in
-// the store's audit trail. Safe to call from several threads at once.
+// role (403), answers the route, and records every write request in the store's audit trail
+// (refused 403 ones at most once a minute per caller, with a count). Safe to call from several
+// threads at once.
 ApiResponse handle_api(const ApiRequest& request, const ApiContext& ctx);
 
 // "a=1&b=x%20y" -> {a: 1, b: "x y"}; exposed for tests.

@@ -1,15 +1,13 @@
 // Token file loading (permission checks on the descriptor that is read) and lookup.
 #include "collector/api/api_tokens.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
-#include <cerrno>
-#include <cstring>
 #include <set>
+
+#include "shared/config/regular_file.hpp"
 
 namespace pathwatch::collector {
 
@@ -21,13 +19,6 @@ constexpr std::size_t kMaxTokenFileBytes = 1024 * 1024;
 [[noreturn]] void fail(const std::string& path, const std::string& message) {
   throw shared::ConfigError(shared::SourceLocation{path, 0, 0}, message);
 }
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
@@ -66,12 +57,10 @@ std::vector<ApiTokenEntry> parse_api_tokens(const shared::ConfigNode& root) {
 }
 
 std::vector<ApiTokenEntry> load_api_token_file(const std::string& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-  if (f.fd < 0) fail(path, fmt::format("cannot open token file: {}", std::strerror(errno)));
-  // fstat on the descriptor we read from: no window between the check and the read.
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) fail(path, fmt::format("cannot stat: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) fail(path, "token file is not a regular file");
+  // RegularFile opens non-blocking (a FIFO here would hang start-up and every reload), refuses a
+  // symbolic link, and checks the type on the descriptor that is then read.
+  shared::RegularFile file(path, "API token file", shared::RegularFile::Links::kRefuse);
+  const struct stat& st = file.status();
   const unsigned mode = st.st_mode & 07777;
   if ((mode & 0077) != 0) {
     fail(path, fmt::format("token file has mode {:04o}: group/others may not have any access "
@@ -83,19 +72,7 @@ std::vector<ApiTokenEntry> load_api_token_file(const std::string& path) {
                            "or root",
                            st.st_uid, ::geteuid()));
   }
-  std::string text;
-  std::array<char, 4096> buf{};
-  for (;;) {
-    const ssize_t n = ::read(f.fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(path, fmt::format("cannot read token file: {}", std::strerror(errno)));
-    }
-    if (n == 0) break;
-    text.append(buf.data(), static_cast<std::size_t>(n));
-    if (text.size() > kMaxTokenFileBytes) fail(path, "not a token file (larger than 1 MiB)");
-  }
-  return parse_api_tokens(shared::ConfigNode::load_string(text, path));
+  return parse_api_tokens(shared::ConfigNode::load_string(file.read_all(kMaxTokenFileBytes), path));
 }
 
 std::optional<ApiCaller> ApiTokenRegistry::find(std::string_view presented) const {

@@ -1,5 +1,6 @@
-// Beast server: async accept and one Session per connection on a single io thread; every read
-// and write has a deadline (beast::tcp_stream::expires_after), and routes run on a thread pool
+// Beast server: async accept and one Session per connection (plain TCP, or TLS over it with
+// api.tls) on a single io thread; every read and write has a deadline
+// (beast::tcp_stream::expires_after), and routes run on a thread pool
 // whose answer is posted back to the io thread. stop() closes the acceptor and every session
 // from the io thread, so no read can hold it (SO_RCVTIMEO never bounded Asio's reads).
 #include "collector/api/http_server.hpp"
@@ -10,6 +11,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
@@ -27,10 +30,21 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Session;
+// What stop() and the registry need of a session, whatever its stream (TCP or TLS).
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void start() = 0;
+  virtual void close() = 0;  // io thread only
+  virtual const std::string& peer() const = 0;
+};
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // How long stop() lets the io thread finish closing before it stops the loop outright.
 constexpr std::chrono::milliseconds kStopDrain{1500};
+// How long stop() waits for cancelled routes before it logs that one ignores the cancel.
+constexpr std::chrono::milliseconds kRouteDrain{1500};
 // Refusals and accept errors are something a client can cause: log at most this often.
 constexpr std::chrono::seconds kLogInterval{10};
 // An accept error such as EMFILE repeats at once; wait a little instead of spinning.
@@ -61,8 +75,16 @@ struct HttpServerState {
   // Sessions register here so stop() can close them; declared before `io` so a session destroyed
   // while `io` shuts down can still unregister.
   mutable std::mutex sessions_mutex;
-  std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::map<std::string, std::size_t> per_peer;  // open connections by peer address
   std::unique_ptr<asio::thread_pool> pool;
+  std::unique_ptr<asio::ssl::context> tls;  // api.tls; null: plain HTTP
+  std::function<void()> cancel_routes;
+  // Routes running on the pool now, so stop() can wait for them with a deadline (the pool's
+  // join() has none).
+  std::mutex routes_mutex;
+  std::condition_variable routes_done;
+  std::size_t routes_running = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer accept_retry{io};
@@ -72,39 +94,86 @@ struct HttpServerState {
   std::chrono::steady_clock::time_point last_refusal_log{};
 
   void accept_next();
-  void refuse(tcp::socket socket);
-  void forget(Session* s) {
+  void refuse(tcp::socket socket, std::string_view why);
+  void forget(SessionBase* s, const std::string& peer) {
     std::lock_guard lock(sessions_mutex);
-    sessions.erase(s);
+    if (sessions.erase(s) == 0) return;
+    if (auto it = per_peer.find(peer); it != per_peer.end() && --it->second == 0) {
+      per_peer.erase(it);
+    }
   }
 };
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// Counts a route in HttpServerState::routes_running for as long as it runs.
+class RunningRoute {
  public:
-  Session(tcp::socket socket, HttpServerState& server)
-      : stream_(std::move(socket)),
+  explicit RunningRoute(HttpServerState& s) : s_(s) {
+    std::lock_guard lock(s_.routes_mutex);
+    ++s_.routes_running;
+  }
+  ~RunningRoute() {
+    std::lock_guard lock(s_.routes_mutex);
+    if (--s_.routes_running == 0) s_.routes_done.notify_all();
+  }
+  RunningRoute(const RunningRoute&) = delete;
+  RunningRoute& operator=(const RunningRoute&) = delete;
+
+ private:
+  HttpServerState& s_;
+};
+
+// The TCP layer, where deadlines and the socket live, of either stream.
+beast::tcp_stream& tcp_layer(beast::tcp_stream& s) {
+  return s;
+}
+beast::tcp_stream& tcp_layer(TlsStream& s) {
+  return s.next_layer();
+}
+
+template <class Stream>
+class Session : public SessionBase {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  template <class... StreamArgs>
+  explicit Session(HttpServerState& server, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         server_(server),
         buffer_(server.options.max_header_bytes + server.options.max_body_bytes + 64 * 1024) {
     boost::system::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+    const auto ep = tcp_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) {
       peer_ = ep.address().to_string();
       loopback_ = is_loopback(ep.address());
     }
   }
-  ~Session() { server_.forget(this); }
+  ~Session() override { server_.forget(this, peer_); }
+  const std::string& peer() const override { return peer_; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  void start() { read_header(); }
+  void start() override {
+    if constexpr (kTls) {
+      // The handshake is part of the header phase: a client that connects and never says
+      // hello is dropped at the header deadline like any idle one.
+      tcp_layer(stream_).expires_after(server_.options.header_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_self()](boost::system::error_code ec) {
+                                if (ec) return self->close();
+                                self->read_header();
+                              });
+    } else {
+      read_header();
+    }
+  }
 
-  // io thread only.
-  void close() {
+  // io thread only. No TLS close_notify: stop() must not wait for a client to read it.
+  void close() override {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    tcp_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer(stream_).close();
   }
 
  private:
@@ -112,10 +181,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // request is already buffered.
   void wait_for_next() {
     if (buffer_.size() > 0) return read_header();
-    stream_.expires_after(server_.options.idle_timeout);
+    tcp_layer(stream_).expires_after(server_.options.idle_timeout);
     stream_.async_read_some(
-        buffer_.prepare(1024),
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        buffer_.prepare(1024), [self = shared_self()](boost::system::error_code ec, std::size_t n) {
           if (ec) return self->close();  // idle too long, closed by the client, or stopping
           self->buffer_.commit(n);
           self->read_header();
@@ -126,18 +194,19 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
-    stream_.expires_after(server_.options.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                              if (ec) return self->fail(ec);
-                              if (self->parser_->is_done()) return self->dispatch();
-                              self->stream_.expires_after(self->server_.options.body_timeout);
-                              http::async_read(self->stream_, self->buffer_, *self->parser_,
-                                               [self](boost::system::error_code ec2, std::size_t) {
-                                                 if (ec2) return self->fail(ec2);
-                                                 self->dispatch();
-                                               });
-                            });
+    tcp_layer(stream_).expires_after(server_.options.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_self()](boost::system::error_code ec, std::size_t) {
+          if (ec) return self->fail(ec);
+          if (self->parser_->is_done()) return self->dispatch();
+          tcp_layer(self->stream_).expires_after(self->server_.options.body_timeout);
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](boost::system::error_code ec2, std::size_t) {
+                             if (ec2) return self->fail(ec2);
+                             self->dispatch();
+                           });
+        });
   }
 
   // A malformed or oversized request gets an answer saying so; a timeout, a reset or the end of
@@ -171,15 +240,27 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       request.authorization = std::string(it->value());
     }
+    // For ApiAccess::screen (browser defences).
+    if (auto it = req.find(http::field::origin); it != req.end()) {
+      request.origin = std::string(it->value());
+    }
+    if (auto it = req.find(http::field::host); it != req.end()) {
+      request.host = std::string(it->value());
+    }
+    if (auto it = req.find(http::field::content_type); it != req.end()) {
+      request.content_type = std::string(it->value());
+    }
     request.peer = peer_;
     request.peer_loopback = loopback_;
+    head_ = req.method() == http::verb::head;
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     parser_.reset();
     // No deadline while the route runs: nothing is read or written meanwhile, and stop() closes
     // the socket whatever the route does.
-    stream_.expires_never();
-    asio::post(*server_.pool, [self = shared_from_this(), request = std::move(request)]() mutable {
+    tcp_layer(stream_).expires_never();
+    asio::post(*server_.pool, [self = shared_self(), request = std::move(request)]() mutable {
+      RunningRoute running(self->server_);
       ApiResponse response;
       try {
         response = self->server_.handler(request);
@@ -187,7 +268,7 @@ class Session : public std::enable_shared_from_this<Session> {
         self->server_.log->error("API route failed: {}", e.what());
         response = ApiResponse{500, R"({"error":"internal error"})"};
       }
-      auto executor = self->stream_.get_executor();
+      auto executor = tcp_layer(self->stream_).get_executor();
       asio::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->write(std::move(response));
       });
@@ -200,12 +281,23 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->set(http::field::server, "pathwatch-collector");
     response_->set(http::field::content_type, "application/json");
     for (const auto& [name, value] : r.headers) response_->set(name, value);
+    // After a 401 the client has to come back with a token anyway; closing frees the slot an
+    // unauthenticated peer would otherwise keep with keep-alive.
+    if (r.status == 401) keep_alive_ = false;
     response_->keep_alive(keep_alive_);
     response_->body() = std::move(r.body);
     response_->prepare_payload();
-    stream_.expires_after(server_.options.write_timeout);
+    if (head_) {
+      // RFC 9110 section 9.3.2: no content in an answer to HEAD, whatever its status; the
+      // Content-Length stays what a GET would have carried.
+      const auto length = response_->body().size();
+      response_->body().clear();
+      response_->content_length(length);
+    }
+    head_ = false;
+    tcp_layer(stream_).expires_after(server_.options.write_timeout);
     http::async_write(stream_, *response_,
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                      [self = shared_self()](boost::system::error_code ec, std::size_t) {
                         const bool again = !ec && self->response_->keep_alive();
                         self->response_.reset();
                         if (!again) return self->close();
@@ -213,7 +305,11 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<Session> shared_self() {
+    return std::static_pointer_cast<Session>(shared_from_this());
+  }
+
+  Stream stream_;
   HttpServerState& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -221,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   bool loopback_ = false;
   bool keep_alive_ = false;
+  bool head_ = false;
   unsigned version_ = 11;
 };
 
@@ -241,18 +338,31 @@ void HttpServerState::accept_next() {
       });
       return;
     }
+    boost::system::error_code peer_ec;
+    const auto remote = socket.remote_endpoint(peer_ec);
+    const std::string peer = peer_ec ? std::string() : remote.address().to_string();
     std::size_t open = 0;
+    std::size_t from_peer = 0;
     {
       std::lock_guard lock(sessions_mutex);
       open = sessions.size();
+      if (auto it = per_peer.find(peer); it != per_peer.end()) from_peer = it->second;
     }
     if (open >= options.max_connections) {
-      refuse(std::move(socket));
+      refuse(std::move(socket), "api.max_connections");
+    } else if (from_peer >= options.per_peer_limit()) {
+      refuse(std::move(socket), "api.max_connections_per_peer");
     } else {
-      auto session = std::make_shared<Session>(std::move(socket), *this);
+      std::shared_ptr<SessionBase> session;
+      if (tls) {
+        session = std::make_shared<Session<TlsStream>>(*this, std::move(socket), *tls);
+      } else {
+        session = std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket));
+      }
       {
         std::lock_guard lock(sessions_mutex);
         sessions.emplace(session.get(), session);
+        ++per_peer[session->peer()];
       }
       session->start();
     }
@@ -262,17 +372,18 @@ void HttpServerState::accept_next() {
 
 // Over the connection cap: one non-blocking write of a fixed 503 (it fits any socket buffer),
 // then close. Never waits for the client.
-void HttpServerState::refuse(tcp::socket socket) {
+void HttpServerState::refuse(tcp::socket socket, std::string_view why) {
   boost::system::error_code ec;
   socket.non_blocking(true, ec);
-  if (!ec) socket.write_some(asio::buffer(kBusyAnswer.data(), kBusyAnswer.size()), ec);
+  // Over TLS the plain 503 would be noise to the client's handshake: just close.
+  if (!ec && !tls) socket.write_some(asio::buffer(kBusyAnswer.data(), kBusyAnswer.size()), ec);
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
   const auto now = std::chrono::steady_clock::now();
   if (now - last_refusal_log >= kLogInterval) {
     last_refusal_log = now;
-    log->warn("API: {} connections open, refusing more (api.max_connections)",
-              options.max_connections);
+    log->warn("API: refusing connections over the limit ({}: {} in all, {} per address)", why,
+              options.max_connections, options.per_peer_limit());
   }
 }
 
@@ -282,6 +393,20 @@ HttpServer::HttpServer(const std::string& address, std::uint16_t port, Handler h
   impl_->handler = std::move(handler);
   impl_->options = options;
   boost::system::error_code ec;
+  if (options.tls) {
+    // TLS 1.2 and 1.3 only (tls_server allows every version; the floor is set below), with
+    // OpenSSL's default cipher list, which already excludes what is broken.
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    const auto& pem = *options.tls;
+    impl_->tls->use_certificate_chain(asio::buffer(pem.certificate_pem), ec);
+    if (!ec) {
+      impl_->tls->use_private_key(asio::buffer(pem.private_key_pem), asio::ssl::context::pem, ec);
+    }
+    if (ec) throw std::runtime_error(fmt::format("api.tls: {}", ec.message()));
+  }
   const auto addr = asio::ip::make_address(address, ec);
   if (ec) throw std::runtime_error(fmt::format("api.listen: bad address '{}'", address));
   const tcp::endpoint ep{addr, port};
@@ -310,6 +435,10 @@ std::size_t HttpServer::open_connections() const {
   return impl_->sessions.size();
 }
 
+void HttpServer::set_route_cancel(std::function<void()> cancel) {
+  impl_->cancel_routes = std::move(cancel);
+}
+
 void HttpServer::start() {
   HttpServerState& s = *impl_;
   if (s.thread.joinable()) return;
@@ -329,7 +458,7 @@ void HttpServer::stop() {
     boost::system::error_code ignored;
     s.acceptor.close(ignored);
     s.accept_retry.cancel();
-    std::vector<std::shared_ptr<Session>> open;
+    std::vector<std::shared_ptr<SessionBase>> open;
     {
       std::lock_guard lock(s.sessions_mutex);
       for (auto& [ptr, weak] : s.sessions) {
@@ -342,8 +471,17 @@ void HttpServer::stop() {
   // backstop only matters if something unforeseen keeps it busy.
   if (s.finished.get_future().wait_for(kStopDrain) == std::future_status::timeout) s.io.stop();
   s.thread.join();
-  // Routes already running finish (store reads); queued ones are dropped with the pool.
+  // Queued routes are dropped; running ones are cancelled (their store reads fail at once) and
+  // waited for. Never abandoned: a route uses the store, which the caller destroys after us.
   s.pool->stop();
+  if (s.cancel_routes) s.cancel_routes();
+  {
+    std::unique_lock lock(s.routes_mutex);
+    if (!s.routes_done.wait_for(lock, kRouteDrain, [&s] { return s.routes_running == 0; })) {
+      s.log->error("API stop: {} route(s) still running {} ms after the cancel; waiting for them",
+                   s.routes_running, kRouteDrain.count());
+    }
+  }
   s.pool->join();
   s.pool.reset();
   // Answers the routes posted back find their sessions closed and drop them.

@@ -28,9 +28,14 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   std::uint16_t port() const;
+  // Called by stop() (from its thread) to make running routes end early: the collector passes
+  // Store::cancel_api_reads. Set before start().
+  void set_route_cancel(std::function<void()> cancel);
   void start();
-  // Closes the listening socket and every connection, waits for routes already running (they
-  // are our own code: store reads), joins the threads. Idempotent.
+  // Closes the listening socket and every connection, drops queued routes, cancels running
+  // ones (set_route_cancel) and waits for them, joins the threads. A route that honours the
+  // cancel ends within microseconds, so stop() returns within about 2 s; one that does not is
+  // still waited for (it may use the store its owner destroys next) and logged. Idempotent.
   void stop();
   // Connections open now (tests, /v1/status in the future).
   std::size_t open_connections() const;

@@ -15,8 +15,10 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Replace, not throw, on invalid UTF-8: an id in the path (/v1/incidents/%FF) is quoted in
+// the 404, and a throw would make it a 500.
 ApiResponse answer(int status, const Json& j) {
-  return ApiResponse{status, j.dump()};
+  return ApiResponse{status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 ApiResponse error(int status, const std::string& message) {
   return answer(status, Json{{"error", message}});

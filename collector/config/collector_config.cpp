@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "collector/api/api_tls.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "shared/security/curve_keys.hpp"
 
@@ -102,7 +103,8 @@ std::vector<AgentKeyEntry> parse_agents(const ConfigNode& node, const std::strin
 
 }  // namespace
 
-CollectorConfig parse_collector_config(const ConfigNode& root, const std::string& file) {
+CollectorConfig parse_collector_config(const ConfigNode& root, const std::string& file,
+                                       ApiTokenFile tokens) {
   CollectorConfig config;
   config.file = file;
   ConfigMap top = root.as_map();
@@ -176,7 +178,10 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     if (listen) parse_host_port(*listen, config.api_address, config.api_port);
     if (auto n = api.optional("tokens")) {
       config.api_tokens_file = resolve(base_dir, n->as_nonempty_string());
-      config.api_tokens = load_api_token_file(config.api_tokens_file);
+      // Skipped: an empty list stands for "a token file is configured" (the listen check below).
+      config.api_tokens = tokens == ApiTokenFile::kRead
+                              ? load_api_token_file(config.api_tokens_file)
+                              : std::vector<ApiTokenEntry>{};
     }
     HttpServerOptions& o = config.api_server;
     const auto ms = [](std::chrono::nanoseconds d) {
@@ -190,10 +195,22 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
     if (auto n = api.optional("max_connections")) {
       o.max_connections = static_cast<std::size_t>(n->as_int(1, 100000));
     }
+    if (auto n = api.optional("max_connections_per_peer")) {
+      o.max_connections_per_peer = static_cast<std::size_t>(n->as_int(1, 100000));
+    }
     if (auto n = api.optional("max_header_size")) o.max_header_bytes = n->as_bytes(1024, 1 << 20);
     if (auto n = api.optional("max_body_size")) o.max_body_bytes = n->as_bytes(1024, 64 << 20);
     if (auto n = api.optional("handler_threads")) {
       o.handler_threads = static_cast<std::size_t>(n->as_int(1, 64));
+    }
+    if (auto t = api.optional("tls")) {
+      ConfigMap tls = t->as_map();
+      const std::string certificate =
+          resolve(base_dir, tls.required("certificate").as_nonempty_string());
+      const std::string private_key =
+          resolve(base_dir, tls.required("private_key").as_nonempty_string());
+      tls.finish();
+      o.tls = load_api_tls(certificate, private_key);
     }
     // Without tokens every caller is an operator: acceptable where only this host's users can
     // connect, never on an address others reach.
@@ -202,6 +219,20 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
           "the API would listen on {} without a token file: anyone reaching it could change "
           "maintenance windows. Add 'api.tokens: FILE' (pathwatchctl token create) or listen on "
           "127.0.0.1",
+          config.api_address);
+      if (listen) listen->fail(msg);
+      api.node().fail(msg);
+    }
+    // Without api.tls the API speaks plain HTTP: beyond loopback the bearer tokens would cross
+    // the network in cleartext. Allowed only when the operator says a TLS proxy terminates in
+    // front of it.
+    std::optional<ConfigNode> proxy = api.optional("behind_tls_proxy");
+    config.api_behind_tls_proxy = proxy && proxy->as_bool();
+    if (!o.tls && !config.api_behind_tls_proxy && !is_loopback_address(config.api_address)) {
+      const std::string msg = fmt::format(
+          "the API would listen on {} in plain HTTP: bearer tokens would cross the network in "
+          "cleartext. Add 'api.tls: {{certificate: FILE, private_key: FILE}}', or set "
+          "'api.behind_tls_proxy: true' when a TLS proxy terminates in front (docs/security.md)",
           config.api_address);
       if (listen) listen->fail(msg);
       api.node().fail(msg);
@@ -223,8 +254,8 @@ CollectorConfig parse_collector_config(const ConfigNode& root, const std::string
   return config;
 }
 
-CollectorConfig load_collector_config(const std::string& file) {
-  return parse_collector_config(ConfigNode::load_file(file), file);
+CollectorConfig load_collector_config(const std::string& file, ApiTokenFile tokens) {
+  return parse_collector_config(ConfigNode::load_file(file), file, tokens);
 }
 
 }  // namespace pathwatch::collector

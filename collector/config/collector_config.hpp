@@ -48,6 +48,9 @@ struct CollectorConfig {
   // callers only, each as an operator, and a non-loopback api.listen is refused.
   std::string api_tokens_file;
   std::optional<std::vector<ApiTokenEntry>> api_tokens;
+  // api.behind_tls_proxy: the operator states that a TLS proxy terminates in front of the API,
+  // which alone allows a non-loopback api.listen (the API itself speaks plain HTTP).
+  bool api_behind_tls_proxy = false;
   HttpServerOptions api_server;  // api.{header,body,idle,write}_timeout, max_* limits
   AnalysisConfig analysis;
   // Incidents and alerts (docs/incidents.md): `topology: FILE` turns them on.
@@ -57,8 +60,15 @@ struct CollectorConfig {
   std::optional<notify::NotifyConfig> notify;  // nullopt: incidents are stored, not sent
 };
 
+// Whether api.tokens is read. The SIGHUP reload of agent keys skips it: a broken or hostile token
+// file (a FIFO, a typo) must not stall the ZAP thread or block a key rotation, and the API keeps
+// the tokens it read at start-up anyway.
+enum class ApiTokenFile { kRead, kSkip };
+
 // Throws shared::ConfigError.
-CollectorConfig load_collector_config(const std::string& file);
-CollectorConfig parse_collector_config(const shared::ConfigNode& root, const std::string& file);
+CollectorConfig load_collector_config(const std::string& file,
+                                      ApiTokenFile tokens = ApiTokenFile::kRead);
+CollectorConfig parse_collector_config(const shared::ConfigNode& root, const std::string& file,
+                                       ApiTokenFile tokens = ApiTokenFile::kRead);
 
 }  // namespace pathwatch::collector

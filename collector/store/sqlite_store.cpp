@@ -292,11 +292,25 @@ SqliteStore::SqliteStore(const SqliteOptions& options, shared::UtcNanos now) {
   sqlite::migrate(writer_->db, sqlite::migrations(), ns(now));
   writer_->prepare();
   reader_ = std::make_unique<Reader>(options);
+  // Every 100 virtual machine instructions (well under a microsecond apart; the check is one
+  // atomic load): a non-zero return interrupts the statement (SQLITE_INTERRUPT),
+  // https://sqlite.org/c3ref/progress_handler.html.
+  sqlite3_progress_handler(
+      reader_->db.get(), 100,
+      [](void* flag) -> int { return static_cast<std::atomic<bool>*>(flag)->load() ? 1 : 0; },
+      &api_reads_cancelled_);
   upkeep_reader_ = std::make_unique<Reader>(options);
   retention_chunk_rows_ = std::max<std::size_t>(1, options.retention_chunk_rows);
 }
 
 SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::cancel_api_reads() {
+  api_reads_cancelled_ = true;
+  // Safe from any thread while the connection is open (https://sqlite.org/c3ref/interrupt.html);
+  // the store outlives the API server that calls this.
+  sqlite3_interrupt(reader_->db.get());
+}
 
 int SqliteStore::schema_version() {
   std::lock_guard lock(writer_mutex_);

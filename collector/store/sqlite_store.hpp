@@ -3,6 +3,7 @@
 // vice versa).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,9 @@ class SqliteStore final : public Store {
   std::int64_t add_audit(const AuditRecord& record) override;
   std::vector<AuditRecord> audit_records(shared::UtcNanos since, std::size_t limit) override;
   RetentionResult apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) override;
+  // sqlite3_interrupt for the statement running now, and a progress-handler flag for the
+  // statements a route starts after it (sqlite3_interrupt alone ends one statement only).
+  void cancel_api_reads() override;
 
   int schema_version();
 
@@ -62,6 +66,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Writer> writer_;
   std::mutex reader_mutex_;
   std::unique_ptr<Reader> reader_;
+  std::atomic<bool> api_reads_cancelled_{false};
   // Retention's own reader (its roll-up aggregates read an hour of windows at a time): the
   // API's reader is never held for it. The mutex also keeps retention runs one at a time.
   std::mutex upkeep_mutex_;

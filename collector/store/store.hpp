@@ -118,6 +118,10 @@ class Store {
   // Rolls every complete UTC hour of raw windows that will be pruned (and every complete hour
   // before `now`) into the hourly table, then prunes by the policy. Idempotent.
   virtual RetentionResult apply_retention(const RetentionPolicy& policy, shared::UtcNanos now) = 0;
+  // Shutdown: makes the API's reads running now, and every later one, fail fast (StoreError)
+  // so the API can stop within its bound (docs/collector.md "API"). Thread-safe; irreversible.
+  // Ingest (the writer) and retention are not affected. Stores whose reads are quick ignore it.
+  virtual void cancel_api_reads() {}
 };
 
 using StorePtr = std::unique_ptr<Store>;

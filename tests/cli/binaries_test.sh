@@ -86,6 +86,64 @@ expect "collector: a symlink as secret key" 2 "secret key file is a symbolic lin
 expect "collector: a host name as api.listen" 2 "'localhost' is not an IP address" -- \
   timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/name_listen.yaml"
 
+# The API token file is read like a secret key: a FIFO is refused at once (it used to hang
+# --check-config, start-up and every SIGHUP), and so is pathwatchctl's --token-file as a FIFO or
+# readable by others.
+mkfifo "$tmp/fifo_tokens.yaml" "$tmp/fifo.token"
+cat >"$tmp/fifo_tokens_config.yaml" <<YAML
+collector: {listen: [tcp://127.0.0.1:0], insecure_plaintext: true}
+store: {database: $tmp/c.db}
+api: {listen: "127.0.0.1:0", tokens: $tmp/fifo_tokens.yaml}
+YAML
+expect "collector: a FIFO as API token file" 2 \
+  "$tmp/fifo_tokens.yaml: API token file is a FIFO, not a regular file" -- \
+  timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/fifo_tokens_config.yaml"
+expect "ctl: a FIFO as --token-file" 2 "token file is a FIFO" -- \
+  timeout 10 "$bin/pathwatchctl" --token-file "$tmp/fifo.token" status
+printf 'pwt_x\n' >"$tmp/open.token"
+chmod 644 "$tmp/open.token"
+expect "ctl: a --token-file others can read" 2 "has mode 0644: group/others may not" -- \
+  timeout 10 "$bin/pathwatchctl" --token-file "$tmp/open.token" status
+
+# Plain HTTP beyond loopback: tokens would cross the network in cleartext.
+printf '[]\n' >"$tmp/tokens.yaml"
+chmod 600 "$tmp/tokens.yaml"
+cat >"$tmp/cleartext_api.yaml" <<YAML
+collector: {listen: [tcp://127.0.0.1:0], insecure_plaintext: true}
+store: {database: $tmp/c.db}
+api: {listen: "0.0.0.0:7080", tokens: $tmp/tokens.yaml}
+YAML
+expect "collector: API beyond loopback in plain HTTP" 2 \
+  "api.listen: the API would listen on 0.0.0.0 in plain HTTP" -- \
+  timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/cleartext_api.yaml"
+
+# With api.tls (a self-signed pair made here) the same address is accepted; a private key that
+# others may read is refused like a CURVE secret key.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$tmp/api.key" -out "$tmp/api.crt" 2>/dev/null; then
+  chmod 600 "$tmp/api.key"
+  tls_config() {  # tls_config KEY_FILE
+    cat <<YAML
+collector: {listen: [tcp://127.0.0.1:0], insecure_plaintext: true}
+store: {database: $tmp/c.db}
+api: {listen: "0.0.0.0:7080", tokens: $tmp/tokens.yaml, tls: {certificate: $tmp/api.crt, private_key: $1}}
+YAML
+  }
+  tls_config "$tmp/api.key" >"$tmp/tls_api.yaml"
+  expect "collector: API beyond loopback with api.tls" 0 "OK" -- \
+    timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/tls_api.yaml"
+  cp "$tmp/api.key" "$tmp/open.key"
+  chmod 640 "$tmp/open.key"
+  tls_config "$tmp/open.key" >"$tmp/tls_open_key.yaml"
+  expect "collector: api.tls key readable by group" 2 \
+    "$tmp/open.key: API private key file has mode 0640" -- \
+    timeout 10 "$bin/pathwatch-collector" --check-config "$tmp/tls_open_key.yaml"
+else
+  echo "FAIL openssl could not make a self-signed certificate"
+  failures=$((failures + 1))
+fi
+
 # pathwatchctl without a collector: exit 1 (unreachable); bad usage: exit 2.
 expect "ctl: collector unreachable" 1 "unreachable" -- \
   "$bin/pathwatchctl" --collector http://127.0.0.1:1 status

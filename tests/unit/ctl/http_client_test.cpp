@@ -97,8 +97,9 @@ class CtlAgainstCollectorTest : public ::testing::Test {
                                       shared::api_token_digest(kViewer)},
              collector::ApiTokenEntry{"operator-1", shared::ApiRole::kOperator,
                                       shared::api_token_digest(kOperator)}})),
-        server_("127.0.0.1", 0,
-                [this](const ApiRequest& r) { return collector::handle_api(r, ctx_); }) {
+        server_(
+            "127.0.0.1", 0, [this](const ApiRequest& r) { return collector::handle_api(r, ctx_); },
+            every_client_is_loopback()) {
     ctx_.access = &access_;
     server_.start();
     options_.collector = CollectorUrl{"127.0.0.1", std::to_string(server_.port())};
@@ -114,6 +115,13 @@ class CtlAgainstCollectorTest : public ::testing::Test {
     out_ = ::testing::internal::GetCapturedStdout();
     err_ = ::testing::internal::GetCapturedStderr();
     return rc;
+  }
+
+  // Every client here is 127.0.0.1: the per-address cap would refuse the fifty.
+  static collector::HttpServerOptions every_client_is_loopback() {
+    collector::HttpServerOptions o;
+    o.max_connections_per_peer = 64;
+    return o;
   }
 
   static constexpr const char* kViewer = "pwt_ctl-test-viewer";
@@ -163,6 +171,10 @@ TEST_F(CtlAgainstCollectorTest, WritesNeedAnOperatorTokenAndAreAudited) {
   EXPECT_NE(out_.find("POST /v1/maintenance"), std::string::npos) << out_;
   EXPECT_NE(out_.find("viewer-1"), std::string::npos) << out_;  // the refused attempt, 403
   EXPECT_EQ(store_.audit_records({}, 10).size(), 2u);           // 401s are not recorded
+  // A DELETE has no body but is a write: pathwatchctl still says JSON (the collector answers
+  // 415 to writes of any other type).
+  EXPECT_EQ(run("maintenance", {"remove", "1"}, kOperator), kExitOk) << err_;
+  EXPECT_TRUE(store_.maintenance().empty());
 }
 
 TEST(TokenCommandTest, PrintsTheTokenOnceAndTheLineWithItsDigest) {

@@ -3,17 +3,20 @@
 // strict loading. Routes run through handle_api over the in-memory store.
 #include "collector/api/api_access.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "collector/api/api_audit.hpp"
 #include "collector/api/api_handler.hpp"
 #include "collector/api/api_tokens.hpp"
+#include "collector/api/refused_write_audit.hpp"
 #include "collector/store/memory_store.hpp"
 #include "shared/config/config_error.hpp"
 
@@ -42,6 +45,7 @@ class ApiAccessTest : public ::testing::Test {
                    const std::string& body = "") {
     ApiRequest r{method, target, body};
     if (!token.empty()) r.authorization = "Bearer " + token;
+    if (method != "GET" && method != "HEAD") r.content_type = "application/json";
     r.peer = "198.18.0.7";
     return handle_api(r, ctx_);
   }
@@ -126,6 +130,85 @@ TEST_F(ApiAccessTest, OperatorWriteSucceedsAndLeavesAnAuditRow) {
   EXPECT_EQ(store_.audit_records({}, 10).size(), 2u);
 }
 
+// A viewer's POST to a path with invalid UTF-8: nlohmann's dump() used to throw on it, turning
+// the 403 into a 500 that skipped the audit.
+TEST_F(ApiAccessTest, InvalidUtf8InThePathIsRefusedAndAuditedNot500) {
+  const auto r = call("POST", "/v1/\xff", kViewerToken, kMaintenanceBody);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_TRUE(Json::accept(r.body)) << r.body;
+  const auto trail = store_.audit_records({}, 10);
+  ASSERT_EQ(trail.size(), 1u);
+  EXPECT_EQ(trail[0].route, "/v1/\\xff");  // stored escaped by shared::printable
+}
+
+// An operator's DELETE with invalid UTF-8 used to be stored raw, and every later GET /v1/audit
+// answered 500.
+TEST_F(ApiAccessTest, InvalidUtf8InAnAuditedRouteKeepsTheTrailReadable) {
+  EXPECT_EQ(call("DELETE", "/v1/maintenance/\xff", kOperatorToken).status, 400);
+  const auto listed = call("GET", "/v1/audit", kOperatorToken);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto j = Json::parse(listed.body)["audit"];
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["route"], "/v1/maintenance/\\xff");
+}
+
+// A viewer's POST loop: 100 refusals within a minute are one audit row; the next row, a minute
+// later, says it stands for the 99 left out plus itself = 100.
+TEST_F(ApiAccessTest, RefusedWritesAreAuditedOncePerCallerPerMinuteWithACount) {
+  RefusedWriteAudit refused;
+  ctx_.refused_writes = &refused;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(call("POST", "/v1/maintenance", kViewerToken, kMaintenanceBody).status, 403);
+    clock_.advance(100ms);  // 100 requests in 10 s
+  }
+  EXPECT_EQ(store_.audit_records({}, 1000).size(), 1u);
+  clock_.advance(60s);
+  ASSERT_EQ(call("POST", "/v1/maintenance", kViewerToken, kMaintenanceBody).status, 403);
+  const auto trail = store_.audit_records({}, 1000);
+  ASSERT_EQ(trail.size(), 2u);
+  EXPECT_NE(trail[0].result.find("(this row stands for 100 refused writes)"), std::string::npos)
+      << trail[0].result;
+  // Another caller has its own minute; granted writes are always recorded.
+  EXPECT_EQ(call("POST", "/v1/maintenance", kOperatorToken, kMaintenanceBody).status, 201);
+  EXPECT_EQ(store_.audit_records({}, 1000).size(), 3u);
+}
+
+// Browser defences (docs/security.md "Browsers"), before authentication.
+TEST_F(ApiAccessTest, RequestsWithAnOriginAreRefusedAndWritesMustBeJson) {
+  ApiRequest r{"GET", "/v1/status", ""};
+  r.authorization = "Bearer " + kViewerToken;
+  r.origin = "https://evil.example";
+  EXPECT_EQ(handle_api(r, ctx_).status, 403);
+  ApiRequest w{"POST", "/v1/maintenance", kMaintenanceBody};
+  w.authorization = "Bearer " + kOperatorToken;
+  w.content_type = "text/plain";  // what a no-cors fetch sends without a preflight
+  EXPECT_EQ(handle_api(w, ctx_).status, 415);
+  w.content_type = "";
+  EXPECT_EQ(handle_api(w, ctx_).status, 415);
+  EXPECT_TRUE(store_.maintenance().empty());
+  w.content_type = "Application/JSON; charset=utf-8";
+  EXPECT_EQ(handle_api(w, ctx_).status, 201);
+}
+
+TEST(ApiLoopbackAccessTest, LoopbackOperatorsAnswerToLoopbackHostNamesOnly) {
+  const ApiAccess open = ApiAccess::loopback_operators("127.0.0.1");
+  const auto host = [&](const char* h) {
+    const auto refusal = open.screen(RequestHeaders{"GET", std::nullopt, h, ""});
+    return refusal ? refusal->status : 0;
+  };
+  EXPECT_EQ(host("127.0.0.1:7080"), 0);
+  EXPECT_EQ(host("localhost:7080"), 0);
+  EXPECT_EQ(host("LOCALHOST"), 0);
+  EXPECT_EQ(host("[::1]:7080"), 0);
+  EXPECT_EQ(host("127.0.0.2"), 0);
+  // DNS rebinding: the attacker's name resolves to 127.0.0.1, the browser still sends it.
+  EXPECT_EQ(host("rebind.evil.example:7080"), 421);
+  EXPECT_EQ(host("127.0.0.1.evil.example"), 421);
+  // With tokens the Host does not matter: a browser holds no bearer token.
+  const ApiAccess closed = ApiAccess::with_tokens({});
+  EXPECT_FALSE(closed.screen(RequestHeaders{"GET", std::nullopt, "rebind.evil.example", ""}));
+}
+
 TEST(ApiLoopbackAccessTest, WithoutTokensLoopbackCallersAreOperatorsAndOthersAreRefused) {
   const ApiAccess open = ApiAccess::loopback_operators();
   const auto local = open.authenticate("", true);
@@ -203,6 +286,28 @@ TEST_F(TokenFileTest, RefusesAFileOthersCanRead) {
   const std::string p = write("[]\n", 0644);
   EXPECT_EQ(error_of(p), p + ": token file has mode 0644: group/others may not have any access "
                              "(chmod 600 it)");
+}
+
+// A FIFO must be refused at once: a blocking open() would wait for a writer forever (at start-up,
+// in --check-config). If it blocks, the test opens the writer side itself to free the thread.
+TEST_F(TokenFileTest, RefusesAFifoWithoutBlocking) {
+  const std::string p = (dir_ / "fifo.yaml").string();
+  ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+  auto loading = std::async(std::launch::async, [&] { return error_of(p); });
+  if (loading.wait_for(2s) == std::future_status::timeout) {
+    const int writer = ::open(p.c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer >= 0) ::close(writer);
+    loading.wait();
+    FAIL() << "loading a FIFO as the token file blocked";
+  }
+  EXPECT_EQ(loading.get(), p + ": API token file is a FIFO, not a regular file");
+}
+
+TEST_F(TokenFileTest, RefusesASymbolicLink) {
+  const std::string target = write("[]\n", 0600);
+  const std::string link = (dir_ / "link.yaml").string();
+  std::filesystem::create_symlink(target, link);
+  EXPECT_EQ(error_of(link), link + ": API token file is a symbolic link; name the file itself");
 }
 
 TEST_F(TokenFileTest, BadEntriesFailWithFileLineColumn) {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/incident/incident_store.hpp"
 #include "collector/store/memory_store.hpp"
 
 namespace pathwatch::collector {
@@ -76,6 +77,27 @@ TEST_F(ApiTest, EventsFilterBySiteAndTime) {
   j = Json::parse(call("GET", "/v1/events?since=2026-11-01T00:00Z&site=other").body);
   EXPECT_TRUE(j["state_changes"].empty());
   EXPECT_EQ(call("GET", "/v1/events?since=yesterday").status, 400);
+}
+
+// One request reads at most 31 days (docs/collector.md): a whole-database read would hold a
+// route thread and the API's stop(). 2026-10-01..11-01 is 31 days exactly; one minute more is
+// refused.
+TEST_F(ApiTest, EventsRangeIsAtMost31Days) {
+  EXPECT_EQ(call("GET", "/v1/events?since=2026-10-01T00:00Z&until=2026-11-01T00:00Z").status, 200);
+  const auto r = call("GET", "/v1/events?since=2026-09-30T23:59Z&until=2026-11-01T00:00Z");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("at most 31 days"), std::string::npos) << r.body;
+  EXPECT_EQ(call("GET", "/v1/events?since=2000-01-01").status, 400);
+}
+
+// An unknown incident id with invalid UTF-8 is quoted in the 404: it must stay a 404 with a
+// valid JSON body, not a 500 from the JSON serializer.
+TEST_F(ApiTest, InvalidUtf8IncidentIdIs404) {
+  incident::MemoryIncidentStore incidents;
+  ctx_.incidents = &incidents;
+  const auto r = call("GET", "/v1/incidents/\xff");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_TRUE(Json::accept(r.body)) << r.body;
 }
 
 TEST_F(ApiTest, MaintenanceRoundTrip) {

@@ -46,7 +46,9 @@ bool answered_200(const std::string& answer) {
 }
 
 TEST(HttpServerTest, FiftyClientsAreAnsweredWhileIdleAndSlowlorisClientsHoldConnections) {
-  HttpServer server("127.0.0.1", 0, echo, defaults());
+  HttpServerOptions o = defaults();
+  o.max_connections_per_peer = 64;  // every client here is 127.0.0.1
+  HttpServer server("127.0.0.1", 0, echo, o);
   server.start();
   // One connection that never says anything, one that sends half a header and stalls.
   RawConnection idle(server.port(), 100ms);
@@ -205,6 +207,110 @@ TEST(HttpServerTest, TheHandlerSeesTheAuthorizationHeaderAndALoopbackPeer) {
   EXPECT_EQ(seen.authorization, "Bearer pwt_abc");
   EXPECT_TRUE(seen.peer_loopback);
   EXPECT_EQ(seen.peer, "127.0.0.1");
+}
+
+// One peer may not hold every slot: 64 in all, max(4, 64 / 8) = 8 per address.
+TEST(HttpServerTest, ConnectionsBeyondThePerPeerCapAreRefusedWith503) {
+  HttpServer server("127.0.0.1", 0, echo, defaults());
+  server.start();
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 8; ++i) held.push_back(std::make_unique<RawConnection>(server.port(), 5s));
+  ASSERT_TRUE(wait_for_connections(server, 8));
+  RawConnection ninth(server.port(), 5s);
+  const std::string answer = ninth.request(get_request("/v1/status"));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer;
+  // A slot freed is a slot for the same peer again.
+  held.pop_back();
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (server.open_connections() > 7 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  RawConnection again(server.port(), 5s);
+  EXPECT_TRUE(answered_200(again.request(get_request("/v1/status"))));
+}
+
+// A 401 closes the connection even when the client asked to keep it: an unauthenticated peer
+// must come back with a token, not hold the slot.
+TEST(HttpServerTest, TheConnectionIsClosedAfterA401) {
+  HttpServer server(
+      "127.0.0.1", 0,
+      [](const ApiRequest&) {
+        return ApiResponse{401, R"({"error":"no"})"};
+      },
+      defaults());
+  server.start();
+  RawConnection c(server.port(), 5s);
+  ASSERT_TRUE(c.send("GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));  // keep-alive
+  bool closed = false;
+  const std::string answer = c.receive_all(&closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 401", 0), 0u) << answer;
+  EXPECT_TRUE(closed);  // before the 5 s receive timeout
+}
+
+// RFC 9110 section 9.3.2: an answer to HEAD has no content, also a 405.
+TEST(HttpServerTest, AnswersToHeadCarryNoBody) {
+  HttpServer server(
+      "127.0.0.1", 0,
+      [](const ApiRequest&) {
+        return ApiResponse{405, R"({"error":"HEAD not allowed here"})"};
+      },
+      defaults());
+  server.start();
+  RawConnection c(server.port(), 5s);
+  const std::string answer =
+      c.request("HEAD /v1/maintenance HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 405", 0), 0u) << answer;
+  const auto end_of_header = answer.find("\r\n\r\n");
+  ASSERT_NE(end_of_header, std::string::npos);
+  EXPECT_EQ(answer.size(), end_of_header + 4) << answer;  // nothing after the header
+}
+
+TEST(HttpServerTest, TheHandlerSeesOriginHostAndContentType) {
+  std::mutex m;
+  ApiRequest seen;
+  HttpServer server(
+      "127.0.0.1", 0,
+      [&](const ApiRequest& r) {
+        std::lock_guard lock(m);
+        seen = r;
+        return ApiResponse{200, "{}"};
+      },
+      defaults());
+  server.start();
+  RawConnection c(server.port(), 5s);
+  ASSERT_TRUE(answered_200(c.request(
+      get_request("/v1/status", "Origin: https://evil.example\r\nContent-Type: text/plain\r\n"))));
+  std::lock_guard lock(m);
+  EXPECT_EQ(seen.origin, "https://evil.example");
+  EXPECT_EQ(seen.host, "127.0.0.1");
+  EXPECT_EQ(seen.content_type, "text/plain");
+}
+
+// A route that keeps reading (a year of events over the whole database, say) until the store
+// says stop: stop() cancels it (the collector passes Store::cancel_api_reads) and returns within
+// the 2 s bound; without the cancel it would wait for the route's 30 s.
+TEST(HttpServerTest, StopCancelsASlowRouteAndReturnsWithinTwoSeconds) {
+  std::atomic<bool> cancelled{false};
+  std::atomic<bool> started{false};
+  auto slow = [&](const ApiRequest&) {
+    started = true;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (!cancelled && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    return ApiResponse{500, R"({"error":"store: interrupted"})"};
+  };
+  auto server = std::make_unique<HttpServer>("127.0.0.1", 0, slow, defaults());
+  server->set_route_cancel([&] { cancelled = true; });
+  server->start();
+  RawConnection c(server->port(), 3s);
+  ASSERT_TRUE(c.send(get_request("/v1/events?since=2000-01-01")));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!started && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(started);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto stopped = std::async(std::launch::async, [&] { server->stop(); });
+  ASSERT_EQ(stopped.wait_for(2500ms), std::future_status::ready) << "stop() waited for the route";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+  server.reset();  // and nothing of the route runs on afterwards
 }
 
 }  // namespace

@@ -136,5 +136,49 @@ TEST(CollectorConfig, ApiBeyondLoopbackWithoutTokensIsRefusedAtItsListenKey) {
   }
 }
 
+// The SIGHUP reload of agent keys must not read api.tokens: a FIFO there would block the ZAP
+// thread (no agent could reconnect) and a typo there would block a key rotation. Here the token
+// "file" is a directory, so reading it fails at once; the agents-only load must succeed.
+TEST(CollectorConfig, AgentKeyReloadDoesNotReadTheTokenFile) {
+  const std::string text =
+      "collector: {listen: tcp://127.0.0.1:7000}\nstore: {database: x.db}\n"
+      "api: {listen: 0.0.0.0:7080, tokens: /, behind_tls_proxy: true}\n";
+  EXPECT_THROW(parse_collector_config(shared::ConfigNode::load_string(text, "c.yaml"), "c.yaml"),
+               shared::ConfigError);
+  const auto c = parse_collector_config(shared::ConfigNode::load_string(text, "c.yaml"), "c.yaml",
+                                        ApiTokenFile::kSkip);
+  EXPECT_EQ(c.api_tokens_file, "/");
+}
+
+// Tokens over plain HTTP beyond loopback would be readable on the wire: refused unless the
+// operator says a TLS proxy is in front (the proxy then listens outside, the API on loopback or
+// on the proxy's private link).
+TEST(CollectorConfig, ApiBeyondLoopbackWithoutTlsProxyIsRefused) {
+  const auto config = [](const std::string& api) {
+    return "collector: {listen: tcp://127.0.0.1:7000}\nstore: {database: x.db}\napi: " + api + "\n";
+  };
+  // tokens: / is a directory, so only the kSkip load gets past the token file to this check.
+  try {
+    parse_collector_config(
+        shared::ConfigNode::load_string(config("{listen: 0.0.0.0:7080, tokens: /}"), "c.yaml"),
+        "c.yaml", ApiTokenFile::kSkip);
+    FAIL() << "expected a ConfigError";
+  } catch (const shared::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("c.yaml:3:15: api.listen: the API would listen on "
+                                         "0.0.0.0 in plain HTTP"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto c = parse_collector_config(
+      shared::ConfigNode::load_string(
+          config("{listen: 0.0.0.0:7080, tokens: /, behind_tls_proxy: true}"), "c.yaml"),
+      "c.yaml", ApiTokenFile::kSkip);
+  EXPECT_TRUE(c.api_behind_tls_proxy);
+  EXPECT_FALSE(
+      parse_collector_config(
+          shared::ConfigNode::load_string(config("{listen: 127.0.0.1:7080}"), "c.yaml"), "c.yaml")
+          .api_behind_tls_proxy);
+}
+
 }  // namespace
 }  // namespace pathwatch::collector

@@ -606,5 +606,27 @@ TEST(SqliteStore, NewFileIsAtTheLatestSchema) {
   EXPECT_EQ(store.schema_version(), sqlite::latest_schema_version());
 }
 
+// At shutdown the API's reads fail fast (the API server's stop() bound), while the writer
+// (ingest's last commit) and retention's reader keep working.
+TEST(SqliteStore, CancelledApiReadsFailButWritesAndRetentionDoNot) {
+  SqliteFactory factory;
+  SqliteStore store(SqliteOptions{(factory.dir_ / "cancel.db").string()}, kT0);
+  // 300 windows: reading them takes thousands of SQLite instructions, more than the progress
+  // handler's period (100), as every read that could hold stop() does.
+  CommitBatch b;
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    b.messages.push_back(window_msg("a1", i + 1, kT0 + std::chrono::seconds{10 * i}));
+  }
+  store.commit(b);
+  ASSERT_EQ(store.windows(RowFilter{}).size(), 300u);
+  store.cancel_api_reads();
+  EXPECT_THROW(store.windows(RowFilter{}), StoreError);
+  EXPECT_THROW(store.windows(RowFilter{}), StoreError);  // every later statement too
+  CommitBatch more;
+  more.messages.push_back(window_msg("a1", 301, kT0 + 1h));
+  EXPECT_NO_THROW(store.commit(more));
+  EXPECT_NO_THROW(store.apply_retention(RetentionPolicy{}, kT0 + 1h));
+}
+
 }  // namespace
 }  // namespace pathwatch::collector
