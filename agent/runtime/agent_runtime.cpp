@@ -23,6 +23,12 @@ namespace {
 // a second.
 constexpr shared::Nanos kWallClockStep = std::chrono::seconds{1};
 
+// The most probes a flow sends per hour: its interval, hurried all the time (the cut
+// threshold holds whatever the suspicion does).
+double max_probes_per_hour(const FlowDef& def, const SuspicionConfig& suspicion) {
+  return 3600e9 / static_cast<double>(def.settings.interval.count()) * suspicion.speedup;
+}
+
 shared::Nanos wall_offset(const shared::Clock& clock) {
   return clock.utc_now().time_since_epoch() - clock.mono_now().time_since_epoch();
 }
@@ -136,7 +142,10 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
       kept.insert(*reuse);
       Flow flow = std::move(flows_.at(*reuse));
       flow.engine = engine;
-      if (flow.state) flow.state->set_thresholds(config->thresholds, def.settings.timeout);
+      if (flow.state) {
+        flow.state->set_thresholds(config->thresholds, def.settings.timeout,
+                                   max_probes_per_hour(def, config->suspicion));
+      }
       flows.emplace(*reuse, std::move(flow));
       continue;
     }
@@ -148,7 +157,8 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
       flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path);
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
-      flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout);
+      flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout,
+                                                      max_probes_per_hour(def, config->suspicion));
     }
     flows.emplace(id, std::move(flow));
   }
@@ -159,6 +169,18 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   config_ = std::move(config);
   flows_ = std::move(flows);
   engines_ = std::move(engines);  // engines no flow uses any more close here
+
+  // Pools by path name: the flows probed over one path share its fate. (An as-routed path is
+  // one pool, whichever line carries it.)
+  std::vector<PoolMember> members;
+  for (const auto& [id, flow] : flows_) {
+    if (flow.state) {
+      members.push_back(
+          {id, flow.def.path->name, max_probes_per_hour(flow.def, config_->suspicion)});
+    }
+  }
+  pools_.set_thresholds(config_->thresholds);
+  pools_.set_flows(members);
 
   std::vector<ScheduleEntry> entries;
   entries.reserve(flows_.size());
@@ -266,12 +288,22 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     return;
   }
   flow.window->add(result);
-  const auto change = flow.state->on_result(result);
+  std::optional<StateChangeEvent> change;
+  if (!result.duplicate && !result.late) {
+    const auto path =
+        pools_.on_outcome(result.flow, result.outcome == Outcome::kOk,
+                          flow.state->state() == PathState::kDown, flow.state->loss_rate());
+    change = flow.state->on_result(result, path);
+  }
   if (change) publish_state_change(flow, *change);
   if (change && change->from == PathState::kUp) {
     suspect(flow, "left up");
   } else if (flow.state->doubts_up()) {
     suspect(flow, "losses put it in doubt");
+  } else if (flow.state->state() != PathState::kDown &&
+             (flow.state->doubts_cut() || pools_.doubts_cut(result.flow))) {
+    // Not for a flow already DOWN: a path that stays cut must not keep the agent hurried.
+    suspect(flow, "its losses are half way to a cut");
   }
 }
 

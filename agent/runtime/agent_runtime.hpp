@@ -18,6 +18,7 @@
 #include "agent/route/route_watcher.hpp"
 #include "agent/runtime/flow_plan.hpp"
 #include "agent/schedule/probe_scheduler.hpp"
+#include "agent/state/path_loss_pool.hpp"
 #include "agent/state/path_state_machine.hpp"
 #include "agent/stats/window_stats.hpp"
 #include "shared/logging/logging.hpp"
@@ -139,6 +140,9 @@ class AgentRuntime {
   RuntimeFactories factories_;
   std::shared_ptr<const AgentConfig> config_;
   std::map<FlowId, Flow> flows_;
+  // The flows of each path weighed together: a cut silences them all at once, random loss
+  // does not (docs/agent.md "Loss is not a cut").
+  PathLossPool pools_{StateThresholds{}};
   std::map<std::string, Engine> engines_;
   FlowId next_flow_id_ = 1;
   std::uint32_t hurry_factor_ = 1;
