@@ -170,17 +170,8 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   flows_ = std::move(flows);
   engines_ = std::move(engines);  // engines no flow uses any more close here
 
-  // Pools by path name: the flows probed over one path share its fate. (An as-routed path is
-  // one pool, whichever line carries it.)
-  std::vector<PoolMember> members;
-  for (const auto& [id, flow] : flows_) {
-    if (flow.state) {
-      members.push_back(
-          {id, flow.def.path->name, max_probes_per_hour(flow.def, config_->suspicion)});
-    }
-  }
   pools_.set_thresholds(config_->thresholds);
-  pools_.set_flows(members);
+  assign_pools();
 
   std::vector<ScheduleEntry> entries;
   entries.reserve(flows_.size());
@@ -205,6 +196,27 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   log_->info("{} flows on {} engines ({} kept from before), {:.1f} probes/s, x{} on suspicion",
              flows_.size(), engines_.size(), kept.size(), rate, hurry_factor_);
   start_route_watcher();
+}
+
+void AgentRuntime::assign_pools() {
+  // The line each as-routed target was last seen on: (target, path) -> line.
+  std::map<std::pair<std::string, std::string>, std::string> lines;
+  for (const auto& [id, flow] : flows_) {
+    if (flow.detector && flow.detector->known()) {
+      lines[{flow.def.key.target, flow.def.key.path}] = flow.detector->path();
+    }
+  }
+  std::vector<PoolMember> members;
+  for (const auto& [id, flow] : flows_) {
+    if (!flow.state) continue;
+    std::string pool = flow.def.path->name;
+    if (flow.def.path->as_routed && !flow.def.path->line_hops.empty()) {
+      auto line = lines.find({flow.def.key.target, flow.def.key.path});
+      pool += "|" + (line != lines.end() ? line->second : std::string{});
+    }
+    members.push_back({id, std::move(pool), max_probes_per_hour(flow.def, config_->suspicion)});
+  }
+  pools_.set_flows(members);
 }
 
 void AgentRuntime::start_route_watcher() {
@@ -281,6 +293,7 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     if (auto e = flow.detector->on_result(result)) {
       log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
                  e->to_path, e->gateway);
+      assign_pools();  // its target's flows now share the fate of the other line
       publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
         fill_route_change(*e, *env.mutable_route_change());
       });

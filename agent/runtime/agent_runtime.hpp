@@ -114,6 +114,10 @@ class AgentRuntime {
   };
 
   void apply(std::shared_ptr<const AgentConfig> config);
+  // Puts every measured flow in the pool of its path (PathLossPool): the path's name, and on
+  // an as-routed path with line_hops the line its target's hop flow last identified, since
+  // flows to different targets may leave over different lines. Again when a line changes.
+  void assign_pools();
   ProbeEngine* engine_for(const FlowDef& def, std::map<std::string, Engine>& engines);
   void send(FlowId id);
   // `interfaces`: this window's counter deltas by interface name (nullptr: none, e.g. the
