@@ -304,7 +304,7 @@ void AgentRuntime::on_result(const ProbeResult& result) {
   std::optional<StateChangeEvent> change;
   if (!result.duplicate && !result.late) {
     const auto path =
-        pools_.on_outcome(result.flow, result.outcome == Outcome::kOk,
+        pools_.on_outcome(result.flow, path_delivered(result.outcome),
                           flow.state->state() == PathState::kDown, flow.state->loss_rate());
     change = flow.state->on_result(result, path);
   }

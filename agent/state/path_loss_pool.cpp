@@ -31,13 +31,17 @@ double PathLossPool::threshold(const Pool& pool) const {
   return cut_threshold(pool.probes_per_hour, thresholds_);
 }
 
-PathEvidence PathLossPool::on_outcome(FlowId flow, bool success, bool flow_down,
+bool path_delivered(Outcome outcome) {
+  return outcome == Outcome::kOk || outcome == Outcome::kRefused;
+}
+
+PathEvidence PathLossPool::on_outcome(FlowId flow, bool delivered, bool flow_down,
                                       double flow_loss_rate) {
   auto m = members_.find(flow);
   if (m == members_.end()) return {};
   Pool& pool = pools_.at(m->second.pool);
   Member& member = m->second;
-  if (success) {
+  if (delivered) {
     // This flow's streak was random loss, unless the flow went DOWN with it.
     if (!flow_down) {
       for (std::uint32_t i = 0; i < std::min(member.streak, LossMemory::kSize); ++i) {
@@ -57,7 +61,7 @@ PathEvidence PathLossPool::on_outcome(FlowId flow, bool success, bool flow_down,
   }
   PathEvidence e;
   e.loss_rate = pool.memory.rate();
-  e.silent = !success && pool.evidence >= threshold(pool);
+  e.silent = !delivered && pool.evidence >= threshold(pool);
   e.losses_since_answer = pool.losses_since_answer;
   e.flows = pool.flows;
   return e;

@@ -25,6 +25,9 @@
 
 namespace pathwatch::agent {
 
+// The path carried the probe and its answer: an echo reply, a TCP handshake, or a RST.
+bool path_delivered(Outcome outcome);
+
 struct PoolMember {
   FlowId flow = 0;
   std::string pool;                                // the path's name
@@ -40,10 +43,12 @@ class PathLossPool {
   void set_flows(const std::vector<PoolMember>& members);
   void set_thresholds(const StateThresholds& thresholds) { thresholds_ = thresholds; }
 
-  // One outcome of `flow` (ignored for a flow not listed: evidence of none). `flow_down`:
+  // One outcome of `flow` (ignored for a flow not listed: evidence of none). `delivered`:
+  // the path carried the probe and its answer (an echo reply, a TCP handshake, and a RST
+  // too: the host answered, whatever the service said; path_delivered()). `flow_down`:
   // the flow is DOWN before this outcome; `flow_loss_rate`: its own measured rate
   // (PathStateMachine::loss_rate). Returns the path's evidence with this outcome in.
-  PathEvidence on_outcome(FlowId flow, bool success, bool flow_down, double flow_loss_rate);
+  PathEvidence on_outcome(FlowId flow, bool delivered, bool flow_down, double flow_loss_rate);
 
   // The path's evidence has come half way to a cut: the agent probes faster (suspicion).
   bool doubts_cut(FlowId flow) const;

@@ -134,19 +134,24 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
     ++successes_in_a_row_;
     losses_in_a_row_ = 0;
     refusals_in_a_row_ = 0;
+    explicit_in_streak_ = 0;
   } else {
     ++losses_in_a_row_;
     successes_in_a_row_ = 0;
     refusals_in_a_row_ = result.outcome == Outcome::kRefused ? refusals_in_a_row_ + 1 : 0;
+    if (result.outcome != Outcome::kTimeout) ++explicit_in_streak_;
   }
 
   if (!success && state_ != PathState::kDown && losses_in_a_row_ >= thresholds_.down_after) {
     // Random loss comes in runs by chance (at 51 % round-trip loss, 6 in a row every ~100
     // probes): a streak is a cut only when random loss at the measured rate would rarely give
     // it, or when the whole path fell silent with it (docs/agent.md "Loss is not a cut").
+    // Explicit failures (a RST, an ICMP error, a local error) are no random loss: random loss
+    // is silence.
     const double measured = std::max(memory_.rate(), path.loss_rate);
     const std::uint32_t needed = losses_for_down(path.loss_rate);
-    if (losses_in_a_row_ >= needed || path.silent) {
+    const bool answered_no = explicit_in_streak_ >= thresholds_.down_after;
+    if (losses_in_a_row_ >= needed || path.silent || answered_no) {
       std::string reason =
           refusals_in_a_row_ == losses_in_a_row_
               ? fmt::format(
@@ -155,14 +160,19 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
                     losses_in_a_row_)
               : fmt::format("{} consecutive losses (last: {})", losses_in_a_row_,
                             to_string(result.outcome));
-      if (losses_in_a_row_ < needed) {
+      if (losses_in_a_row_ >= needed) {
+        if (needed > thresholds_.down_after) {
+          reason += fmt::format(" against a measured loss of {:.1f}% (needs {})", 100.0 * measured,
+                                needed);
+        }
+      } else if (answered_no) {
+        reason += fmt::format("; {} of them explicit (RST, ICMP error): not random loss",
+                              explicit_in_streak_);
+      } else {
         reason += fmt::format(
             "; the path silent: {} losses on its {} flows since its last answer, measured "
             "loss {:.1f}%",
             path.losses_since_answer, path.flows, 100.0 * measured);
-      } else if (needed > thresholds_.down_after) {
-        reason +=
-            fmt::format(" against a measured loss of {:.1f}% (needs {})", 100.0 * measured, needed);
       }
       history_.clear();
       clear_run_ = 0;

@@ -13,7 +13,9 @@
 //    `down_after` failures (BFD's detect multiplier, all a clean flow needs) and either as
 //    many as random loss at the flow's measured rate (the larger of its own and its path's,
 //    LossMemory) gives less often than `false_down_per_hour`, or its path silent as a whole
-//    (PathEvidence from PathLossPool). From UNKNOWN or DOWN, `up_after` consecutive
+//    (PathEvidence from PathLossPool), or `down_after` explicit failures in the streak
+//    (a RST, an ICMP error, a local error: random loss is silence, it sends no such answer).
+//    From UNKNOWN or DOWN, `up_after` consecutive
 //    successes -> UP (or DEGRADED at once if the latency rule already holds).
 //  - UP -> DEGRADED, evaluated after every probe while reachable, over the probes since
 //    the path last came up (at most the last `evaluation_probes`):
@@ -132,8 +134,9 @@ class PathStateMachine {
   PathState state_ = PathState::kUnknown;
   std::uint32_t losses_in_a_row_ = 0;
   std::uint32_t successes_in_a_row_ = 0;
-  std::uint32_t refusals_in_a_row_ = 0;  // the tail of the failure streak that was TCP RSTs
-  std::uint32_t clear_run_ = 0;          // DEGRADED: probes in a row within the clear limits
+  std::uint32_t refusals_in_a_row_ = 0;   // the tail of the failure streak that was TCP RSTs
+  std::uint32_t explicit_in_streak_ = 0;  // failures of the streak that were not timeouts
+  std::uint32_t clear_run_ = 0;           // DEGRADED: probes in a row within the clear limits
   // Since the path last came up, at most evaluation_probes, oldest first. A vector, not a
   // deque: a deque's 512-byte chunks cost ~1 KB per flow once the window straddles two
   // (2 MB at 2,000 flows, bench/agent_vs_fping); dropping the front moves 20 small samples.

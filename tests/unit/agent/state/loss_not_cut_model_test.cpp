@@ -127,7 +127,7 @@ class PathModel {
   void feed(const Pending& p) {
     const FlowId id = p.result.flow;
     PathStateMachine& m = machines_[id];
-    const auto path = pools_.on_outcome(id, p.result.outcome == Outcome::kOk,
+    const auto path = pools_.on_outcome(id, path_delivered(p.result.outcome),
                                         m.state() == PathState::kDown, m.loss_rate());
     const auto change = m.on_result(p.result, path);
     if (change && change->to == PathState::kDown) downs_.push_back({change->at, id});

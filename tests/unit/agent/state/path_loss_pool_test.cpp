@@ -42,6 +42,13 @@ TEST(PathLossPoolTest, AnAnswerOnAnyFlowOfThePathEndsTheSilence) {
   EXPECT_EQ(pool.on_outcome(3, false, false, 0).losses_since_answer, 2u);
 }
 
+TEST(PathLossPoolTest, ARstIsAnAnswerOfThePath) {
+  EXPECT_TRUE(path_delivered(Outcome::kOk));
+  EXPECT_TRUE(path_delivered(Outcome::kRefused));  // the host answered: the path works
+  EXPECT_FALSE(path_delivered(Outcome::kTimeout));
+  EXPECT_FALSE(path_delivered(Outcome::kUnreachable));
+}
+
 TEST(PathLossPoolTest, AStreakJoinsThePathsLossRateWhenItsFlowAnswers) {
   auto pool = primary_and_backup();
   pool.on_outcome(1, false, false, 0);

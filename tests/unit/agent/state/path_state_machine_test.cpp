@@ -368,6 +368,24 @@ TEST(PathStateMachineTest, ASilentPathTakesALossyFlowDownAfterDownAfter) {
             "since its last answer, measured loss 50.0%");
 }
 
+TEST(PathStateMachineTest, ExplicitFailuresAreNoRandomLoss) {
+  // A service that closes on a lossy path: RSTs (and the timeouts the loss leaves among them)
+  // go DOWN once down_after of the streak are RSTs, not after the 31 losses random loss at
+  // 50 % would need: random loss is silence, it sends no RST.
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 5);
+  PathEvidence path;
+  path.loss_rate = 0.5;
+  EXPECT_FALSE(m.on_result(lost(6, Outcome::kRefused), path));
+  EXPECT_FALSE(m.on_result(lost(7), path));
+  EXPECT_FALSE(m.on_result(lost(8, Outcome::kRefused), path));
+  const auto e = m.on_result(lost(9, Outcome::kRefused), path);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason,
+            "4 consecutive losses (last: refused); 3 of them explicit (RST, ICMP error): not "
+            "random loss");
+}
+
 TEST(PathStateMachineTest, HeavierLossThanTheCapMayGoDown) {
   // Loss beyond max_random_loss_percent (75) is weighed as 75 %: ln(1/0.75) = 0.2877,
   // ceil(21.31 / 0.2877) = 75 losses in a row (docs/agent.md).

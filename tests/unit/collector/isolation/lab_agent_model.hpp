@@ -103,7 +103,7 @@ inline void run_lab_agent(std::mt19937& rng, const std::vector<Observation*>& fl
       pending.pop();
       Observation& o = *flows[p.result.flow];
       auto& m = machines[p.result.flow];
-      const auto path = pools.on_outcome(p.result.flow, p.result.outcome == agent::Outcome::kOk,
+      const auto path = pools.on_outcome(p.result.flow, agent::path_delivered(p.result.outcome),
                                          m.state() == agent::PathState::kDown, m.loss_rate());
       const auto change = m.on_result(p.result, path);
       if (change) {
