@@ -225,6 +225,11 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
     if (auto m = t.optional("evaluation_probes")) {
       th.evaluation_probes = static_cast<std::uint32_t>(m->as_int(1, 10000));
     }
+    if (auto m = t.optional("false_down_per_hour"))
+      th.false_down_per_hour = m->as_double(1e-12, 1e6);
+    if (auto m = t.optional("max_random_loss_percent")) {
+      th.max_random_loss_percent = m->as_double(1, 99);
+    }
     t.finish();
   }
 

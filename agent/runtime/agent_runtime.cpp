@@ -23,6 +23,12 @@ namespace {
 // a second.
 constexpr shared::Nanos kWallClockStep = std::chrono::seconds{1};
 
+// The most probes a flow sends per hour: its interval, hurried all the time (the cut
+// threshold holds whatever the suspicion does).
+double max_probes_per_hour(const FlowDef& def, const SuspicionConfig& suspicion) {
+  return 3600e9 / static_cast<double>(def.settings.interval.count()) * suspicion.speedup;
+}
+
 shared::Nanos wall_offset(const shared::Clock& clock) {
   return clock.utc_now().time_since_epoch() - clock.mono_now().time_since_epoch();
 }
@@ -136,7 +142,10 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
       kept.insert(*reuse);
       Flow flow = std::move(flows_.at(*reuse));
       flow.engine = engine;
-      if (flow.state) flow.state->set_thresholds(config->thresholds, def.settings.timeout);
+      if (flow.state) {
+        flow.state->set_thresholds(config->thresholds, def.settings.timeout,
+                                   max_probes_per_hour(def, config->suspicion));
+      }
       flows.emplace(*reuse, std::move(flow));
       continue;
     }
@@ -148,7 +157,8 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
       flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path);
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
-      flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout);
+      flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout,
+                                                      max_probes_per_hour(def, config->suspicion));
     }
     flows.emplace(id, std::move(flow));
   }
@@ -159,6 +169,9 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   config_ = std::move(config);
   flows_ = std::move(flows);
   engines_ = std::move(engines);  // engines no flow uses any more close here
+
+  pools_.set_thresholds(config_->thresholds);
+  assign_pools();
 
   std::vector<ScheduleEntry> entries;
   entries.reserve(flows_.size());
@@ -183,6 +196,27 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   log_->info("{} flows on {} engines ({} kept from before), {:.1f} probes/s, x{} on suspicion",
              flows_.size(), engines_.size(), kept.size(), rate, hurry_factor_);
   start_route_watcher();
+}
+
+void AgentRuntime::assign_pools() {
+  // The line each as-routed target was last seen on: (target, path) -> line.
+  std::map<std::pair<std::string, std::string>, std::string> lines;
+  for (const auto& [id, flow] : flows_) {
+    if (flow.detector && flow.detector->known()) {
+      lines[{flow.def.key.target, flow.def.key.path}] = flow.detector->path();
+    }
+  }
+  std::vector<PoolMember> members;
+  for (const auto& [id, flow] : flows_) {
+    if (!flow.state) continue;
+    std::string pool = flow.def.path->name;
+    if (flow.def.path->as_routed && !flow.def.path->line_hops.empty()) {
+      auto line = lines.find({flow.def.key.target, flow.def.key.path});
+      pool += "|" + (line != lines.end() ? line->second : std::string{});
+    }
+    members.push_back({id, std::move(pool), max_probes_per_hour(flow.def, config_->suspicion)});
+  }
+  pools_.set_flows(members);
 }
 
 void AgentRuntime::start_route_watcher() {
@@ -259,6 +293,7 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     if (auto e = flow.detector->on_result(result)) {
       log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
                  e->to_path, e->gateway);
+      assign_pools();  // its target's flows now share the fate of the other line
       publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
         fill_route_change(*e, *env.mutable_route_change());
       });
@@ -266,12 +301,22 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     return;
   }
   flow.window->add(result);
-  const auto change = flow.state->on_result(result);
+  std::optional<StateChangeEvent> change;
+  if (!result.duplicate && !result.late) {
+    const auto path =
+        pools_.on_outcome(result.flow, path_delivered(result.outcome),
+                          flow.state->state() == PathState::kDown, flow.state->loss_rate());
+    change = flow.state->on_result(result, path);
+  }
   if (change) publish_state_change(flow, *change);
   if (change && change->from == PathState::kUp) {
     suspect(flow, "left up");
   } else if (flow.state->doubts_up()) {
     suspect(flow, "losses put it in doubt");
+  } else if (flow.state->state() != PathState::kDown &&
+             (flow.state->doubts_cut() || pools_.doubts_cut(result.flow))) {
+    // Not for a flow already DOWN: a path that stays cut must not keep the agent hurried.
+    suspect(flow, "its losses are half way to a cut");
   }
 }
 

@@ -18,6 +18,7 @@
 #include "agent/route/route_watcher.hpp"
 #include "agent/runtime/flow_plan.hpp"
 #include "agent/schedule/probe_scheduler.hpp"
+#include "agent/state/path_loss_pool.hpp"
 #include "agent/state/path_state_machine.hpp"
 #include "agent/stats/window_stats.hpp"
 #include "shared/logging/logging.hpp"
@@ -113,6 +114,10 @@ class AgentRuntime {
   };
 
   void apply(std::shared_ptr<const AgentConfig> config);
+  // Puts every measured flow in the pool of its path (PathLossPool): the path's name, and on
+  // an as-routed path with line_hops the line its target's hop flow last identified, since
+  // flows to different targets may leave over different lines. Again when a line changes.
+  void assign_pools();
   ProbeEngine* engine_for(const FlowDef& def, std::map<std::string, Engine>& engines);
   void send(FlowId id);
   // `interfaces`: this window's counter deltas by interface name (nullptr: none, e.g. the
@@ -139,6 +144,9 @@ class AgentRuntime {
   RuntimeFactories factories_;
   std::shared_ptr<const AgentConfig> config_;
   std::map<FlowId, Flow> flows_;
+  // The flows of each path weighed together: a cut silences them all at once, random loss
+  // does not (docs/agent.md "Loss is not a cut").
+  PathLossPool pools_{StateThresholds{}};
   std::map<std::string, Engine> engines_;
   FlowId next_flow_id_ = 1;
   std::uint32_t hurry_factor_ = 1;

@@ -41,12 +41,15 @@ shared::UtcNanos outcome_time(const ProbeResult& result, shared::Nanos timeout) 
   return result.sent_utc;
 }
 
-PathStateMachine::PathStateMachine(const StateThresholds& thresholds, shared::Nanos timeout)
-    : thresholds_(thresholds), timeout_(timeout) {}
+PathStateMachine::PathStateMachine(const StateThresholds& thresholds, shared::Nanos timeout,
+                                   double probes_per_hour)
+    : thresholds_(thresholds), timeout_(timeout), probes_per_hour_(probes_per_hour) {}
 
-void PathStateMachine::set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout) {
+void PathStateMachine::set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout,
+                                      double probes_per_hour) {
   thresholds_ = thresholds;
   timeout_ = timeout;
+  probes_per_hour_ = probes_per_hour;
   if (history_.size() > thresholds_.evaluation_probes) {
     history_.erase(history_.begin(),
                    history_.end() - static_cast<std::ptrdiff_t>(thresholds_.evaluation_probes));
@@ -68,12 +71,13 @@ StateChangeEvent PathStateMachine::change(PathState to, std::string reason,
   return e;
 }
 
-// Called for a failure before it joins the history: the streak's earlier failures are in it.
-bool PathStateMachine::history_has_losses() const {
-  std::uint32_t losses = 0;
-  for (const auto& h : history_) losses += h.success() ? 0 : 1;
-  const std::uint32_t streak_before = losses_in_a_row_ > 0 ? losses_in_a_row_ - 1 : 0;
-  return losses > std::min(losses, streak_before);
+std::uint32_t PathStateMachine::losses_for_down(double path_loss_rate) const {
+  return losses_for_cut(std::max(memory_.rate(), path_loss_rate), probes_per_hour_, thresholds_);
+}
+
+bool PathStateMachine::doubts_cut() const {
+  return state_ != PathState::kDown && losses_in_a_row_ > 0 &&
+         2 * losses_in_a_row_ >= losses_for_down(path_loss_rate_);
 }
 
 bool PathStateMachine::doubts_up() const {
@@ -114,25 +118,40 @@ std::optional<std::string> PathStateMachine::degradation(double loss_limit) cons
   return std::nullopt;
 }
 
-std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& result) {
+std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& result,
+                                                            const PathEvidence& path) {
   if (result.duplicate || result.late) return std::nullopt;
   const bool success = is_success(result.outcome);
+  path_loss_rate_ = path.loss_rate;
   if (success) {
+    // The streak this answer ends was random loss (decided), unless it was called DOWN.
+    if (state_ != PathState::kDown) {
+      for (std::uint32_t i = 0; i < std::min(losses_in_a_row_, LossMemory::kSize); ++i) {
+        memory_.record(true);
+      }
+    }
+    memory_.record(false);
     ++successes_in_a_row_;
     losses_in_a_row_ = 0;
     refusals_in_a_row_ = 0;
+    explicit_in_streak_ = 0;
   } else {
     ++losses_in_a_row_;
     successes_in_a_row_ = 0;
     refusals_in_a_row_ = result.outcome == Outcome::kRefused ? refusals_in_a_row_ + 1 : 0;
+    if (result.outcome != Outcome::kTimeout) ++explicit_in_streak_;
   }
 
-  if (!success && state_ != PathState::kDown) {
-    // A lossy DEGRADED path loses probes in runs by chance (at 30 % loss two in a row come
-    // every ~11 probes): it needs twice the streak, so random loss reads DEGRADED, not DOWN.
-    const bool lossy = state_ == PathState::kDegraded && history_has_losses();
-    const std::uint32_t detect = lossy ? 2 * thresholds_.down_after : thresholds_.down_after;
-    if (losses_in_a_row_ >= detect) {
+  if (!success && state_ != PathState::kDown && losses_in_a_row_ >= thresholds_.down_after) {
+    // Random loss comes in runs by chance (at 51 % round-trip loss, 6 in a row every ~100
+    // probes): a streak is a cut only when random loss at the measured rate would rarely give
+    // it, or when the whole path fell silent with it (docs/agent.md "Loss is not a cut").
+    // Explicit failures (a RST, an ICMP error, a local error) are no random loss: random loss
+    // is silence.
+    const double measured = std::max(memory_.rate(), path.loss_rate);
+    const std::uint32_t needed = losses_for_down(path.loss_rate);
+    const bool answered_no = explicit_in_streak_ >= thresholds_.down_after;
+    if (losses_in_a_row_ >= needed || path.silent || answered_no) {
       std::string reason =
           refusals_in_a_row_ == losses_in_a_row_
               ? fmt::format(
@@ -141,7 +160,20 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
                     losses_in_a_row_)
               : fmt::format("{} consecutive losses (last: {})", losses_in_a_row_,
                             to_string(result.outcome));
-      if (lossy) reason += fmt::format(" on a lossy path (2 x down_after = {})", detect);
+      if (losses_in_a_row_ >= needed) {
+        if (needed > thresholds_.down_after) {
+          reason += fmt::format(" against a measured loss of {:.1f}% (needs {})", 100.0 * measured,
+                                needed);
+        }
+      } else if (answered_no) {
+        reason += fmt::format("; {} of them explicit (RST, ICMP error): not random loss",
+                              explicit_in_streak_);
+      } else {
+        reason += fmt::format(
+            "; the path silent: {} losses on its {} flows since its last answer, measured "
+            "loss {:.1f}%",
+            path.losses_since_answer, path.flows, 100.0 * measured);
+      }
       history_.clear();
       clear_run_ = 0;
       return change(PathState::kDown, std::move(reason), result);

@@ -8,9 +8,14 @@
 //    TCP RST (refused) is a failure too: the measurement (host:port) is not usable, though
 //    the host answered; the outcome stays in the evidence (last_tcp_outcome = refused), so
 //    the collector places the fault in the service, not the network.
-//  - Start: UNKNOWN. `down_after` consecutive failures -> DOWN from any state (BFD's detect
-//    multiplier); from DEGRADED with losses in its history (a lossy path, whose losses come in
-//    short runs by chance) 2 x `down_after`. From UNKNOWN or DOWN, `up_after` consecutive
+//  - Start: UNKNOWN. A loss streak -> DOWN from any state when it is a cut, not random loss
+//    (agent/state/cut_evidence.hpp, docs/agent.md "Loss is not a cut"): at least
+//    `down_after` failures (BFD's detect multiplier, all a clean flow needs) and either as
+//    many as random loss at the flow's measured rate (the larger of its own and its path's,
+//    LossMemory) gives less often than `false_down_per_hour`, or its path silent as a whole
+//    (PathEvidence from PathLossPool), or `down_after` explicit failures in the streak
+//    (a RST, an ICMP error, a local error: random loss is silence, it sends no such answer).
+//    From UNKNOWN or DOWN, `up_after` consecutive
 //    successes -> UP (or DEGRADED at once if the latency rule already holds).
 //  - UP -> DEGRADED, evaluated after every probe while reachable, over the probes since
 //    the path last came up (at most the last `evaluation_probes`):
@@ -35,6 +40,8 @@
 
 #include "agent/config/agent_config.hpp"
 #include "agent/probe/probe_result.hpp"
+#include "agent/state/cut_evidence.hpp"
+#include "agent/state/loss_memory.hpp"
 #include "shared/time/time_types.hpp"
 
 namespace pathwatch::agent {
@@ -61,10 +68,15 @@ shared::UtcNanos outcome_time(const ProbeResult& result, shared::Nanos timeout);
 
 class PathStateMachine {
  public:
-  // `timeout`: the flow's probe timeout, to date timeouts.
-  PathStateMachine(const StateThresholds& thresholds, shared::Nanos timeout);
+  // `timeout`: the flow's probe timeout, to date timeouts. `probes_per_hour`: the most the
+  // flow sends (its interval, hurried), for the cut threshold.
+  PathStateMachine(const StateThresholds& thresholds, shared::Nanos timeout,
+                   double probes_per_hour = kDefaultProbesPerHour);
 
-  std::optional<StateChangeEvent> on_result(const ProbeResult& result);
+  // `path`: what the flows of the flow's path say (PathLossPool::on_outcome for this
+  // result); none: the flow is weighed alone.
+  std::optional<StateChangeEvent> on_result(const ProbeResult& result,
+                                            const PathEvidence& path = {});
 
   PathState state() const { return state_; }
   // The latest outcome was a failure that puts an UP path in doubt: its losses, the running
@@ -73,11 +85,20 @@ class PathStateMachine {
   // clean probes where 5 % of 20 are allowed is no doubt; a second one is. The agent probes
   // faster on doubt (AgentRuntime, docs/agent.md "Suspicion").
   bool doubts_up() const;
+  // The running streak is half way to a cut (not DOWN yet): half the losses the cut test
+  // needs against the measured loss rate. The agent probes faster, so a cut of a lossy path
+  // is confirmed sooner; random loss at the tolerated rates comes this far rarely.
+  bool doubts_cut() const;
+  // The flow's own measured loss rate (its last decided probes, the running streak left out).
+  double loss_rate() const { return memory_.rate(); }
+  // Consecutive losses that call DOWN now, with the path's measured loss rate as given.
+  std::uint32_t losses_for_down(double path_loss_rate) const;
   std::uint32_t consecutive_losses() const { return losses_in_a_row_; }
   std::uint32_t consecutive_successes() const { return successes_in_a_row_; }
 
   // New thresholds (config reload): the state and history stay.
-  void set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout);
+  void set_thresholds(const StateThresholds& thresholds, shared::Nanos timeout,
+                      double probes_per_hour = kDefaultProbesPerHour);
 
  private:
   // One probe of the history in one word (8 bytes instead of bool + optional<Nanos>'s 24:
@@ -105,20 +126,25 @@ class PathStateMachine {
   // The reason, if the DEGRADED rules hold with this loss limit (entering: degraded_loss_
   // percent; leaving: the lower clear limit).
   std::optional<std::string> degradation(double loss_limit) const;
-  bool history_has_losses() const;
   StateChangeEvent change(PathState to, std::string reason, const ProbeResult& result);
 
   StateThresholds thresholds_;
   shared::Nanos timeout_;
+  double probes_per_hour_;
   PathState state_ = PathState::kUnknown;
   std::uint32_t losses_in_a_row_ = 0;
   std::uint32_t successes_in_a_row_ = 0;
-  std::uint32_t refusals_in_a_row_ = 0;  // the tail of the failure streak that was TCP RSTs
-  std::uint32_t clear_run_ = 0;          // DEGRADED: probes in a row within the clear limits
+  std::uint32_t refusals_in_a_row_ = 0;   // the tail of the failure streak that was TCP RSTs
+  std::uint32_t explicit_in_streak_ = 0;  // failures of the streak that were not timeouts
+  std::uint32_t clear_run_ = 0;           // DEGRADED: probes in a row within the clear limits
   // Since the path last came up, at most evaluation_probes, oldest first. A vector, not a
   // deque: a deque's 512-byte chunks cost ~1 KB per flow once the window straddles two
   // (2 MB at 2,000 flows, bench/agent_vs_fping); dropping the front moves 20 small samples.
   std::vector<Sample> history_;
+  // Decided outcomes outside DOWN, for the measured loss rate: a streak joins when an answer
+  // ends it short of DOWN.
+  LossMemory memory_;
+  double path_loss_rate_ = 0;  // the path's, with the latest result
 };
 
 }  // namespace pathwatch::agent

@@ -69,6 +69,25 @@ TEST(AgentConfig, DegradedClearThreshold) {
             "degraded_loss_percent (10)");
 }
 
+// Loss is not a cut (agent/state/cut_evidence.hpp): a false DOWN per 100,000 flow-hours
+// under random loss, loss beyond 75 % round trip weighed as 75 %.
+TEST(AgentConfig, CutTestThresholds) {
+  const auto d = parse(kMinimal).thresholds;
+  EXPECT_EQ(d.false_down_per_hour, 1e-5);
+  EXPECT_EQ(d.max_random_loss_percent, 75.0);
+  std::string text = kMinimal;
+  text += "thresholds: {false_down_per_hour: 0.001, max_random_loss_percent: 60}\n";
+  EXPECT_EQ(parse(text).thresholds.false_down_per_hour, 0.001);
+  EXPECT_EQ(parse(text).thresholds.max_random_loss_percent, 60.0);
+  std::string bad = kMinimal;
+  bad += "thresholds: {max_random_loss_percent: 100}\n";
+  EXPECT_NE(error_of(bad).find("thresholds.max_random_loss_percent"), std::string::npos)
+      << error_of(bad);
+  bad = kMinimal + std::string("thresholds: {false_down_per_hour: 0}\n");
+  EXPECT_NE(error_of(bad).find("thresholds.false_down_per_hour"), std::string::npos)
+      << error_of(bad);
+}
+
 // Suspicion is on by default (5 x for 3 s, at most 500 probes/s); speedup 1 turns it off.
 TEST(AgentConfig, Suspicion) {
   const auto d = parse(kMinimal).suspicion;

@@ -206,6 +206,53 @@ TEST(AgentRuntimeTest, LossesThatPutAPathInDoubtSpeedEveryFlowUp) {
   off.runtime.stop();
 }
 
+// Loss is not a cut: on a path that loses half its probes, a flow losing 10 in a row while
+// another flow of the same path answers stays up (random loss at 47 % gives 10 in a row
+// every ~4,000 probes; its own test needs 28); when both fall silent together, the path's
+// pooled test calls the cut long before either flow's own test would.
+TEST(AgentRuntimeTest, FlowsOfOnePathAreWeighedTogether) {
+  Rig r;
+  r.publisher.start();
+  r.transport.connect();
+  r.runtime.start(config("198.18.1.11", true));
+  const auto asp = r.runtime.flow_id(r.key("primary"));
+  const auto other = r.runtime.flow_id({"other", "198.18.30.11", "primary", ProbeKind::kIcmp, 0});
+  ASSERT_TRUE(asp && other);
+  std::uint64_t seq = 1;
+  for (; seq <= 3; ++seq) {
+    r.answer(*asp, seq);
+    r.answer(*other, seq);
+  }
+  for (int i = 0; i < 20; ++i, seq += 2) {  // 20 losses in 43 probes each: 46.5 %
+    r.lose(*asp, seq);
+    r.lose(*other, seq);
+    r.answer(*asp, seq + 1);
+    r.answer(*other, seq + 1);
+  }
+  EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kDegraded);
+  for (int i = 0; i < 10; ++i, ++seq) {
+    r.lose(*asp, seq);
+    r.answer(*other, seq);
+  }
+  EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kDegraded);
+  r.answer(*asp, seq++);
+  // Both silent: the path's threshold ln(2 x 18,000 / 1e-5) = 22.0 nats at ln(1 / 0.5) a loss
+  // (both memories near 50 % now) is ~32 losses of the two together: 16 each, not 28+.
+  int own_losses = 0;
+  while (r.runtime.state(r.key("primary")) != PathState::kDown && own_losses < 28) {
+    r.lose(*asp, seq);
+    r.lose(*other, seq++);
+    ++own_losses;
+  }
+  EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kDown);
+  EXPECT_LE(own_losses, 17);
+  const auto changes = r.sent_of(&pb::Envelope::has_state_change);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_NE(changes.back().state_change().reason().find("the path silent"), std::string::npos)
+      << changes.back().state_change().reason();
+  r.runtime.stop();
+}
+
 // A reload during a suspicion: the hurry goes on until it would have ended, at the pace the new
 // flows allow within max_rate (4 flows at 1 s and 8 probes/s: 2 x, where 2 flows had 4 x).
 TEST(AgentRuntimeTest, ReloadDuringASuspicionKeepsItWithinMaxRate) {

@@ -313,20 +313,85 @@ TEST(PathStateMachineTest, ScatteredLossStaysDegradedWithHysteresis) {
   EXPECT_EQ(back->to, PathState::kUp);
 }
 
-TEST(PathStateMachineTest, LossyDegradedPathNeedsTwiceTheStreakForDown) {
-  PathStateMachine m(lab_thresholds(), kTimeout);
+TEST(PathStateMachineTest, LossyPathNeedsTheStreakRandomLossRarelyGives) {
+  PathStateMachine m(lab_thresholds(), kTimeout);  // 18,000 probes/h: 1 s probes hurried 5 x
   feed_ok(m, 1, 2);
   m.on_result(lost(3));
   ASSERT_TRUE(m.on_result(ok(4)));  // 1 of 6 = 16.7 % > 10 %: DEGRADED
   ASSERT_EQ(m.state(), PathState::kDegraded);
-  // Two in a row (down_after) is what random loss gives: not DOWN on a lossy path.
-  EXPECT_FALSE(m.on_result(lost(5)));
-  EXPECT_FALSE(m.on_result(lost(6)));
-  EXPECT_FALSE(m.on_result(lost(7)));
-  const auto e = m.on_result(lost(8));  // 2 x down_after = 4
+  // Measured loss 1 of 4 decided probes = 25 %: a loss is worth ln 4 = 1.386 nats against
+  // the threshold ln(18,000 / 1e-5) = 21.31, so ceil(15.37) = 16 in a row (0.25^16 = 2e-10
+  // per run start).
+  EXPECT_DOUBLE_EQ(m.loss_rate(), 0.25);
+  EXPECT_EQ(m.losses_for_down(0.0), 16u);
+  for (std::uint64_t seq = 5; seq < 20; ++seq) {
+    EXPECT_FALSE(m.on_result(lost(seq))) << seq;
+    EXPECT_EQ(m.doubts_cut(), seq - 4 >= 8) << seq;  // half way: 8 of 16
+  }
+  const auto e = m.on_result(lost(20));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->to, PathState::kDown);
-  EXPECT_EQ(e->reason, "4 consecutive losses (last: timeout) on a lossy path (2 x down_after = 4)");
+  EXPECT_EQ(e->reason,
+            "16 consecutive losses (last: timeout) against a measured loss of 25.0% (needs 16)");
+  // The streak called DOWN never joins the measured rate.
+  feed_ok(m, 21, 2);
+  EXPECT_DOUBLE_EQ(m.loss_rate(), 1.0 / 6);
+}
+
+TEST(PathStateMachineTest, ThePathsLossRateCountsWhenHigher) {
+  // A clean flow on a path that loses half its probes: 0.5^k must be rare, ln 2 = 0.693
+  // nats a loss, ceil(21.31 / 0.693) = 31.
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 5);
+  EXPECT_EQ(m.losses_for_down(0.0), 3u);
+  EXPECT_EQ(m.losses_for_down(0.5), 31u);
+  PathEvidence path;
+  path.loss_rate = 0.5;
+  for (std::uint64_t seq = 6; seq < 36; ++seq) EXPECT_FALSE(m.on_result(lost(seq), path)) << seq;
+  ASSERT_TRUE(m.on_result(lost(36), path));
+}
+
+TEST(PathStateMachineTest, ASilentPathTakesALossyFlowDownAfterDownAfter) {
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 5);
+  PathEvidence path;
+  path.loss_rate = 0.5;
+  EXPECT_FALSE(m.on_result(lost(6), path));
+  path.silent = true;  // every flow of the path lost since its last answer
+  path.losses_since_answer = 40;
+  path.flows = 12;
+  EXPECT_FALSE(m.on_result(lost(7), path));  // never fewer than down_after of its own
+  const auto e = m.on_result(lost(8), path);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason,
+            "3 consecutive losses (last: timeout); the path silent: 40 losses on its 12 flows "
+            "since its last answer, measured loss 50.0%");
+}
+
+TEST(PathStateMachineTest, ExplicitFailuresAreNoRandomLoss) {
+  // A service that closes on a lossy path: RSTs (and the timeouts the loss leaves among them)
+  // go DOWN once down_after of the streak are RSTs, not after the 31 losses random loss at
+  // 50 % would need: random loss is silence, it sends no RST.
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 5);
+  PathEvidence path;
+  path.loss_rate = 0.5;
+  EXPECT_FALSE(m.on_result(lost(6, Outcome::kRefused), path));
+  EXPECT_FALSE(m.on_result(lost(7), path));
+  EXPECT_FALSE(m.on_result(lost(8, Outcome::kRefused), path));
+  const auto e = m.on_result(lost(9, Outcome::kRefused), path);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->reason,
+            "4 consecutive losses (last: refused); 3 of them explicit (RST, ICMP error): not "
+            "random loss");
+}
+
+TEST(PathStateMachineTest, HeavierLossThanTheCapMayGoDown) {
+  // Loss beyond max_random_loss_percent (75) is weighed as 75 %: ln(1/0.75) = 0.2877,
+  // ceil(21.31 / 0.2877) = 75 losses in a row (docs/agent.md).
+  PathStateMachine m(thresholds(), kTimeout);
+  EXPECT_EQ(m.losses_for_down(0.75), 75u);
+  EXPECT_EQ(m.losses_for_down(0.95), 75u);
 }
 
 TEST(PathStateMachineTest, LatencyDegradedPathKeepsTheNormalDetectMultiplier) {

@@ -2,7 +2,9 @@
 // onset models (isolation_loss_onset_test.cpp, isolation_cut_onset_test.cpp). One agent runs
 // the agent's own ProbeSchedule, with the suspicion that probes every flow 5 x as often for
 // 3 s once a loss puts a path in doubt or a flow leaves UP (and closes windows every probe
-// interval meanwhile), and one PathStateMachine per flow, fed each outcome when it is known.
+// interval meanwhile), and one PathStateMachine per flow, fed each outcome when it is known
+// with its path's evidence from the agent's PathLossPool (pools by path name, as
+// AgentRuntime::on_result does).
 // What it leaves in each observation is what the collector would hold at a given instant:
 // the flow's state and its newest windows.
 #pragma once
@@ -17,6 +19,7 @@
 
 #include "agent/config/agent_config.hpp"
 #include "agent/schedule/probe_schedule.hpp"
+#include "agent/state/path_loss_pool.hpp"
 #include "agent/state/path_state_machine.hpp"
 #include "collector/isolation/observation.hpp"
 
@@ -32,6 +35,9 @@ inline constexpr std::uint32_t kLabSpeedup = 5;  // these agents have < 100 prob
 inline constexpr std::chrono::milliseconds kLabHold{3000};
 inline const agent::StateThresholds kLabThresholds{
     2, 2, 10.0, std::nullopt, std::chrono::milliseconds{200}, 6};
+// The most probes a lab flow sends per hour: every 500 ms, hurried 5 x (AgentRuntime's
+// max_probes_per_hour).
+inline constexpr double kLabProbesPerHour = 3600.0 / 0.5 * kLabSpeedup;
 
 // How one flow fares from the onset on.
 struct FlowFate {
@@ -67,14 +73,18 @@ inline void run_lab_agent(std::mt19937& rng, const std::vector<Observation*>& fl
   agent::ProbeSchedule schedule(mono(zero + milliseconds{rng() % 500}));
   std::vector<agent::ScheduleEntry> entries;
   std::vector<agent::PathStateMachine> machines;
+  std::vector<agent::PoolMember> members;
   for (std::size_t i = 0; i < flows.size(); ++i) {
     const Observation& o = *flows[i];
     entries.push_back(
         {static_cast<agent::FlowId>(i), o.target + "|" + std::to_string(o.port), kLabInterval});
-    machines.emplace_back(kLabThresholds, kLabTimeout);
+    machines.emplace_back(kLabThresholds, kLabTimeout, kLabProbesPerHour);
+    members.push_back({static_cast<agent::FlowId>(i), o.path, kLabProbesPerHour});
     flows[i]->state = ObservedState::kUnknown;
   }
   schedule.set_flows(entries, mono(zero));
+  agent::PathLossPool pools(kLabThresholds);
+  pools.set_flows(members);
   struct Pending {
     shared::UtcNanos known;  // when the outcome is known
     agent::ProbeResult result;
@@ -93,14 +103,19 @@ inline void run_lab_agent(std::mt19937& rng, const std::vector<Observation*>& fl
       pending.pop();
       Observation& o = *flows[p.result.flow];
       auto& m = machines[p.result.flow];
-      const auto change = m.on_result(p.result);
+      const auto path = pools.on_outcome(p.result.flow, agent::path_delivered(p.result.outcome),
+                                         m.state() == agent::PathState::kDown, m.loss_rate());
+      const auto change = m.on_result(p.result, path);
       if (change) {
         o.state = to_observed(change->to);
         o.since = change->at;
       }
       outcomes[p.result.flow].push_back({p.known, p.result.outcome != agent::Outcome::kOk});
-      // AgentRuntime's suspicion: a flow leaving UP, or losses putting it in doubt.
-      if ((change && change->from == agent::PathState::kUp) || m.doubts_up()) {
+      // AgentRuntime's suspicion: a flow leaving UP, or losses putting it in doubt, or half
+      // way to a cut.
+      const bool half_way = m.state() != agent::PathState::kDown &&
+                            (m.doubts_cut() || pools.doubts_cut(p.result.flow));
+      if ((change && change->from == agent::PathState::kUp) || m.doubts_up() || half_way) {
         if (schedule.hurry(kLabSpeedup, mono(p.known + kLabHold), mono(p.known)).began) {
           hurries.push_back({p.known, p.known + kLabHold});
         } else if (!hurries.empty()) {

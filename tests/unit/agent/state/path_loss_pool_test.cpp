@@ -1,0 +1,93 @@
+// The flows of a path weighed together: its measured loss rate and when it is silent.
+#include "agent/state/path_loss_pool.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pathwatch::agent {
+namespace {
+
+// Three flows on "primary" (1 s probes hurried 5 x: 18,000 probes/h each), one on "backup".
+// The primary pool's threshold: ln(3 x 18,000 / 1e-5) = ln(5.4e9) = 22.41 nats; a loss on a
+// clean path is worth ln(1 / 0.001) = 6.91, so the 4th loss in a row (27.6) silences it
+// and the 2nd (13.8 >= 11.2) is half way.
+PathLossPool primary_and_backup() {
+  PathLossPool pool{StateThresholds{}};
+  pool.set_flows({{1, "primary"}, {2, "primary"}, {3, "primary"}, {4, "backup"}});
+  return pool;
+}
+
+TEST(PathLossPoolTest, AllFlowsLosingTogetherSilenceTheirPath) {
+  auto pool = primary_and_backup();
+  EXPECT_FALSE(pool.on_outcome(1, false, false, 0).silent);
+  EXPECT_FALSE(pool.doubts_cut(1));
+  EXPECT_FALSE(pool.on_outcome(2, false, false, 0).silent);
+  EXPECT_TRUE(pool.doubts_cut(1));
+  EXPECT_FALSE(pool.doubts_cut(4));  // another path
+  EXPECT_FALSE(pool.on_outcome(4, true, false, 0).silent);
+  EXPECT_FALSE(pool.on_outcome(3, false, false, 0).silent);
+  const auto e = pool.on_outcome(1, false, false, 0);
+  EXPECT_TRUE(e.silent);
+  EXPECT_EQ(e.losses_since_answer, 4u);
+  EXPECT_EQ(e.flows, 3u);
+}
+
+TEST(PathLossPoolTest, AnAnswerOnAnyFlowOfThePathEndsTheSilence) {
+  auto pool = primary_and_backup();
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(2, true, false, 0);  // the path carries packets: flow 1 may be a dead host
+  EXPECT_FALSE(pool.on_outcome(1, false, false, 0).silent);
+  EXPECT_FALSE(pool.doubts_cut(1));
+  EXPECT_EQ(pool.on_outcome(3, false, false, 0).losses_since_answer, 2u);
+}
+
+TEST(PathLossPoolTest, ARstIsAnAnswerOfThePath) {
+  EXPECT_TRUE(path_delivered(Outcome::kOk));
+  EXPECT_TRUE(path_delivered(Outcome::kRefused));  // the host answered: the path works
+  EXPECT_FALSE(path_delivered(Outcome::kTimeout));
+  EXPECT_FALSE(path_delivered(Outcome::kUnreachable));
+}
+
+TEST(PathLossPoolTest, AStreakJoinsThePathsLossRateWhenItsFlowAnswers) {
+  auto pool = primary_and_backup();
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(1, false, false, 0);
+  EXPECT_EQ(pool.on_outcome(2, true, false, 0).loss_rate, 0.0);  // flow 1's streak undecided
+  EXPECT_DOUBLE_EQ(pool.on_outcome(1, true, false, 0).loss_rate, 2.0 / 4);  // 2 lost of 4
+  EXPECT_EQ(pool.loss_rate(4), 0.0);
+}
+
+TEST(PathLossPoolTest, ADownFlowsLossesNeverMakeItsPathLookLossy) {
+  auto pool = primary_and_backup();
+  pool.on_outcome(1, true, false, 0);
+  for (int i = 0; i < 10; ++i) pool.on_outcome(1, false, i >= 3, 0);  // DOWN after 3
+  pool.on_outcome(2, true, false, 0);
+  EXPECT_EQ(pool.on_outcome(1, true, true, 0).loss_rate, 0.0);  // 3 answers, no loss
+}
+
+TEST(PathLossPoolTest, LossesWeighLessOnALossyPath) {
+  auto pool = primary_and_backup();
+  // Path measured at 50 % (2 of 4): a loss is worth ln 2 = 0.693; 22.41 / 0.693 = 32.3, so
+  // the 33rd loss in a row silences it.
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(1, true, false, 0);
+  pool.on_outcome(2, false, false, 0);
+  pool.on_outcome(2, true, false, 0);
+  for (int i = 1; i < 33; ++i) {
+    ASSERT_FALSE(pool.on_outcome(static_cast<FlowId>(1 + i % 3), false, false, 0).silent) << i;
+  }
+  EXPECT_TRUE(pool.on_outcome(1, false, false, 0).silent);
+}
+
+TEST(PathLossPoolTest, APoolThatKeepsItsNameKeepsItsMemory) {
+  auto pool = primary_and_backup();
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(1, true, false, 0);
+  pool.set_flows({{1, "primary"}, {5, "primary"}});
+  EXPECT_DOUBLE_EQ(pool.loss_rate(5), 0.5);
+  EXPECT_EQ(pool.on_outcome(3, false, false, 0).flows, 0u);  // gone: no evidence
+}
+
+}  // namespace
+}  // namespace pathwatch::agent
