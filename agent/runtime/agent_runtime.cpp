@@ -23,10 +23,12 @@ namespace {
 // a second.
 constexpr shared::Nanos kWallClockStep = std::chrono::seconds{1};
 
-// The most probes a flow sends per hour: its interval, hurried all the time (the cut
-// threshold holds whatever the suspicion does).
-double max_probes_per_hour(const FlowDef& def, const SuspicionConfig& suspicion) {
-  return 3600e9 / static_cast<double>(def.settings.interval.count()) * suspicion.speedup;
+// The probes a flow sends per hour at its usual rate, for the cut threshold: the hurry lasts
+// only suspicion.hold after a doubt, its extra probes are bounded apart (docs/agent.md "Loss
+// is not a cut"). Taking it as permanent raised the threshold so far that one loss among the
+// last 128 delayed a cut's DOWN to 5 intervals.
+double probes_per_hour(const FlowDef& def) {
+  return 3600e9 / static_cast<double>(def.settings.interval.count());
 }
 
 shared::Nanos wall_offset(const shared::Clock& clock) {
@@ -143,8 +145,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
       Flow flow = std::move(flows_.at(*reuse));
       flow.engine = engine;
       if (flow.state) {
-        flow.state->set_thresholds(config->thresholds, def.settings.timeout,
-                                   max_probes_per_hour(def, config->suspicion));
+        flow.state->set_thresholds(config->thresholds, def.settings.timeout, probes_per_hour(def));
       }
       flows.emplace(*reuse, std::move(flow));
       continue;
@@ -158,7 +159,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
       flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout,
-                                                      max_probes_per_hour(def, config->suspicion));
+                                                      probes_per_hour(def));
     }
     flows.emplace(id, std::move(flow));
   }
@@ -214,7 +215,7 @@ void AgentRuntime::assign_pools() {
       auto line = lines.find({flow.def.key.target, flow.def.key.path});
       pool += "|" + (line != lines.end() ? line->second : std::string{});
     }
-    members.push_back({id, std::move(pool), max_probes_per_hour(flow.def, config_->suspicion)});
+    members.push_back({id, std::move(pool), probes_per_hour(flow.def)});
   }
   pools_.set_flows(members);
 }

@@ -236,8 +236,8 @@ TEST(AgentRuntimeTest, FlowsOfOnePathAreWeighedTogether) {
   }
   EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kDegraded);
   r.answer(*asp, seq++);
-  // Both silent: the path's threshold ln(2 x 18,000 / 1e-5) = 22.0 nats at ln(1 / 0.5) a loss
-  // (both memories near 50 % now) is ~32 losses of the two together: 16 each, not 28+.
+  // Both silent: the path's threshold ln(2 x 3,600 / 1e-4) = 18.1 nats at ln(1 / 0.5) a loss
+  // (both memories near 50 % now) is ~26 losses of the two together: 13 each, not 24+.
   int own_losses = 0;
   while (r.runtime.state(r.key("primary")) != PathState::kDown && own_losses < 28) {
     r.lose(*asp, seq);

@@ -6,10 +6,10 @@
 namespace pathwatch::agent {
 namespace {
 
-// Three flows on "primary" (1 s probes hurried 5 x: 18,000 probes/h each), one on "backup".
-// The primary pool's threshold: ln(3 x 18,000 / 1e-5) = ln(5.4e9) = 22.41 nats; a loss on a
-// clean path is worth ln(1 / 0.001) = 6.91, so the 4th loss in a row (27.6) silences it
-// and the 2nd (13.8 >= 11.2) is half way.
+// Three flows on "primary" (1 s probes: 3,600 probes/h each), one on "backup". The primary
+// pool's threshold: ln(3 x 3,600 / 1e-4) = ln(1.08e8) = 18.50 nats; a loss on a clean path is
+// worth ln(1 / 0.001) = 6.91, so the 3rd loss in a row (20.7) silences it and the 2nd
+// (13.8 >= 9.25) is half way.
 PathLossPool primary_and_backup() {
   PathLossPool pool{StateThresholds{}};
   pool.set_flows({{1, "primary"}, {2, "primary"}, {3, "primary"}, {4, "backup"}});
@@ -24,10 +24,9 @@ TEST(PathLossPoolTest, AllFlowsLosingTogetherSilenceTheirPath) {
   EXPECT_TRUE(pool.doubts_cut(1));
   EXPECT_FALSE(pool.doubts_cut(4));  // another path
   EXPECT_FALSE(pool.on_outcome(4, true, false, 0).silent);
-  EXPECT_FALSE(pool.on_outcome(3, false, false, 0).silent);
-  const auto e = pool.on_outcome(1, false, false, 0);
+  const auto e = pool.on_outcome(3, false, false, 0);
   EXPECT_TRUE(e.silent);
-  EXPECT_EQ(e.losses_since_answer, 4u);
+  EXPECT_EQ(e.losses_since_answer, 3u);
   EXPECT_EQ(e.flows, 3u);
 }
 
@@ -68,13 +67,13 @@ TEST(PathLossPoolTest, ADownFlowsLossesNeverMakeItsPathLookLossy) {
 
 TEST(PathLossPoolTest, LossesWeighLessOnALossyPath) {
   auto pool = primary_and_backup();
-  // Path measured at 50 % (2 of 4): a loss is worth ln 2 = 0.693; 22.41 / 0.693 = 32.3, so
-  // the 33rd loss in a row silences it.
+  // Path measured at 50 % (2 of 4): a loss is worth ln 2 = 0.693; 18.50 / 0.693 = 26.7, so
+  // the 27th loss in a row silences it.
   pool.on_outcome(1, false, false, 0);
   pool.on_outcome(1, true, false, 0);
   pool.on_outcome(2, false, false, 0);
   pool.on_outcome(2, true, false, 0);
-  for (int i = 1; i < 33; ++i) {
+  for (int i = 1; i < 27; ++i) {
     ASSERT_FALSE(pool.on_outcome(static_cast<FlowId>(1 + i % 3), false, false, 0).silent) << i;
   }
   EXPECT_TRUE(pool.on_outcome(1, false, false, 0).silent);
