@@ -200,10 +200,11 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
 }
 
 void AgentRuntime::assign_pools() {
-  // The line each as-routed target was last seen on: (target, path) -> line.
+  // The line each as-routed target was last seen on: (target, path) -> line. "None" (no
+  // router answers) is no line: it is what a cut looks like, so the flows stay where they were.
   std::map<std::pair<std::string, std::string>, std::string> lines;
   for (const auto& [id, flow] : flows_) {
-    if (flow.detector && flow.detector->known()) {
+    if (flow.detector && flow.detector->known() && !flow.detector->path().empty()) {
       lines[{flow.def.key.target, flow.def.key.path}] = flow.detector->path();
     }
   }
@@ -213,11 +214,30 @@ void AgentRuntime::assign_pools() {
     std::string pool = flow.def.path->name;
     if (flow.def.path->as_routed && !flow.def.path->line_hops.empty()) {
       auto line = lines.find({flow.def.key.target, flow.def.key.path});
-      pool += "|" + (line != lines.end() ? line->second : std::string{});
+      if (line != lines.end()) {
+        pool += "|" + line->second;
+      } else if (const auto* kept = pools_.pool_of(id); kept && kept->starts_with(pool + "|")) {
+        pool = *kept;  // the line it was last seen on
+      } else {
+        pool += "|";
+      }
     }
     members.push_back({id, std::move(pool), probes_per_hour(flow.def)});
   }
   pools_.set_flows(members);
+}
+
+void AgentRuntime::move_to_line(const Flow& hop_flow, const std::string& line) {
+  // Only this target's flows move, one by one: rebuilding every pool on each change cost
+  // O(N log N) and N strings per change, and a reconvergence changes every as-routed target
+  // within an interval.
+  const std::string pool = hop_flow.def.path->name + "|" + line;
+  for (const auto& [id, flow] : flows_) {
+    if (flow.state && flow.def.key.target == hop_flow.def.key.target &&
+        flow.def.key.path == hop_flow.def.key.path) {
+      pools_.move_flow(id, pool);
+    }
+  }
 }
 
 void AgentRuntime::start_route_watcher() {
@@ -294,7 +314,10 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     if (auto e = flow.detector->on_result(result)) {
       log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
                  e->to_path, e->gateway);
-      assign_pools();  // its target's flows now share the fate of the other line
+      // Its target's flows now share the fate of the other line. "None" is what a cut of
+      // the line looks like (no router answers, at about the flows' 3rd loss): the flows
+      // stay in the line's pool, so the pooled test keeps its evidence through the cut.
+      if (!e->to_path.empty()) move_to_line(flow, e->to_path);
       publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
         fill_route_change(*e, *env.mutable_route_change());
       });

@@ -42,6 +42,12 @@ class PathLossPool {
   // evidence; flows no longer listed leave.
   void set_flows(const std::vector<PoolMember>& members);
   void set_thresholds(const StateThresholds& thresholds) { thresholds_ = thresholds; }
+  // Moves one listed flow to the pool `pool` (an as-routed target seen on another line):
+  // O(log n), the other flows and pools untouched. The flow's undecided streak stays with
+  // the pool it left (it is not evidence about the new line); a pool left empty goes.
+  void move_flow(FlowId flow, const std::string& pool);
+  // The pool a flow is in (nullptr: not listed).
+  const std::string* pool_of(FlowId flow) const;
 
   // One outcome of `flow` (ignored for a flow not listed: evidence of none). `delivered`:
   // the path carried the probe and its answer (an echo reply, a TCP handshake, and a RST
@@ -65,6 +71,7 @@ class PathLossPool {
   struct Member {
     std::string pool;
     std::uint32_t streak = 0;  // losses not yet decided
+    double probes_per_hour = 0;
   };
   double threshold(const Pool& pool) const;
 

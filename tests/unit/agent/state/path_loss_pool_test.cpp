@@ -88,5 +88,20 @@ TEST(PathLossPoolTest, APoolThatKeepsItsNameKeepsItsMemory) {
   EXPECT_EQ(pool.on_outcome(3, false, false, 0).flows, 0u);  // gone: no evidence
 }
 
+TEST(PathLossPoolTest, MovingAFlowLeavesTheOtherPoolsAlone) {
+  auto pool = primary_and_backup();
+  pool.on_outcome(1, false, false, 0);
+  pool.on_outcome(1, true, false, 0);  // primary at 50 %
+  pool.on_outcome(2, false, false, 0);
+  pool.move_flow(3, "backup");
+  EXPECT_EQ(*pool.pool_of(3), "backup");
+  EXPECT_EQ(pool.on_outcome(3, true, false, 0).flows, 2u);
+  EXPECT_DOUBLE_EQ(pool.loss_rate(1), 0.5);  // primary's memory and evidence stay
+  EXPECT_EQ(pool.on_outcome(1, false, false, 0).losses_since_answer, 2u);
+  pool.move_flow(4, "primary");  // backup keeps flow 3
+  EXPECT_EQ(pool.on_outcome(4, false, false, 0).flows, 3u);
+  EXPECT_EQ(pool.pool_of(9), nullptr);
+}
+
 }  // namespace
 }  // namespace pathwatch::agent
