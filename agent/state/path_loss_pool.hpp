@@ -31,7 +31,7 @@ bool path_delivered(Outcome outcome);
 struct PoolMember {
   FlowId flow = 0;
   std::string pool;                                // the path's name
-  double probes_per_hour = kDefaultProbesPerHour;  // the most the flow sends (hurried)
+  double probes_per_hour = kDefaultProbesPerHour;  // the flow's usual rate (not hurried)
 };
 
 class PathLossPool {

@@ -254,7 +254,7 @@ TEST(LossNotCutModel, RandomLossStaysDegradedAtTheShippedThresholds) {
 }
 
 // Where false DOWNs are frequent enough to count (the same rule, 30 allowed per flow-hour
-// instead of 1e-5: ~10 losses in a row at 51 %), the simulation without the suspicion
+// instead of 1e-4: ~8 losses in a row at 51 %), the simulation without the suspicion
 // (outcomes known in the order sent: Bernoulli runs, as the analysis assumes) matches the
 // flow's own test, under the bound with the pooled one. With the suspicion it is lower
 // still: a hurried probe's answer comes back before the losses still in flight and breaks
