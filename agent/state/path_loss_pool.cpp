@@ -69,8 +69,9 @@ PathEvidence PathLossPool::on_outcome(FlowId flow, bool delivered, bool flow_dow
       }
     }
     member.streak = 0;
-    pool.memory.record(false);
-    pool.evidence = 0;  // the path carries packets
+    if (!flow_down)
+      pool.memory.record(false);  // a DOWN flow's answers join no more than its losses
+    pool.evidence = 0;            // the path carries packets
     pool.losses_since_answer = 0;
   } else {
     ++member.streak;

@@ -6,7 +6,8 @@
 // A pool is named by the caller (AgentRuntime: the path's name). Per pool:
 //  - LossMemory over every flow's decided outcomes (a flow's loss streak joins when that
 //    flow answers again; the losses of a flow that is or went DOWN never join: a dead host
-//    does not make its path look lossy);
+//    does not make its path look lossy; nor do its answers while DOWN, which alone would make
+//    it look cleaner);
 //  - the cut evidence since the path's last answer: each loss of a flow not DOWN adds
 //    loss_evidence(max(that flow's rate, the path's rate)); the path is silent once it reaches
 //    cut_threshold(probes per hour of all its flows together) — the pooled stream sends

@@ -62,7 +62,15 @@ TEST(PathLossPoolTest, ADownFlowsLossesNeverMakeItsPathLookLossy) {
   pool.on_outcome(1, true, false, 0);
   for (int i = 0; i < 10; ++i) pool.on_outcome(1, false, i >= 3, 0);  // DOWN after 3
   pool.on_outcome(2, true, false, 0);
-  EXPECT_EQ(pool.on_outcome(1, true, true, 0).loss_rate, 0.0);  // 3 answers, no loss
+  EXPECT_EQ(pool.on_outcome(1, true, true, 0).loss_rate, 0.0);  // 2 answers, no loss
+}
+
+TEST(PathLossPoolTest, ADownFlowsAnswersDoNotMakeItsPathLookCleaner) {
+  auto pool = primary_and_backup();
+  pool.on_outcome(2, false, false, 0);
+  pool.on_outcome(2, true, false, 0);  // 1 of 2
+  for (int i = 0; i < 5; ++i) pool.on_outcome(1, true, true, 0);
+  EXPECT_DOUBLE_EQ(pool.loss_rate(1), 0.5);
 }
 
 TEST(PathLossPoolTest, LossesWeighLessOnALossyPath) {

@@ -333,9 +333,9 @@ TEST(PathStateMachineTest, LossyPathNeedsTheStreakRandomLossRarelyGives) {
   EXPECT_EQ(e->to, PathState::kDown);
   EXPECT_EQ(e->reason,
             "13 consecutive losses (last: timeout) against a measured loss of 25.0% (needs 13)");
-  // The streak called DOWN never joins the measured rate.
+  // The streak called DOWN never joins the measured rate, nor do the answers while DOWN.
   feed_ok(m, 18, 2);
-  EXPECT_DOUBLE_EQ(m.loss_rate(), 1.0 / 6);
+  EXPECT_DOUBLE_EQ(m.loss_rate(), 0.25);
 }
 
 TEST(PathStateMachineTest, ThePathsLossRateCountsWhenHigher) {
@@ -349,6 +349,21 @@ TEST(PathStateMachineTest, ThePathsLossRateCountsWhenHigher) {
   path.loss_rate = 0.5;
   for (std::uint64_t seq = 6; seq < 31; ++seq) EXPECT_FALSE(m.on_result(lost(seq), path)) << seq;
   ASSERT_TRUE(m.on_result(lost(31), path));
+}
+
+TEST(PathStateMachineTest, ADownFlowRecordsNeitherLossesNorAnswers) {
+  // Answers alone would bias the measured rate low: 2 losses in 100 stay 2 in 100 after an
+  // outage, however many answers come while the flow is still DOWN.
+  PathStateMachine m(thresholds(), kTimeout);
+  feed_ok(m, 1, 49);
+  m.on_result(lost(50));
+  m.on_result(lost(51));
+  feed_ok(m, 52, 49);
+  EXPECT_DOUBLE_EQ(m.loss_rate(), 0.02);
+  for (std::uint64_t seq = 101; seq < 104; ++seq) m.on_result(lost(seq));
+  ASSERT_EQ(m.state(), PathState::kDown);
+  feed_ok(m, 104, 2);  // still DOWN (up_after 3)
+  EXPECT_DOUBLE_EQ(m.loss_rate(), 0.02);
 }
 
 TEST(PathStateMachineTest, ASilentPathTakesALossyFlowDownAfterDownAfter) {
