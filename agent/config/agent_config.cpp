@@ -226,7 +226,9 @@ AgentConfig parse_agent_config(const ConfigNode& root, const std::string& file) 
       th.evaluation_probes = static_cast<std::uint32_t>(m->as_int(1, 10000));
     }
     if (auto m = t.optional("false_down_per_hour"))
-      th.false_down_per_hour = m->as_double(1e-12, 1e6);
+      // At most 1: a flow sends at least one probe an hour, and more false DOWNs than probes
+      // is no target (the cut threshold would go negative).
+      th.false_down_per_hour = m->as_double(1e-12, 1);
     if (auto m = t.optional("max_random_loss_percent")) {
       th.max_random_loss_percent = m->as_double(1, 99);
     }

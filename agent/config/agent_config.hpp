@@ -60,7 +60,7 @@ struct StateThresholds {
   std::uint32_t evaluation_probes = 20;
   // Loss is not a cut (docs/agent.md): a loss streak calls DOWN only when random loss at the
   // flow's (or its path's) measured rate would give it less than this often per flow-hour.
-  double false_down_per_hour = 1e-5;
+  double false_down_per_hour = 1e-4;
   // Loss heavier than this (round trip) is weighed as this heavy: such a path may be called
   // DOWN (about 74 losses in a row at the defaults).
   double max_random_loss_percent = 75.0;

@@ -23,10 +23,12 @@ namespace {
 // a second.
 constexpr shared::Nanos kWallClockStep = std::chrono::seconds{1};
 
-// The most probes a flow sends per hour: its interval, hurried all the time (the cut
-// threshold holds whatever the suspicion does).
-double max_probes_per_hour(const FlowDef& def, const SuspicionConfig& suspicion) {
-  return 3600e9 / static_cast<double>(def.settings.interval.count()) * suspicion.speedup;
+// The probes a flow sends per hour at its usual rate, for the cut threshold: the hurry lasts
+// only suspicion.hold after a doubt, its extra probes are bounded apart (docs/agent.md "Loss
+// is not a cut"). Taking it as permanent raised the threshold so far that one loss among the
+// last 128 delayed a cut's DOWN to 5 intervals.
+double probes_per_hour(const FlowDef& def) {
+  return 3600e9 / static_cast<double>(def.settings.interval.count());
 }
 
 shared::Nanos wall_offset(const shared::Clock& clock) {
@@ -143,8 +145,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
       Flow flow = std::move(flows_.at(*reuse));
       flow.engine = engine;
       if (flow.state) {
-        flow.state->set_thresholds(config->thresholds, def.settings.timeout,
-                                   max_probes_per_hour(def, config->suspicion));
+        flow.state->set_thresholds(config->thresholds, def.settings.timeout, probes_per_hour(def));
       }
       flows.emplace(*reuse, std::move(flow));
       continue;
@@ -158,7 +159,7 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
       flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout,
-                                                      max_probes_per_hour(def, config->suspicion));
+                                                      probes_per_hour(def));
     }
     flows.emplace(id, std::move(flow));
   }
@@ -199,10 +200,11 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
 }
 
 void AgentRuntime::assign_pools() {
-  // The line each as-routed target was last seen on: (target, path) -> line.
+  // The line each as-routed target was last seen on: (target, path) -> line. "None" (no
+  // router answers) is no line: it is what a cut looks like, so the flows stay where they were.
   std::map<std::pair<std::string, std::string>, std::string> lines;
   for (const auto& [id, flow] : flows_) {
-    if (flow.detector && flow.detector->known()) {
+    if (flow.detector && flow.detector->known() && !flow.detector->path().empty()) {
       lines[{flow.def.key.target, flow.def.key.path}] = flow.detector->path();
     }
   }
@@ -212,11 +214,30 @@ void AgentRuntime::assign_pools() {
     std::string pool = flow.def.path->name;
     if (flow.def.path->as_routed && !flow.def.path->line_hops.empty()) {
       auto line = lines.find({flow.def.key.target, flow.def.key.path});
-      pool += "|" + (line != lines.end() ? line->second : std::string{});
+      if (line != lines.end()) {
+        pool += "|" + line->second;
+      } else if (const auto* kept = pools_.pool_of(id); kept && kept->starts_with(pool + "|")) {
+        pool = *kept;  // the line it was last seen on
+      } else {
+        pool += "|";
+      }
     }
-    members.push_back({id, std::move(pool), max_probes_per_hour(flow.def, config_->suspicion)});
+    members.push_back({id, std::move(pool), probes_per_hour(flow.def)});
   }
   pools_.set_flows(members);
+}
+
+void AgentRuntime::move_to_line(const Flow& hop_flow, const std::string& line) {
+  // Only this target's flows move, one by one: rebuilding every pool on each change cost
+  // O(N log N) and N strings per change, and a reconvergence changes every as-routed target
+  // within an interval.
+  const std::string pool = hop_flow.def.path->name + "|" + line;
+  for (const auto& [id, flow] : flows_) {
+    if (flow.state && flow.def.key.target == hop_flow.def.key.target &&
+        flow.def.key.path == hop_flow.def.key.path) {
+      pools_.move_flow(id, pool);
+    }
+  }
 }
 
 void AgentRuntime::start_route_watcher() {
@@ -293,7 +314,10 @@ void AgentRuntime::on_result(const ProbeResult& result) {
     if (auto e = flow.detector->on_result(result)) {
       log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
                  e->to_path, e->gateway);
-      assign_pools();  // its target's flows now share the fate of the other line
+      // Its target's flows now share the fate of the other line. "None" is what a cut of
+      // the line looks like (no router answers, at about the flows' 3rd loss): the flows
+      // stay in the line's pool, so the pooled test keeps its evidence through the cut.
+      if (!e->to_path.empty()) move_to_line(flow, e->to_path);
       publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
         fill_route_change(*e, *env.mutable_route_change());
       });

@@ -116,8 +116,11 @@ class AgentRuntime {
   void apply(std::shared_ptr<const AgentConfig> config);
   // Puts every measured flow in the pool of its path (PathLossPool): the path's name, and on
   // an as-routed path with line_hops the line its target's hop flow last identified, since
-  // flows to different targets may leave over different lines. Again when a line changes.
+  // flows to different targets may leave over different lines (none identified: the pool it
+  // is in). On config changes; a line change moves its target's flows (move_to_line).
   void assign_pools();
+  // Moves the measured flows of `hop_flow`'s target to the pool of `line` (a line change).
+  void move_to_line(const Flow& hop_flow, const std::string& line);
   ProbeEngine* engine_for(const FlowDef& def, std::map<std::string, Engine>& engines);
   void send(FlowId id);
   // `interfaces`: this window's counter deltas by interface name (nullptr: none, e.g. the

@@ -12,9 +12,10 @@
 
 namespace pathwatch::agent {
 
-// Probes per hour of a flow at 1 s, hurried 5 x all the time (suspicion's defaults): the
-// most a flow sends, so the cut threshold holds whatever the hurry.
-inline constexpr double kDefaultProbesPerHour = 3600.0 * 5;
+// Probes per hour of a flow at its usual rate (1 s, the default interval). The cut threshold
+// is taken at the usual rate, not hurried: the hurry lasts only suspicion.hold after a
+// doubt, so it adds a bounded share of probes (docs/agent.md "Loss is not a cut").
+inline constexpr double kDefaultProbesPerHour = 3600.0;
 
 // What the flows of one path say together (PathLossPool), for one flow's outcome.
 struct PathEvidence {
@@ -30,6 +31,13 @@ struct PathEvidence {
 // (ln 1000 = 6.9), a clean path's flows need down_after anyway.
 inline constexpr double kCleanLossRate = 1e-3;
 
+// A measured loss rate up to this counts as clean: the flow needs down_after, as before the
+// rule. 128 probes measure a true 1 % as up to 4 losses (2 % of the time more), and a lone
+// flow or a dead host must still go DOWN within down_after intervals there; random loss at
+// q <= 1/32 gives down_after = 3 in a row at most ~0.1 times per flow-hour (1 % true loss:
+// 3.6e-3), a DEGRADED path's rates (>= 5 %) still need the full test.
+inline constexpr double kCleanishLossRate = 4.0 / 128;
+
 // ln(1/q), q = `loss_rate` held within [kCleanLossRate, max_random_loss_percent]: loss heavier
 // than that is taken as that heavy, so it may go DOWN (the documented rule for heavier loss).
 double loss_evidence(double loss_rate, const StateThresholds& thresholds);
@@ -39,8 +47,9 @@ double loss_evidence(double loss_rate, const StateThresholds& thresholds);
 double cut_threshold(double probes_per_hour, const StateThresholds& thresholds);
 
 // Consecutive losses of one flow that call a cut against its measured `loss_rate`:
-// down_after on a clean flow (rate 0: BFD's detect multiplier, as before), else the first
-// streak whose evidence reaches the threshold, never fewer than down_after.
+// down_after on a clean-ish flow (rate <= kCleanishLossRate: BFD's detect multiplier, as
+// before), else the first streak whose evidence reaches the threshold, never fewer than
+// down_after.
 std::uint32_t losses_for_cut(double loss_rate, double probes_per_hour,
                              const StateThresholds& thresholds);
 

@@ -17,7 +17,7 @@ void PathLossPool::set_flows(const std::vector<PoolMember>& members) {
     }
     it->second.probes_per_hour += m.probes_per_hour;
     ++it->second.flows;
-    Member member{m.pool, 0};
+    Member member{m.pool, 0, m.probes_per_hour};
     if (auto old = members_.find(m.flow); old != members_.end() && old->second.pool == m.pool) {
       member.streak = old->second.streak;
     }
@@ -25,6 +25,26 @@ void PathLossPool::set_flows(const std::vector<PoolMember>& members) {
   }
   pools_ = std::move(pools);
   members_ = std::move(kept);
+}
+
+void PathLossPool::move_flow(FlowId flow, const std::string& pool) {
+  auto m = members_.find(flow);
+  if (m == members_.end() || m->second.pool == pool) return;
+  Member& member = m->second;
+  if (auto old = pools_.find(member.pool); old != pools_.end()) {
+    old->second.probes_per_hour -= member.probes_per_hour;
+    if (--old->second.flows == 0) pools_.erase(old);
+  }
+  Pool& to = pools_[pool];
+  to.probes_per_hour += member.probes_per_hour;
+  ++to.flows;
+  member.pool = pool;
+  member.streak = 0;
+}
+
+const std::string* PathLossPool::pool_of(FlowId flow) const {
+  auto m = members_.find(flow);
+  return m == members_.end() ? nullptr : &m->second.pool;
 }
 
 double PathLossPool::threshold(const Pool& pool) const {
@@ -49,8 +69,9 @@ PathEvidence PathLossPool::on_outcome(FlowId flow, bool delivered, bool flow_dow
       }
     }
     member.streak = 0;
-    pool.memory.record(false);
-    pool.evidence = 0;  // the path carries packets
+    if (!flow_down)
+      pool.memory.record(false);  // a DOWN flow's answers join no more than its losses
+    pool.evidence = 0;            // the path carries packets
     pool.losses_since_answer = 0;
   } else {
     ++member.streak;

@@ -6,7 +6,8 @@
 // A pool is named by the caller (AgentRuntime: the path's name). Per pool:
 //  - LossMemory over every flow's decided outcomes (a flow's loss streak joins when that
 //    flow answers again; the losses of a flow that is or went DOWN never join: a dead host
-//    does not make its path look lossy);
+//    does not make its path look lossy; nor do its answers while DOWN, which alone would make
+//    it look cleaner);
 //  - the cut evidence since the path's last answer: each loss of a flow not DOWN adds
 //    loss_evidence(max(that flow's rate, the path's rate)); the path is silent once it reaches
 //    cut_threshold(probes per hour of all its flows together) — the pooled stream sends
@@ -31,7 +32,7 @@ bool path_delivered(Outcome outcome);
 struct PoolMember {
   FlowId flow = 0;
   std::string pool;                                // the path's name
-  double probes_per_hour = kDefaultProbesPerHour;  // the most the flow sends (hurried)
+  double probes_per_hour = kDefaultProbesPerHour;  // the flow's usual rate (not hurried)
 };
 
 class PathLossPool {
@@ -42,6 +43,12 @@ class PathLossPool {
   // evidence; flows no longer listed leave.
   void set_flows(const std::vector<PoolMember>& members);
   void set_thresholds(const StateThresholds& thresholds) { thresholds_ = thresholds; }
+  // Moves one listed flow to the pool `pool` (an as-routed target seen on another line):
+  // O(log n), the other flows and pools untouched. The flow's undecided streak stays with
+  // the pool it left (it is not evidence about the new line); a pool left empty goes.
+  void move_flow(FlowId flow, const std::string& pool);
+  // The pool a flow is in (nullptr: not listed).
+  const std::string* pool_of(FlowId flow) const;
 
   // One outcome of `flow` (ignored for a flow not listed: evidence of none). `delivered`:
   // the path carried the probe and its answer (an echo reply, a TCP handshake, and a RST
@@ -65,6 +72,7 @@ class PathLossPool {
   struct Member {
     std::string pool;
     std::uint32_t streak = 0;  // losses not yet decided
+    double probes_per_hour = 0;
   };
   double threshold(const Pool& pool) const;
 

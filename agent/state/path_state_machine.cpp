@@ -124,13 +124,15 @@ std::optional<StateChangeEvent> PathStateMachine::on_result(const ProbeResult& r
   const bool success = is_success(result.outcome);
   path_loss_rate_ = path.loss_rate;
   if (success) {
-    // The streak this answer ends was random loss (decided), unless it was called DOWN.
+    // The streak this answer ends was random loss (decided), unless it was called DOWN. A
+    // DOWN flow records neither its losses nor its answers: answers alone would bias the
+    // measured rate low.
     if (state_ != PathState::kDown) {
       for (std::uint32_t i = 0; i < std::min(losses_in_a_row_, LossMemory::kSize); ++i) {
         memory_.record(true);
       }
+      memory_.record(false);
     }
-    memory_.record(false);
     ++successes_in_a_row_;
     losses_in_a_row_ = 0;
     refusals_in_a_row_ = 0;

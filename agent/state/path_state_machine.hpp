@@ -68,8 +68,8 @@ shared::UtcNanos outcome_time(const ProbeResult& result, shared::Nanos timeout);
 
 class PathStateMachine {
  public:
-  // `timeout`: the flow's probe timeout, to date timeouts. `probes_per_hour`: the most the
-  // flow sends (its interval, hurried), for the cut threshold.
+  // `timeout`: the flow's probe timeout, to date timeouts. `probes_per_hour`: what the flow
+  // sends at its interval (not hurried: the hurry is brief), for the cut threshold.
   PathStateMachine(const StateThresholds& thresholds, shared::Nanos timeout,
                    double probes_per_hour = kDefaultProbesPerHour);
 

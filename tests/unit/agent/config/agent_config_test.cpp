@@ -73,7 +73,7 @@ TEST(AgentConfig, DegradedClearThreshold) {
 // under random loss, loss beyond 75 % round trip weighed as 75 %.
 TEST(AgentConfig, CutTestThresholds) {
   const auto d = parse(kMinimal).thresholds;
-  EXPECT_EQ(d.false_down_per_hour, 1e-5);
+  EXPECT_EQ(d.false_down_per_hour, 1e-4);
   EXPECT_EQ(d.max_random_loss_percent, 75.0);
   std::string text = kMinimal;
   text += "thresholds: {false_down_per_hour: 0.001, max_random_loss_percent: 60}\n";
@@ -84,6 +84,11 @@ TEST(AgentConfig, CutTestThresholds) {
   EXPECT_NE(error_of(bad).find("thresholds.max_random_loss_percent"), std::string::npos)
       << error_of(bad);
   bad = kMinimal + std::string("thresholds: {false_down_per_hour: 0}\n");
+  EXPECT_NE(error_of(bad).find("thresholds.false_down_per_hour"), std::string::npos)
+      << error_of(bad);
+  // More than one false DOWN an hour is no target (and once above the probe rate the cut
+  // threshold would go negative).
+  bad = kMinimal + std::string("thresholds: {false_down_per_hour: 2}\n");
   EXPECT_NE(error_of(bad).find("thresholds.false_down_per_hour"), std::string::npos)
       << error_of(bad);
 }

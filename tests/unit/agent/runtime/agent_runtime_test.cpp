@@ -236,8 +236,8 @@ TEST(AgentRuntimeTest, FlowsOfOnePathAreWeighedTogether) {
   }
   EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kDegraded);
   r.answer(*asp, seq++);
-  // Both silent: the path's threshold ln(2 x 18,000 / 1e-5) = 22.0 nats at ln(1 / 0.5) a loss
-  // (both memories near 50 % now) is ~32 losses of the two together: 16 each, not 28+.
+  // Both silent: the path's threshold ln(2 x 3,600 / 1e-4) = 18.1 nats at ln(1 / 0.5) a loss
+  // (both memories near 50 % now) is ~26 losses of the two together: 13 each, not 24+.
   int own_losses = 0;
   while (r.runtime.state(r.key("primary")) != PathState::kDown && own_losses < 28) {
     r.lose(*asp, seq);
@@ -245,6 +245,84 @@ TEST(AgentRuntimeTest, FlowsOfOnePathAreWeighedTogether) {
     ++own_losses;
   }
   EXPECT_EQ(r.runtime.state(r.key("primary")), PathState::kDown);
+  EXPECT_LE(own_losses, 17);
+  const auto changes = r.sent_of(&pb::Envelope::has_state_change);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_NE(changes.back().state_change().reason().find("the path silent"), std::string::npos)
+      << changes.back().state_change().reason();
+  r.runtime.stop();
+}
+
+// An as-routed path: the flows of targets seen on one line share a pool. During a cut of
+// that line the hop flows stop hearing the router ("none", at about the flows' 3rd loss):
+// the flows stay in the line's pool, so its evidence goes on and the lossy flows go DOWN
+// by the pooled test, as on a named path. Moving them to the pool of no line reset their
+// streaks and mixed them with a target not seen on any line yet that still answers: each
+// then needed its own test's 26 losses.
+TEST(AgentRuntimeTest, ACutLineKeepsItsFlowsPooled) {
+  auto c = std::make_shared<AgentConfig>(*config("198.18.1.11", true));
+  PathConfig routed;
+  routed.name = "routed";
+  routed.as_routed = true;
+  routed.line_hops = {{"198.18.101.1", "primary"}};
+  c->paths.push_back(routed);
+  for (auto& t : c->targets) t.paths = {"routed"};
+  TargetConfig third = c->targets.back();  // its hop flow never hears a router
+  third.name = "third";
+  third.address = "198.18.30.12";
+  c->targets.push_back(third);
+  Rig r;
+  r.publisher.start();
+  r.transport.connect();
+  r.runtime.start(c);
+  const FlowKey asp_key{"asp", "198.18.30.10", "routed", ProbeKind::kIcmp, 0};
+  const FlowKey other_key{"other", "198.18.30.11", "routed", ProbeKind::kIcmp, 0};
+  const auto asp = r.runtime.flow_id(asp_key);
+  const auto other = r.runtime.flow_id(other_key);
+  const auto asp_hop = r.runtime.flow_id(asp_key, true);
+  const auto other_hop = r.runtime.flow_id(other_key, true);
+  const auto third_id = r.runtime.flow_id({"third", "198.18.30.12", "routed", ProbeKind::kIcmp, 0});
+  ASSERT_TRUE(asp && other && asp_hop && other_hop && third_id);
+  std::uint64_t hop_seq = 1;
+  const auto hops = [&](bool answered) {
+    for (const auto id : {*asp_hop, *other_hop}) {
+      ProbeResult h;
+      h.flow = id;
+      h.seq = hop_seq;
+      h.sent_utc = r.clock.utc_now();
+      h.outcome = answered ? Outcome::kTimeExceeded : Outcome::kTimeout;
+      if (answered) {
+        h.rtt = 4ms;
+        h.icmp = IcmpEvidence{"198.18.101.1", 11, 0};
+      }
+      r.runtime.on_result(h);
+    }
+    ++hop_seq;
+  };
+  hops(true);
+  hops(true);  // both targets seen on "primary"
+  std::uint64_t seq = 1;
+  for (; seq <= 3; ++seq) {
+    r.answer(*asp, seq);
+    r.answer(*other, seq);
+  }
+  for (int i = 0; i < 20; ++i, seq += 2) {  // ~50 % loss on both
+    r.lose(*asp, seq);
+    r.lose(*other, seq);
+    r.answer(*asp, seq + 1);
+    r.answer(*other, seq + 1);
+  }
+  ASSERT_EQ(r.runtime.state(asp_key), PathState::kDegraded);
+  // The cut: every probe lost, the hop flows too (3 misses: "none").
+  int own_losses = 0;
+  while (r.runtime.state(asp_key) != PathState::kDown && own_losses < 30) {
+    r.lose(*asp, seq);
+    r.lose(*other, seq);
+    r.answer(*third_id, seq++);
+    hops(false);
+    ++own_losses;
+  }
+  EXPECT_EQ(r.runtime.state(asp_key), PathState::kDown);
   EXPECT_LE(own_losses, 17);
   const auto changes = r.sent_of(&pb::Envelope::has_state_change);
   ASSERT_FALSE(changes.empty());
