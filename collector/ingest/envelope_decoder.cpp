@@ -248,6 +248,10 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
       r.dropped_events = d.dropped_events();
       r.first_dropped_seq = d.first_dropped_seq();
       r.last_dropped_seq = d.last_dropped_seq();
+      r.dropped_ranges.reserve(static_cast<std::size_t>(d.dropped_ranges_size()));
+      for (const auto& range : d.dropped_ranges()) {
+        r.dropped_ranges.emplace_back(range.first(), range.last());
+      }
       r.first_dropped = from_unix_nanos(d.first_dropped_unix_nanos());
       r.last_dropped = from_unix_nanos(d.last_dropped_unix_nanos());
       m.body = std::move(r);

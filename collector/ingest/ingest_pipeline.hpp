@@ -150,6 +150,7 @@ class IngestPipeline {
   struct PreparedBatch {
     CommitBatch batch;
     std::vector<std::string> agents;
+    std::vector<SeqGiveUp> give_ups;  // applied once the batch committed
     bool needs_commit = false;
   };
   PreparedBatch prepare();
@@ -161,7 +162,8 @@ class IngestPipeline {
   SeqLedger ledger_;
   SessionTracker sessions_;
   CommitBatch batch_;
-  BatchSplit split_;                                               // reused by handle_frame()
+  std::vector<SeqGiveUp> give_ups_;  // what batch_'s messages give up, once they commit
+  BatchSplit split_;                 // reused by handle_frame()
   std::unordered_map<std::string_view, std::size_t> agent_index_;  // prepare()'s scratch
   // A finished batch's message vector, kept for the next batch (capacity of the largest batch
   // so far: at most what the caller let pending() reach).
