@@ -354,6 +354,43 @@ TEST_F(PipelineTest, AHelloClaimingAFirstSeqAboveItsOwnSeqGivesUpNothing) {
   EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
 }
 
+TEST_F(PipelineTest, ASeqAboveTheClockFloorsReachIsRejected) {
+  // The highest seq any agent's clock floor can have reached by kNow, with headroom.
+  const std::uint64_t limit = max_seq(kNow, DecodeLimits{});
+  EXPECT_EQ(limit, static_cast<std::uint64_t>((kT0 + 60'000'000'000 + 300'000'000'000) / 1000) +
+                       (std::uint64_t{1} << 40));
+  for (const std::uint64_t seq :
+       {limit + 1, std::uint64_t{1} << 53, std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+    auto w = window_env("a1", 1);
+    w.set_seq(seq);
+    const auto r = feed(w);
+    EXPECT_EQ(r.reason, RejectReason::kBadSeq) << seq;
+    EXPECT_FALSE(r.gave_up);  // a seq no agent can use must not move the watermark
+  }
+  EXPECT_EQ(rejected(RejectReason::kBadSeq), 4u);
+  EXPECT_STREQ(to_string(RejectReason::kBadSeq), "bad_seq");
+  auto w = window_env("a1", 1);
+  w.set_seq(limit);
+  EXPECT_EQ(feed(w).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, std::vector<Ack>{});  // 1..limit-1 awaited
+}
+
+TEST_F(PipelineTest, AHellosSeqFieldsAboveTheLimitAreIgnored) {
+  feed(window_env("a1", 1));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  const std::uint64_t huge = ~std::uint64_t{0};
+  auto hello = hello_env("a1", 5, 5, huge);  // carried_through + 1 would wrap to 0
+  hello.mutable_hello()->set_lowest_kept_seq(huge);
+  feed(hello);
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  const auto hellos = store_.hellos(RowFilter{});
+  ASSERT_EQ(hellos.size(), 1u);
+  EXPECT_EQ(hellos[0].carried_through, 0u);
+  EXPECT_EQ(hellos[0].lowest_kept_seq, 0u);
+  // carried_through read as 0: 2..4 given up below first_seq 5.
+  EXPECT_EQ(pipeline_.ledger().through("a1"), 5u);
+}
+
 TEST_F(PipelineTest, SessionsSplitOnSilence) {
   // Windows at 10 s steps: seq 1..3, then seq 20 (window [+190 s, +200 s)) comes 160 s after
   // seq 3's end, more than the 60 s silence: a new session.
