@@ -38,6 +38,8 @@ const char* to_string(RejectReason reason) {
       return "unauthorized";
     case RejectReason::kBadSeq:
       return "bad_seq";
+    case RejectReason::kSeqReused:
+      return "seq_reused";
   }
   return "unknown";
 }

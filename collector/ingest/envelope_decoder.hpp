@@ -26,8 +26,11 @@ enum class RejectReason : std::uint8_t {
   kBadWindow,     // window end before start, or longer than max_window
   kUnauthorized,  // the authenticated peer may not speak for this agent/site (CURVE, later)
   kBadSeq,        // seq above max_seq(): no agent's clock floor can have reached it
+  // Not a decode result: a restarted agent's Hello whose first_seq is at or below its ack
+  // watermark (its clock stepped back, no spool): everything it sends is a duplicate.
+  kSeqReused,
 };
-inline constexpr std::size_t kRejectReasonCount = 11;
+inline constexpr std::size_t kRejectReasonCount = 12;
 const char* to_string(RejectReason reason);
 
 struct DecodeLimits {

@@ -71,14 +71,11 @@ HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared:
                                     bool attributed) {
   r.outcome = HandleResult::Outcome::kRejected;
   r.reason = reason;
-  const auto i = static_cast<std::size_t>(reason);
-  counters_.rejected[i].fetch_add(1, std::memory_order_relaxed);
-  if (last_reject_log_[i] == shared::UtcNanos{} ||
-      now - last_reject_log_[i] >= kRejectLogInterval) {
-    last_reject_log_[i] = now;
+  if (count_reject(reason, now)) {
     log_->warn(
         "rejected a message ({}) claiming agent '{}' seq {}; {} rejected for this reason so far",
-        to_string(reason), shared::printable(r.agent_id), r.seq, counters_.rejected[i].load());
+        to_string(reason), shared::printable(r.agent_id), r.seq,
+        counters_.rejected[static_cast<std::size_t>(reason)].load());
   }
   // A message that decoded far enough to name its agent and seq, but will never be stored
   // whatever is resent: let the watermark pass it, or the agent would resend it forever. Only
@@ -95,6 +92,40 @@ HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared:
     ack_agents_.push_back(r.agent_id);
   }
   return r;
+}
+
+bool IngestPipeline::count_reject(RejectReason reason, shared::UtcNanos now) {
+  const auto i = static_cast<std::size_t>(reason);
+  counters_.rejected[i].fetch_add(1, std::memory_order_relaxed);
+  if (last_reject_log_[i] != shared::UtcNanos{} && now - last_reject_log_[i] < kRejectLogInterval) {
+    return false;
+  }
+  last_reject_log_[i] = now;
+  return true;
+}
+
+void IngestPipeline::check_seq_reuse(const StoredHello& hello, HandleResult& r,
+                                     shared::UtcNanos now) {
+  if (hello.incarnation == 0) return;  // an agent older than the field
+  auto [it, fresh] = incarnations_.try_emplace(hello.agent_id, hello.incarnation);
+  // Unknown since this process started (a collector restart): a resent Hello of the same run
+  // would look the same, so nothing is said.
+  if (fresh || it->second == hello.incarnation) return;
+  it->second = hello.incarnation;
+  const std::uint64_t through = ledger_.through(hello.agent_id);
+  if (hello.first_seq == 0 || hello.first_seq > through) return;
+  // A restart numbering at or below what is stored: an agent without a spool whose clock
+  // stepped back (its clock floor is below the last run's seqs). Every message it sends until
+  // its seqs pass the watermark is discarded as a duplicate; say so loudly, to both sides.
+  if (count_reject(RejectReason::kSeqReused, now)) {
+    log_->error(
+        "agent '{}' restarted (incarnation {:x}) numbering from seq {}, at or below the {} "
+        "already stored: its messages up to there are discarded as duplicates (its clock "
+        "stepped back, and it has no spool). Give it a spool or fix its clock",
+        shared::printable(hello.agent_id), hello.incarnation, hello.first_seq, through);
+  }
+  r.notice =
+      RejectedSeqs{hello.agent_id, hello.first_seq, through, RejectReason::kSeqReused, false};
 }
 
 HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::UtcNanos received,
@@ -120,6 +151,7 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
   }
   StoredMessage& m = std::get<StoredMessage>(d.value);
   if (!attributed) return reject(std::move(r), RejectReason::kUnauthorized, received, false);
+  if (const auto* hello = std::get_if<StoredHello>(&m.body)) check_seq_reuse(*hello, r, received);
   switch (ledger_.classify(m.agent_id, m.seq)) {
     case SeqLedger::Seen::kDuplicate:
       counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -193,6 +225,7 @@ FrameResult IngestPipeline::handle_frame(std::span<const std::byte> frame,
       return;
     }
     HandleResult r = handle(bytes, received, peer);
+    if (r.notice) out.rejects.push_back(std::move(*r.notice));
     if (r.outcome == HandleResult::Outcome::kRejected) {
       ++out.rejected;
       if (r.seq > 0 && !r.agent_id.empty()) note_reject(out.rejects, r);

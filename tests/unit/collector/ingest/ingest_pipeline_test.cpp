@@ -391,6 +391,33 @@ TEST_F(PipelineTest, AHellosSeqFieldsAboveTheLimitAreIgnored) {
   EXPECT_EQ(pipeline_.ledger().through("a1"), 5u);
 }
 
+TEST_F(PipelineTest, ARestartReusingStoredSeqsIsCountedAndTold) {
+  // Run 1 (incarnation 42): Hello at 100, then 101..103, all stored.
+  feed(hello_env("a1", 100, 100, 0));
+  for (std::uint64_t s = 101; s <= 103; ++s) {
+    auto w = window_env("a1", 1);
+    w.set_seq(s);
+    feed(w);
+  }
+  ASSERT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 103}}));
+  // The same run says Hello again (a reconnect): nothing to tell.
+  auto again = hello_env("a1", 104, 100, 0);
+  const std::string b1 = bytes_of(again);
+  EXPECT_TRUE(pipeline_.handle_frame(span_of(b1), kNow).rejects.empty());
+  // Run 2 (incarnation 43) without a spool, its clock stepped back: it numbers from 50.
+  auto stepped = hello_env("a1", 50, 50, 0);
+  stepped.mutable_hello()->set_incarnation(43);
+  const std::string b2 = bytes_of(stepped);
+  const FrameResult r = pipeline_.handle_frame(span_of(b2), kNow);
+  EXPECT_EQ(r.duplicates, 1u);  // discarded as before: seq 50 is below the watermark
+  EXPECT_EQ(r.rejects,
+            (std::vector<RejectedSeqs>{{"a1", 50, 103, RejectReason::kSeqReused, false}}));
+  EXPECT_EQ(rejected(RejectReason::kSeqReused), 1u);
+  EXPECT_STREQ(to_string(RejectReason::kSeqReused), "seq_reused");
+  // Its resent Hello (same incarnation) is not told again.
+  EXPECT_TRUE(pipeline_.handle_frame(span_of(b2), kNow).rejects.empty());
+}
+
 TEST_F(PipelineTest, SessionsSplitOnSilence) {
   // Windows at 10 s steps: seq 1..3, then seq 20 (window [+190 s, +200 s)) comes 160 s after
   // seq 3's end, more than the 60 s silence: a new session.
