@@ -172,6 +172,7 @@ int run_agent(const shared::DaemonOptions& options) {
     DropTally none;
     none.first_seq = resume.carried_through + 1;
     none.last_seq = first_seq - 1;
+    none.ranges = {{none.first_seq, none.last_seq}};
     // No message carried these seqs, so no time either: date the range at this start.
     none.first_unix_nanos = none.last_unix_nanos = shared::to_unix_nanos(clock.utc_now());
     log->info("seq {}..{}: reserved by an earlier run, never used", none.first_seq, none.last_seq);

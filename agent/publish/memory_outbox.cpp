@@ -13,8 +13,50 @@ constexpr std::size_t kDropSearch = 64;
 
 }  // namespace
 
+void add_seq_range(SeqRanges& ranges, std::uint64_t first, std::uint64_t last) {
+  if (first == 0 || last < first) return;
+  // Fast path: drops come mostly in seq order.
+  if (ranges.empty() || ranges.back().second + 1 < first) {
+    ranges.emplace_back(first, last);
+    return;
+  }
+  // The first run that ends at or after first - 1 (touching counts): merge from there on.
+  auto it = std::lower_bound(ranges.begin(), ranges.end(), first,
+                             [](const auto& r, std::uint64_t f) { return r.second + 1 < f; });
+  if (it == ranges.end() || it->first > last + 1) {
+    ranges.insert(it, {first, last});
+    return;
+  }
+  it->first = std::min(it->first, first);
+  it->second = std::max(it->second, last);
+  auto next = std::next(it);
+  while (next != ranges.end() && next->first <= it->second + 1) {
+    it->second = std::max(it->second, next->second);
+    ++next;
+  }
+  ranges.erase(std::next(it), next);
+}
+
+void DropTally::add(std::uint64_t seq, std::int64_t created, MessageClass message_class) {
+  ++(message_class == MessageClass::kSummary ? summaries : events);
+  if (first_seq == 0 || seq < first_seq) {
+    first_seq = seq;
+    first_unix_nanos = created;
+  }
+  if (seq > last_seq) {
+    last_seq = seq;
+    last_unix_nanos = created;
+  }
+  add_seq_range(ranges, seq, seq);
+}
+
 void DropTally::merge(const DropTally& d) {
   if (d.empty()) return;
+  if (d.ranges.empty()) {
+    add_seq_range(ranges, d.first_seq, d.last_seq);
+  } else {
+    for (const auto& [first, last] : d.ranges) add_seq_range(ranges, first, last);
+  }
   summaries += d.summaries;
   events += d.events;
   if (first_seq == 0 || d.first_seq < first_seq) {
@@ -48,19 +90,7 @@ void MemoryOutbox::drop_one() {
     return e.message_class == MessageClass::kSummary;
   });
   if (summary != search_end) victim = summary;
-  if (victim->message_class == MessageClass::kSummary) {
-    ++drops_.summaries;
-  } else {
-    ++drops_.events;
-  }
-  if (drops_.first_seq == 0 || victim->seq < drops_.first_seq) {
-    drops_.first_seq = victim->seq;
-    drops_.first_unix_nanos = victim->created_unix_nanos;
-  }
-  if (victim->seq > drops_.last_seq) {
-    drops_.last_seq = victim->seq;
-    drops_.last_unix_nanos = victim->created_unix_nanos;
-  }
+  drops_.add(victim->seq, victim->created_unix_nanos, victim->message_class);
   bytes_ -= victim->frame.size();
   count(*victim, -1);
   entries_.erase(victim);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pathwatch::agent {
 
@@ -19,17 +21,32 @@ struct OutboxEntry {
   std::string frame;  // the serialized Envelope, sent as one ZeroMQ frame
 };
 
+// Seq runs (first, last), both included: ascending, disjoint, not touching.
+using SeqRanges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+// Adds first..last to `ranges`, coalescing with its neighbours.
+void add_seq_range(SeqRanges& ranges, std::uint64_t first, std::uint64_t last);
+
 // What overflow dropped since the last take_drops() (pathwatch.v1.DropReport).
 struct DropTally {
   std::uint64_t summaries = 0;
-  std::uint64_t events = 0;  // events and control messages
-  std::uint64_t first_seq = 0;
+  std::uint64_t events = 0;     // events and control messages
+  std::uint64_t first_seq = 0;  // the span of what was dropped: may hold kept messages
   std::uint64_t last_seq = 0;
   std::int64_t first_unix_nanos = 0;
   std::int64_t last_unix_nanos = 0;
+  // Exactly the seqs dropped: the collector gives up these, not the span (the outbox drops
+  // summaries and keeps the events between them, which must still be delivered).
+  SeqRanges ranges;
   bool empty() const { return summaries == 0 && events == 0; }
   std::uint64_t messages() const { return summaries + events; }
-  // Adds `other` (counts, and the widest seq and time range).
+  // Counts, span and times without the ranges (cheap to copy).
+  DropTally span_only() const {
+    return DropTally{summaries, events, first_seq, last_seq, first_unix_nanos, last_unix_nanos, {}};
+  }
+  // One dropped message.
+  void add(std::uint64_t seq, std::int64_t created_unix_nanos, MessageClass message_class);
+  // Adds `other` (counts, the widest seq and time range, its ranges). A tally without ranges
+  // (a state file older than them) stands for its whole span: nothing finer is known.
   void merge(const DropTally& other);
 };
 

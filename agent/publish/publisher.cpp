@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "agent/publish/hello_split.hpp"
-
 #include "shared/logging/printable.hpp"
 
 namespace pathwatch::agent {
@@ -15,6 +14,8 @@ namespace pb = pathwatch::v1;
 namespace {
 // A peer's protocol errors can come with every frame: one log line per kind per minute.
 constexpr shared::Nanos kProtocolErrorLogInterval = std::chrono::minutes{1};
+// Seq ranges per DropReport: a report must fit the collector's max_message_bytes (64 KiB).
+constexpr std::size_t kMaxDropRanges = 1000;
 }  // namespace
 
 Publisher::Publisher(EnvelopeFactory& envelopes, Outbox& outbox, Transport& transport,
@@ -107,15 +108,33 @@ void Publisher::end_drop_episode() {
 }
 
 std::uint64_t Publisher::publish_drop_report(const DropTally& d) {
-  return publish(MessageClass::kControl, [&](pb::Envelope& env) {
-    auto& r = *env.mutable_drop_report();
-    r.set_dropped_summaries(d.summaries);
-    r.set_dropped_events(d.events);
-    r.set_first_dropped_seq(d.first_seq);
-    r.set_last_dropped_seq(d.last_seq);
-    r.set_first_dropped_unix_nanos(d.first_unix_nanos);
-    r.set_last_dropped_unix_nanos(d.last_unix_nanos);
-  });
+  // At most kMaxDropRanges ranges per report (~24 bytes each at worst, well within
+  // max_message_bytes); the rest go in further reports. Each report's first..last is the span
+  // of its own ranges (what a collector older than the ranges gives up); the counts go in the
+  // first report only, so the reports add up to the episode.
+  std::size_t next = 0;
+  std::uint64_t seq = 0;
+  do {
+    const std::size_t end = std::min(d.ranges.size(), next + kMaxDropRanges);
+    const bool first_part = next == 0;
+    const bool whole = end == d.ranges.size() && first_part;
+    seq = publish(MessageClass::kControl, [&](pb::Envelope& env) {
+      auto& r = *env.mutable_drop_report();
+      r.set_dropped_summaries(first_part ? d.summaries : 0);
+      r.set_dropped_events(first_part ? d.events : 0);
+      r.set_first_dropped_seq(whole ? d.first_seq : d.ranges[next].first);
+      r.set_last_dropped_seq(whole ? d.last_seq : d.ranges[end - 1].second);
+      r.set_first_dropped_unix_nanos(d.first_unix_nanos);
+      r.set_last_dropped_unix_nanos(d.last_unix_nanos);
+      for (std::size_t i = next; i < end; ++i) {
+        auto* range = r.add_dropped_ranges();
+        range->set_first(d.ranges[i].first);
+        range->set_last(d.ranges[i].second);
+      }
+    });
+    next = end;
+  } while (next < d.ranges.size());
+  return seq;
 }
 
 std::pair<std::uint64_t, std::uint64_t> Publisher::publish_hello() {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <utility>
+#include <vector>
 
 #include "agent/spool/spool_record.hpp"
 #include "agent/spool/spool_state.hpp"
@@ -175,6 +176,7 @@ void DiskSpool::recover() {
   }
   highest_seq_ = std::max(highest_seq_, acked_through_);
   counters_.recovered_messages = live_messages_;
+  exact_lost_ranges();
   make_room(0);  // max_bytes may have shrunk since the last run
   const int rc = write_spool_state(ops_, dir, state_file_, current_state(), /*durable=*/true);
   state_fd_ = ::open(state_file_.c_str(), O_RDWR | O_CLOEXEC);
@@ -196,6 +198,31 @@ void DiskSpool::recover() {
         dir, live_messages_, live_bytes_, acked_through_, counters_.torn_tails,
         counters_.torn_bytes, counters_.corrupt_records, counters_.corrupt_bytes);
   }
+}
+
+void DiskSpool::exact_lost_ranges() {
+  // The state file keeps only the span of what was lost, and the span may hold records that
+  // were kept (summaries dropped, the events between them still on disk): the DropReport must
+  // not give those up. Everything the last run kept is on disk now (what waited in memory is
+  // in the tally), so the seqs lost are the span minus the records recovered.
+  if (drops_.empty() || drops_.first_seq == 0 || drops_.last_seq < drops_.first_seq) return;
+  std::vector<std::uint64_t> kept;
+  for (const Log& log : logs_) {
+    for (const Segment& seg : log.segments) {
+      for (std::size_t i = seg.live; i < seg.records.size(); ++i) {
+        const std::uint64_t seq = seg.records[i].seq;
+        if (seq >= drops_.first_seq && seq <= drops_.last_seq) kept.push_back(seq);
+      }
+    }
+  }
+  std::sort(kept.begin(), kept.end());
+  drops_.ranges.clear();
+  std::uint64_t next = drops_.first_seq;
+  for (const std::uint64_t seq : kept) {
+    if (seq > next) add_seq_range(drops_.ranges, next, seq - 1);
+    next = std::max(next, seq + 1);
+  }
+  if (next <= drops_.last_seq) add_seq_range(drops_.ranges, next, drops_.last_seq);
 }
 
 void DiskSpool::load_segment(Log& log, const std::string& path, std::uint64_t first_seq) {
@@ -367,11 +394,7 @@ void DiskSpool::drop_segment(Log& log) {
 }
 
 void DiskSpool::tally_drop(std::uint64_t seq, std::int64_t created, MessageClass cls) {
-  DropTally one;
-  (cls == MessageClass::kSummary ? one.summaries : one.events) = 1;
-  one.first_seq = one.last_seq = seq;
-  one.first_unix_nanos = one.last_unix_nanos = created;
-  drops_.merge(one);
+  drops_.add(seq, created, cls);
 }
 
 void DiskSpool::close_segment(Segment& seg, bool remove) {
@@ -506,8 +529,10 @@ DropTally DiskSpool::take_drops() {
 }
 
 DropTally DiskSpool::lost_if_stopped() const {
-  DropTally t = drops_;
-  t.merge(memory_.pending_drops());
+  // Counts and span only: the state file keeps no more (the next run finds the exact ranges
+  // from what it recovers, exact_lost_ranges()), and this runs on every push to memory.
+  DropTally t = drops_.span_only();
+  t.merge(memory_.pending_drops().span_only());
   t.merge(memory_.contents());
   return t;
 }

@@ -129,6 +129,8 @@ class DiskSpool final : public Outbox {
 
   void open_directory();
   void recover();
+  // The previous run's lost tally, read from the state file, as exact ranges (below).
+  void exact_lost_ranges();
   void load_segment(Log& log, const std::string& path, std::uint64_t first_seq);
   bool append(const OutboxEntry& entry);
   bool make_room(std::uint64_t need);

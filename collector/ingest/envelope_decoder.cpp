@@ -5,6 +5,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <algorithm>
+
 #include "pathwatch/v1/messages.pb.h"
 
 namespace pathwatch::collector {
@@ -34,8 +36,18 @@ const char* to_string(RejectReason reason) {
       return "bad_window";
     case RejectReason::kUnauthorized:
       return "unauthorized";
+    case RejectReason::kBadSeq:
+      return "bad_seq";
+    case RejectReason::kSeqReused:
+      return "seq_reused";
   }
   return "unknown";
+}
+
+std::uint64_t max_seq(shared::UtcNanos received, const DecodeLimits& limits) {
+  const std::int64_t latest_micros =
+      (shared::to_unix_nanos(received) + limits.max_future_skew.count()) / 1000;
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(latest_micros, 0)) + kSeqHeadroom;
 }
 
 namespace {
@@ -122,6 +134,8 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
   }
   if (env.body_case() == pb::Envelope::BODY_NOT_SET) return reject(RejectReason::kMissingBody);
   if (env.seq() == 0) return reject(RejectReason::kZeroSeq);
+  const std::uint64_t seq_limit = max_seq(received, limits);
+  if (env.seq() > seq_limit) return reject(RejectReason::kBadSeq);
   const std::int64_t latest = shared::to_unix_nanos(received) + limits.max_future_skew.count();
   auto sane = [&](std::int64_t t) { return t >= kMinValidUnixNanos && t <= latest; };
   if (!sane(env.created_unix_nanos())) return reject(RejectReason::kBadTimestamp);
@@ -148,9 +162,12 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
       // A split Hello's parts each carry a share of the targets and the total.
       r.targets = h.parts() > 1 ? h.total_targets() : static_cast<std::uint32_t>(h.targets_size());
       r.incarnation = h.incarnation();
-      r.first_seq = h.first_seq();
-      r.carried_through = h.carried_through();
-      r.lowest_kept_seq = h.lowest_kept_seq();
+      // Above the seq limit these would give up (or await) seqs no agent can have used:
+      // ignored, as from an agent older than them.
+      auto plausible = [&](std::uint64_t s) { return s <= seq_limit ? s : 0; };
+      r.first_seq = plausible(h.first_seq());
+      r.carried_through = plausible(h.carried_through());
+      r.lowest_kept_seq = plausible(h.lowest_kept_seq());
       r.part = h.part();
       r.parts = h.parts();
       m.body = std::move(r);
@@ -248,6 +265,10 @@ DecodeResult decode_envelope(std::span<const std::byte> bytes, shared::UtcNanos 
       r.dropped_events = d.dropped_events();
       r.first_dropped_seq = d.first_dropped_seq();
       r.last_dropped_seq = d.last_dropped_seq();
+      r.dropped_ranges.reserve(static_cast<std::size_t>(d.dropped_ranges_size()));
+      for (const auto& range : d.dropped_ranges()) {
+        r.dropped_ranges.emplace_back(range.first(), range.last());
+      }
       r.first_dropped = from_unix_nanos(d.first_dropped_unix_nanos());
       r.last_dropped = from_unix_nanos(d.last_dropped_unix_nanos());
       m.body = std::move(r);

@@ -25,8 +25,12 @@ enum class RejectReason : std::uint8_t {
   kBadTimestamp,  // created or body time before kMinValidTime or too far in the future
   kBadWindow,     // window end before start, or longer than max_window
   kUnauthorized,  // the authenticated peer may not speak for this agent/site (CURVE, later)
+  kBadSeq,        // seq above max_seq(): no agent's clock floor can have reached it
+  // Not a decode result: a restarted agent's Hello whose first_seq is at or below its ack
+  // watermark (its clock stepped back, no spool): everything it sends is a duplicate.
+  kSeqReused,
 };
-inline constexpr std::size_t kRejectReasonCount = 10;
+inline constexpr std::size_t kRejectReasonCount = 12;
 const char* to_string(RejectReason reason);
 
 struct DecodeLimits {
@@ -43,7 +47,16 @@ struct DecodeLimits {
 // 2020-01-01T00:00:00Z: nothing pathwatch measures is older.
 inline constexpr std::int64_t kMinValidUnixNanos = 1'577'836'800'000'000'000;
 inline constexpr std::size_t kMaxIdLength = 128;
+// Headroom above the clock floor for seqs an agent used after numbering from it: 2^40
+// (1.1e12 messages), while every seq stays far below 2^53 (exact in JSON) and 2^63 (the
+// store's signed int64) for centuries.
+inline constexpr std::uint64_t kSeqHeadroom = std::uint64_t{1} << 40;
 
+// The highest seq an agent may use when the collector's clock says `received`: the agents'
+// clock floor (microseconds since the epoch, agent/runtime/seq_resume.cpp) allowing for
+// max_future_skew, plus kSeqHeadroom. Above it a seq would pin the ack watermark, overflow
+// the store's int64, or lose precision in JSON.
+std::uint64_t max_seq(shared::UtcNanos received, const DecodeLimits& limits);
 struct DecodeResult {
   bool ok() const { return std::holds_alternative<StoredMessage>(value); }
   std::variant<StoredMessage, RejectReason> value;

@@ -31,6 +31,27 @@ void note_reject(std::vector<RejectedSeqs>& rejects, const HandleResult& r) {
   }
   rejects.push_back(RejectedSeqs{r.agent_id, r.seq, r.seq, r.reason, r.gave_up});
 }
+// The gaps minus [first, last]: what is left on either side of it.
+std::vector<StoredGap> trim_gaps(std::vector<StoredGap> gaps, std::uint64_t first,
+                                 std::uint64_t last) {
+  std::vector<StoredGap> out;
+  for (auto& g : gaps) {
+    if (last < g.first_seq || first > g.last_seq) {
+      out.push_back(std::move(g));
+      continue;
+    }
+    if (g.first_seq < first) {
+      StoredGap below = g;
+      below.last_seq = first - 1;
+      out.push_back(std::move(below));
+    }
+    if (last < g.last_seq) {
+      g.first_seq = last + 1;
+      out.push_back(std::move(g));
+    }
+  }
+  return out;
+}
 }  // namespace
 
 IngestPipeline::IngestPipeline(IngestOptions options, IngestCounters& counters,
@@ -50,14 +71,11 @@ HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared:
                                     bool attributed) {
   r.outcome = HandleResult::Outcome::kRejected;
   r.reason = reason;
-  const auto i = static_cast<std::size_t>(reason);
-  counters_.rejected[i].fetch_add(1, std::memory_order_relaxed);
-  if (last_reject_log_[i] == shared::UtcNanos{} ||
-      now - last_reject_log_[i] >= kRejectLogInterval) {
-    last_reject_log_[i] = now;
+  if (count_reject(reason, now)) {
     log_->warn(
         "rejected a message ({}) claiming agent '{}' seq {}; {} rejected for this reason so far",
-        to_string(reason), shared::printable(r.agent_id), r.seq, counters_.rejected[i].load());
+        to_string(reason), shared::printable(r.agent_id), r.seq,
+        counters_.rejected[static_cast<std::size_t>(reason)].load());
   }
   // A message that decoded far enough to name its agent and seq, but will never be stored
   // whatever is resent: let the watermark pass it, or the agent would resend it forever. Only
@@ -74,6 +92,40 @@ HandleResult IngestPipeline::reject(HandleResult r, RejectReason reason, shared:
     ack_agents_.push_back(r.agent_id);
   }
   return r;
+}
+
+bool IngestPipeline::count_reject(RejectReason reason, shared::UtcNanos now) {
+  const auto i = static_cast<std::size_t>(reason);
+  counters_.rejected[i].fetch_add(1, std::memory_order_relaxed);
+  if (last_reject_log_[i] != shared::UtcNanos{} && now - last_reject_log_[i] < kRejectLogInterval) {
+    return false;
+  }
+  last_reject_log_[i] = now;
+  return true;
+}
+
+void IngestPipeline::check_seq_reuse(const StoredHello& hello, HandleResult& r,
+                                     shared::UtcNanos now) {
+  if (hello.incarnation == 0) return;  // an agent older than the field
+  auto [it, fresh] = incarnations_.try_emplace(hello.agent_id, hello.incarnation);
+  // Unknown since this process started (a collector restart): a resent Hello of the same run
+  // would look the same, so nothing is said.
+  if (fresh || it->second == hello.incarnation) return;
+  it->second = hello.incarnation;
+  const std::uint64_t through = ledger_.through(hello.agent_id);
+  if (hello.first_seq == 0 || hello.first_seq > through) return;
+  // A restart numbering at or below what is stored: an agent without a spool whose clock
+  // stepped back (its clock floor is below the last run's seqs). Every message it sends until
+  // its seqs pass the watermark is discarded as a duplicate; say so loudly, to both sides.
+  if (count_reject(RejectReason::kSeqReused, now)) {
+    log_->error(
+        "agent '{}' restarted (incarnation {:x}) numbering from seq {}, at or below the {} "
+        "already stored: its messages up to there are discarded as duplicates (its clock "
+        "stepped back, and it has no spool). Give it a spool or fix its clock",
+        shared::printable(hello.agent_id), hello.incarnation, hello.first_seq, through);
+  }
+  r.notice =
+      RejectedSeqs{hello.agent_id, hello.first_seq, through, RejectReason::kSeqReused, false};
 }
 
 HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::UtcNanos received,
@@ -99,6 +151,7 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
   }
   StoredMessage& m = std::get<StoredMessage>(d.value);
   if (!attributed) return reject(std::move(r), RejectReason::kUnauthorized, received, false);
+  if (const auto* hello = std::get_if<StoredHello>(&m.body)) check_seq_reuse(*hello, r, received);
   switch (ledger_.classify(m.agent_id, m.seq)) {
     case SeqLedger::Seen::kDuplicate:
       counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -112,27 +165,47 @@ HandleResult IngestPipeline::handle(std::span<const std::byte> bytes, shared::Ut
     case SeqLedger::Seen::kNew:
       break;
   }
-  if (auto gap = ledger_.begin(m.agent_id, m.site, m.seq, received)) {
-    counters_.gaps.fetch_add(1, std::memory_order_relaxed);
-    batch_.gaps.push_back(std::move(*gap));
-  }
+  // What this message says will never come: given up once it is committed (finish()), not now.
+  const std::size_t own_give_ups = give_ups_.size();
+  auto give_up = [&](std::uint64_t first, std::uint64_t last) {
+    if (first > 0 && last >= first) give_ups_.push_back(SeqGiveUp{m.agent_id, first, last});
+  };
   if (const auto* hello = std::get_if<StoredHello>(&m.body)) {
     // The agent's run starts at first_seq: what it has not sent below that (apart from what
     // its spool still holds, up to carried_through) will never come. Without this a restart
     // without a spool waits gap_timeout for seqs that never existed.
     if (hello->first_seq > hello->carried_through + 1 && hello->first_seq <= m.seq) {
-      ledger_.give_up(m.agent_id, hello->carried_through + 1, hello->first_seq - 1, received);
+      give_up(hello->carried_through + 1, hello->first_seq - 1);
     }
     // Below what the agent still holds nothing more will come either (acknowledged, or
     // dropped and reported): a new agent's first run, a spool whose oldest was dropped.
     if (hello->lowest_kept_seq > 1 && hello->lowest_kept_seq <= m.seq) {
-      ledger_.give_up(m.agent_id, 1, hello->lowest_kept_seq - 1, received);
+      give_up(1, hello->lowest_kept_seq - 1);
     }
   }
   if (const auto* drop = std::get_if<StoredDropReport>(&m.body)) {
-    // The agent says these will never come: they must not hold the watermark back.
-    if (drop->first_dropped_seq > 0 && drop->last_dropped_seq < m.seq) {
-      ledger_.give_up(m.agent_id, drop->first_dropped_seq, drop->last_dropped_seq, received);
+    // The agent says these will never come: they must not hold the watermark back. Exactly the
+    // seqs it dropped when it names them; an older agent's span (first..last) otherwise.
+    if (!drop->dropped_ranges.empty()) {
+      for (const auto& [first, last] : drop->dropped_ranges) {
+        if (last < m.seq) give_up(first, last);
+      }
+    } else if (drop->first_dropped_seq > 0 && drop->last_dropped_seq < m.seq) {
+      give_up(drop->first_dropped_seq, drop->last_dropped_seq);
+    }
+  }
+  if (auto gap = ledger_.begin(m.agent_id, m.site, m.seq, received)) {
+    // A Hello's own give-ups are no gap (seqs a restart never used, or that were acked before
+    // it): without trimming, every restart recorded ~1e9..1e15 "missing" seqs.
+    std::vector<StoredGap> pieces{std::move(*gap)};
+    if (std::holds_alternative<StoredHello>(m.body)) {
+      for (std::size_t i = own_give_ups; i < give_ups_.size(); ++i) {
+        pieces = trim_gaps(std::move(pieces), give_ups_[i].first, give_ups_[i].last);
+      }
+    }
+    for (auto& piece : pieces) {
+      counters_.gaps.fetch_add(1, std::memory_order_relaxed);
+      batch_.gaps.push_back(std::move(piece));
     }
   }
   counters_.accepted.fetch_add(1, std::memory_order_relaxed);
@@ -152,6 +225,7 @@ FrameResult IngestPipeline::handle_frame(std::span<const std::byte> frame,
       return;
     }
     HandleResult r = handle(bytes, received, peer);
+    if (r.notice) out.rejects.push_back(std::move(*r.notice));
     if (r.outcome == HandleResult::Outcome::kRejected) {
       ++out.rejected;
       if (r.seq > 0 && !r.agent_id.empty()) note_reject(out.rejects, r);
@@ -219,7 +293,7 @@ IngestPipeline::PreparedBatch IngestPipeline::prepare() {
   std::sort(updates.begin(), updates.end(),
             [](const AgentUpdate& a, const AgentUpdate& b) { return a.agent_id < b.agent_id; });
   for (auto& u : updates) {
-    u.through_seq = ledger_.through_if_committed(u.agent_id);
+    u.through_seq = ledger_.through_if_committed(u.agent_id, give_ups_);
     p.agents.push_back(u.agent_id);
     batch_.agents.push_back(std::move(u));
   }
@@ -227,7 +301,9 @@ IngestPipeline::PreparedBatch IngestPipeline::prepare() {
   batch_.sessions_removed = changes.removed();
   p.needs_commit = !batch_.messages.empty() || !batch_.gaps.empty();
   p.batch = std::move(batch_);
+  p.give_ups = std::move(give_ups_);
   batch_ = CommitBatch{};
+  give_ups_.clear();
   // The last committed batch's message storage, cleared: no regrowth (reallocating and moving
   // every StoredMessage) and no fresh pages to fault in per batch.
   batch_.messages = std::move(spare_messages_);
@@ -245,6 +321,7 @@ FlushResult IngestPipeline::finish(PreparedBatch& p, const CommitResult* c, shar
           "will resend them",
           p.batch.messages.size(), c->error);
       for (const auto& m : p.batch.messages) ledger_.aborted(m.agent_id, m.seq);
+      // Their give-ups are dropped with them: the resent message says them again.
       result.ok = false;
       result.error = c->error;
       return result;
@@ -256,6 +333,7 @@ FlushResult IngestPipeline::finish(PreparedBatch& p, const CommitResult* c, shar
     result.duplicates = c->duplicate_count;
     // A store-side duplicate is durable too (another collector, or before a restart).
     for (const auto& m : p.batch.messages) ledger_.committed(m.agent_id, m.seq, now);
+    for (const auto& g : p.give_ups) ledger_.give_up(g.agent_id, g.first, g.last, now);
   }
   if (p.batch.messages.capacity() > spare_messages_.capacity()) {
     p.batch.messages.clear();

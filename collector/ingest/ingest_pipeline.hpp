@@ -50,15 +50,6 @@ class AgentAuthorizer {
                        const std::string& site) const = 0;
 };
 
-struct HandleResult {
-  enum class Outcome { kAccepted, kDuplicate, kRejected };
-  Outcome outcome = Outcome::kRejected;
-  RejectReason reason = RejectReason::kMalformed;  // kRejected only
-  std::string agent_id;                            // "" when the message had none
-  std::uint64_t seq = 0;
-  bool gave_up = false;  // kRejected: the seq no longer holds the agent's ack watermark
-};
-
 // A run of one sender's envelopes refused for one reason: what a Reject tells the agent.
 // agent_id is what the envelopes claimed (not necessarily the sender's own id).
 struct RejectedSeqs {
@@ -68,6 +59,17 @@ struct RejectedSeqs {
   RejectReason reason = RejectReason::kMalformed;
   bool gave_up = false;  // every seq of the run: an Ack will pass it
   bool operator==(const RejectedSeqs&) const = default;
+};
+
+struct HandleResult {
+  enum class Outcome { kAccepted, kDuplicate, kRejected };
+  Outcome outcome = Outcome::kRejected;
+  RejectReason reason = RejectReason::kMalformed;  // kRejected only
+  std::string agent_id;                            // "" when the message had none
+  std::uint64_t seq = 0;
+  bool gave_up = false;  // kRejected: the seq no longer holds the agent's ack watermark
+  // Whatever the outcome: seqs to tell the sender about with a Reject (a Hello reusing seqs).
+  std::optional<RejectedSeqs> notice;
 };
 
 // What one ZeroMQ frame (a single envelope or a batch of them) came to.
@@ -145,11 +147,17 @@ class IngestPipeline {
   // `attributed`: the envelope's link may speak for the agent it names, so a seq that can never
   // be stored may be given up in that agent's ledger.
   HandleResult reject(HandleResult r, RejectReason reason, shared::UtcNanos now, bool attributed);
+  // A Hello from a new incarnation whose first_seq is at or below the watermark: its run reuses
+  // seqs the collector already has, and every one would be discarded as a duplicate.
+  void check_seq_reuse(const StoredHello& hello, HandleResult& r, shared::UtcNanos now);
+  // Counts under `reason` and logs at most once per kRejectLogInterval; true: log now.
+  bool count_reject(RejectReason reason, shared::UtcNanos now);
 
   // A batch taken out of handle()'s hands: its transaction and the agents it acks.
   struct PreparedBatch {
     CommitBatch batch;
     std::vector<std::string> agents;
+    std::vector<SeqGiveUp> give_ups;  // applied once the batch committed
     bool needs_commit = false;
   };
   PreparedBatch prepare();
@@ -161,7 +169,8 @@ class IngestPipeline {
   SeqLedger ledger_;
   SessionTracker sessions_;
   CommitBatch batch_;
-  BatchSplit split_;                                               // reused by handle_frame()
+  std::vector<SeqGiveUp> give_ups_;  // what batch_'s messages give up, once they commit
+  BatchSplit split_;                 // reused by handle_frame()
   std::unordered_map<std::string_view, std::size_t> agent_index_;  // prepare()'s scratch
   // A finished batch's message vector, kept for the next batch (capacity of the largest batch
   // so far: at most what the caller let pending() reach).
@@ -170,6 +179,8 @@ class IngestPipeline {
   CommitThread* in_flight_committer_ = nullptr;
   std::optional<FlushResult> done_without_commit_;  // submit() had nothing to write
   std::vector<std::string> ack_agents_;             // agents owed an ack regardless of new data
+  // The incarnation of each agent's last Hello since this process started (check_seq_reuse).
+  std::unordered_map<std::string, std::uint64_t> incarnations_;
   shared::LoggerPtr log_;
   std::array<shared::UtcNanos, kRejectReasonCount> last_reject_log_{};
 };

@@ -2,6 +2,8 @@
 // map entry, and the watermark advances by whole ranges.
 #include "collector/ingest/seq_ledger.hpp"
 
+#include <algorithm>
+
 namespace pathwatch::collector {
 
 void SeqLedger::load(const std::string& agent_id, std::uint64_t through_seq,
@@ -103,16 +105,24 @@ std::uint64_t SeqLedger::through(const std::string& agent_id) const {
   return it == agents_.end() ? 0 : it->second.through;
 }
 
-std::uint64_t SeqLedger::through_if_committed(const std::string& agent_id) const {
+std::uint64_t SeqLedger::through_if_committed(const std::string& agent_id,
+                                              std::span<const SeqGiveUp> give_ups) const {
   const auto it = agents_.find(agent_id);
   if (it == agents_.end()) return 0;
   const Agent& a = it->second;
   std::uint64_t through = a.through;
-  // Both are disjoint runs sorted by first: the watermark extends through every run that
-  // starts at or below it + 1, from either list.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> given;
+  for (const auto& g : give_ups) {
+    if (g.agent_id == agent_id && g.first > 0 && g.last >= g.first)
+      given.emplace_back(g.first, g.last);
+  }
+  std::sort(given.begin(), given.end());
+  // All three are runs sorted by first: the watermark extends through every run that starts at
+  // or below it + 1, from any list.
   auto done = a.done.begin();
   const auto& runs = a.in_flight.runs();
   auto flight = runs.begin();
+  auto gave = given.begin();
   for (;;) {
     if (done != a.done.end() && done->first <= through + 1) {
       through = std::max(through, done->second);
@@ -120,6 +130,9 @@ std::uint64_t SeqLedger::through_if_committed(const std::string& agent_id) const
     } else if (flight != runs.end() && flight->first <= through + 1) {
       through = std::max(through, flight->second);
       ++flight;
+    } else if (gave != given.end() && gave->first <= through + 1) {
+      through = std::max(through, gave->second);
+      ++gave;
     } else {
       return through;
     }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +17,16 @@
 #include "collector/store/records.hpp"
 
 namespace pathwatch::collector {
+
+// Seqs a message says will never come (a Hello's seqs below its run, a DropReport's ranges).
+// The pipeline applies them with give_up() only once that message is committed: if the commit
+// fails, the agent resends the message and says it again, while seqs given up at once would let
+// the ack pass live messages that were never stored.
+struct SeqGiveUp {
+  std::string agent_id;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
 
 class SeqLedger {
  public:
@@ -39,7 +50,9 @@ class SeqLedger {
 
   std::uint64_t through(const std::string& agent_id) const;
   // The watermark once everything now in flight commits (written in the same transaction).
-  std::uint64_t through_if_committed(const std::string& agent_id) const;
+  // `give_ups`: those the same transaction makes durable (any agent's; others are skipped).
+  std::uint64_t through_if_committed(const std::string& agent_id,
+                                     std::span<const SeqGiveUp> give_ups = {}) const;
   std::uint64_t highest(const std::string& agent_id) const;
   // Gaps open longer than timeout are given up on so the agent's spool can move on. Returns
   // the ranges skipped.

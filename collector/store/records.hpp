@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shared/time/time_types.hpp"
@@ -139,6 +140,9 @@ struct StoredDropReport {
   std::uint64_t dropped_events = 0;
   std::uint64_t first_dropped_seq = 0;
   std::uint64_t last_dropped_seq = 0;
+  // Exactly the seqs dropped (first, last), coalesced; empty from an agent older than them,
+  // whose first..last span may hold live messages. Not stored: only the ledger needs them.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> dropped_ranges;
   shared::UtcNanos first_dropped{};
   shared::UtcNanos last_dropped{};
 };

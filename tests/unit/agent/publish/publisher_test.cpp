@@ -175,6 +175,70 @@ TEST(MemoryOutboxTest, OverflowDropsOldestSummaryFirstAndTallies) {
   EXPECT_EQ(box.bytes(), 1u);
 }
 
+TEST(MemoryOutboxTest, TheTallyNamesExactlyTheSeqsDroppedNotTheEventsKeptBetween) {
+  MemoryOutbox box(1 << 20, 3);
+  box.push({1, 100, MessageClass::kSummary, "s"});
+  box.push({2, 200, MessageClass::kEvent, "e"});
+  box.push({3, 300, MessageClass::kSummary, "s"});
+  box.push({4, 400, MessageClass::kSummary, "s"});  // drops 1
+  box.push({5, 500, MessageClass::kSummary, "s"});  // drops 3: event 2 is kept between
+  box.push({6, 600, MessageClass::kSummary, "s"});  // drops 4 (touches 3: one range)
+  const auto d = box.take_drops();
+  EXPECT_EQ(d.summaries, 3u);
+  EXPECT_EQ(d.first_seq, 1u);  // the span still covers 2, for older collectors
+  EXPECT_EQ(d.last_seq, 4u);
+  EXPECT_EQ(d.ranges, (SeqRanges{{1, 1}, {3, 4}}));
+}
+
+TEST(DropTallyTest, MergeCoalescesRangesAndAnOldTallyStandsForItsSpan) {
+  SeqRanges r;
+  add_seq_range(r, 10, 12);
+  add_seq_range(r, 1, 2);
+  add_seq_range(r, 20, 20);
+  add_seq_range(r, 3, 9);  // touches both neighbours: 1..12
+  EXPECT_EQ(r, (SeqRanges{{1, 12}, {20, 20}}));
+  add_seq_range(r, 11, 25);
+  EXPECT_EQ(r, (SeqRanges{{1, 25}}));
+  DropTally a;
+  a.add(5, 50, MessageClass::kSummary);
+  DropTally old;  // from a state file older than ranges: only its span is known
+  old.summaries = 2;
+  old.first_seq = 30;
+  old.last_seq = 40;
+  a.merge(old);
+  EXPECT_EQ(a.ranges, (SeqRanges{{5, 5}, {30, 40}}));
+  EXPECT_EQ(a.summaries, 3u);
+}
+
+TEST(PublisherTest, ADropReportCarriesItsRangesAtMostAThousandPerReport) {
+  shared::ManualClock clock;
+  EnvelopeFactory envelopes("a", "s", clock);
+  MemoryOutbox outbox(1 << 20, 4);
+  testing::FakeTransport transport;
+  Publisher p(envelopes, outbox, transport, clock, [](pb::Hello&) {});
+  p.start();
+  transport.connect();
+  DropTally d;
+  for (std::uint64_t s = 2; s <= 2 * 2'500; s += 2) d.add(s, 7, MessageClass::kSummary);
+  ASSERT_EQ(d.ranges.size(), 2'500u);
+  p.publish_drop_report(d);
+  std::vector<pb::Envelope> reports;
+  for (const auto& e : transport.sent_envelopes()) {
+    if (e.has_drop_report()) reports.push_back(e);
+  }
+  ASSERT_EQ(reports.size(), 3u);  // 1,000 + 1,000 + 500
+  EXPECT_EQ(reports[0].drop_report().dropped_ranges_size(), 1'000);
+  EXPECT_EQ(reports[2].drop_report().dropped_ranges_size(), 500);
+  // The counts once, in the first; each report's span is its own ranges'.
+  EXPECT_EQ(reports[0].drop_report().dropped_summaries(), 2'500u);
+  EXPECT_EQ(reports[1].drop_report().dropped_summaries(), 0u);
+  EXPECT_EQ(reports[1].drop_report().first_dropped_seq(), 2'002u);
+  EXPECT_EQ(reports[1].drop_report().last_dropped_seq(), 4'000u);
+  EXPECT_EQ(reports[1].drop_report().dropped_ranges(0).first(), 2'002u);
+  EXPECT_EQ(reports[1].drop_report().dropped_ranges(0).last(), 2'002u);
+  for (const auto& r : reports) EXPECT_LT(r.ByteSizeLong(), 64u * 1024);
+}
+
 TEST(PublisherTest, AnOverflowEpisodeIsReportedOnceWithTheTrueCounts) {
   shared::ManualClock clock;
   EnvelopeFactory envelopes("a", "s", clock);
@@ -206,6 +270,9 @@ TEST(PublisherTest, AnOverflowEpisodeIsReportedOnceWithTheTrueCounts) {
   EXPECT_EQ(reports[0].drop_report().dropped_events(), 0u);
   EXPECT_EQ(reports[0].drop_report().first_dropped_seq(), 1u);
   EXPECT_EQ(reports[0].drop_report().last_dropped_seq(), 7u);
+  ASSERT_EQ(reports[0].drop_report().dropped_ranges_size(), 1);
+  EXPECT_EQ(reports[0].drop_report().dropped_ranges(0).first(), 1u);
+  EXPECT_EQ(reports[0].drop_report().dropped_ranges(0).last(), 7u);
   // Every seq is accounted for: 13 assigned = 7 dropped + 6 sent (8..13).
   std::set<std::uint64_t> sent;
   for (auto seq : transport.sent_seqs()) sent.insert(seq);

@@ -220,6 +220,7 @@ TEST_F(DiskSpoolTest, OverflowDropsOldestSummarySegmentsBeforeAnyEvent) {
   EXPECT_EQ(d.last_seq, 12u);
   EXPECT_EQ(d.first_unix_nanos, 5'000'000'000);
   EXPECT_EQ(d.last_unix_nanos, 12'000'000'000);
+  EXPECT_EQ(d.ranges, (SeqRanges{{5, 12}}));
   std::vector<std::uint64_t> kept = range(1, 4);
   for (std::uint64_t s = 13; s <= 22; ++s) kept.push_back(s);
   EXPECT_EQ(seqs(*spool), kept);
@@ -232,6 +233,7 @@ TEST_F(DiskSpoolTest, OverflowDropsOldestSummarySegmentsBeforeAnyEvent) {
   EXPECT_EQ(d.events, 4u);     // 1..4
   EXPECT_EQ(d.first_seq, 1u);
   EXPECT_EQ(d.last_seq, 17u);
+  EXPECT_EQ(d.ranges, (SeqRanges{{1, 4}, {13, 17}}));
   EXPECT_EQ(seqs(*spool), range(18, 30));
   EXPECT_EQ(spool->disk_bytes(), 13 * kRecord);
   EXPECT_LE(segment_bytes_on_disk(dir_.spool()), 16 * kRecord);
@@ -286,6 +288,30 @@ TEST_F(DiskSpoolTest, DiskFullKeepsMessagesInMemoryAndMovesThemBackWhenSpaceRetu
   }
   auto spool = open(o);
   EXPECT_EQ(seqs(*spool), range(3, 9));
+}
+
+// The state file keeps only the span of what the last run lost; the span may hold events kept
+// on disk between dropped summary segments, which the next run's DropReport must not give up.
+TEST_F(DiskSpoolTest, TheNextRunReportsExactlyTheSeqsLostNotTheEventsKeptBetween) {
+  auto o = options(16 * kRecord, 4 * kRecord);
+  {
+    auto spool = open(o);
+    for (std::uint64_t s = 1; s <= 4; ++s) spool->push(entry(s, MessageClass::kSummary));
+    spool->push(entry(5, MessageClass::kEvent));
+    for (std::uint64_t s = 6; s <= 9; ++s) spool->push(entry(s, MessageClass::kSummary));
+    // Events 10..21: 17 drops the summary segment [1-4], 21 the one of [6-9]; 5 stays.
+    for (std::uint64_t s = 10; s <= 21; ++s) spool->push(entry(s, MessageClass::kEvent));
+    EXPECT_EQ(spool->drops_pending(), 8u);
+  }  // stopped before the episode's DropReport
+  auto spool = open(o);
+  const DropTally d = spool->take_drops();
+  EXPECT_EQ(d.summaries, 8u);
+  EXPECT_EQ(d.first_seq, 1u);
+  EXPECT_EQ(d.last_seq, 9u);
+  EXPECT_EQ(d.ranges, (SeqRanges{{1, 4}, {6, 9}}));
+  const auto kept = seqs(*spool);
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(kept.front(), 5u);
 }
 
 TEST_F(DiskSpoolTest, MemoryFallbackIsBoundedAndItsDropsAreTallied) {

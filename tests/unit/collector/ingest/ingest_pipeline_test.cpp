@@ -202,6 +202,56 @@ TEST_F(PipelineTest, DropReportLetsTheAckPassTheDroppedRange) {
   EXPECT_EQ(store_.drop_reports(RowFilter{}).size(), 1u);
 }
 
+pb::Envelope drop_env(const std::string& agent, std::uint64_t seq, std::uint64_t first,
+                      std::uint64_t last) {
+  pb::Envelope drop;
+  drop.set_schema_version(1);
+  drop.set_agent_id(agent);
+  drop.set_site("honcho");
+  drop.set_seq(seq);
+  drop.set_created_unix_nanos(kT0);
+  drop.mutable_drop_report()->set_first_dropped_seq(first);
+  drop.mutable_drop_report()->set_last_dropped_seq(last);
+  drop.mutable_drop_report()->set_dropped_summaries(last - first + 1);
+  return drop;
+}
+
+TEST_F(PipelineTest, ADropReportGivesUpNothingWhenItsCommitFails) {
+  feed(window_env("a1", 1));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  // Seq 5 is live (an event the outbox kept between dropped summaries); the old agent's span
+  // 2..9 covers it. The batch holding 5 and the report fails to commit.
+  feed(window_env("a1", 5));
+  feed(drop_env("a1", 10, 2, 9));
+  store_.fail_next_commit("disk full");
+  ASSERT_FALSE(pipeline_.flush(store_, kNow).ok);
+  // Nothing was given up: the watermark must not pass 5, which was never stored.
+  EXPECT_EQ(pipeline_.ledger().through("a1"), 1u);
+  // The agent resends both: stored, and now the report's span is given up.
+  feed(window_env("a1", 5));
+  feed(drop_env("a1", 10, 2, 9));
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 10}}));
+  EXPECT_EQ(store_.agents()[0].through_seq, 10u);  // the stored watermark counts them too
+  EXPECT_EQ(store_.windows(RowFilter{}).size(), 2u);
+}
+
+TEST_F(PipelineTest, ADropReportsRangesGiveUpOnlyTheSeqsDropped) {
+  feed(window_env("a1", 1));
+  // The outbox dropped 2..3 and 5..9 and kept the event 4, still on its way (throttled, say).
+  auto drop = drop_env("a1", 10, 2, 9);
+  for (auto [first, last] : {std::pair<std::uint64_t, std::uint64_t>{2, 3}, {5, 9}}) {
+    auto* r = drop.mutable_drop_report()->add_dropped_ranges();
+    r->set_first(first);
+    r->set_last(last);
+  }
+  ASSERT_EQ(feed(drop).outcome, HandleResult::Outcome::kAccepted);
+  // 4 is still awaited: the ack stops at 3 (the span would have passed it: silent loss).
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 3}}));
+  EXPECT_EQ(store_.agents()[0].through_seq, 3u);
+  EXPECT_EQ(feed(window_env("a1", 4)).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 10}}));
+}
+
 pb::Envelope hello_env(const std::string& agent, std::uint64_t seq, std::uint64_t first_seq,
                        std::uint64_t carried_through) {
   pb::Envelope e;
@@ -227,6 +277,9 @@ TEST_F(PipelineTest, AHelloGivesUpTheSeqsBelowItsFirstSeqAtOnce) {
   // The ack covers the Hello at once, not after gap_timeout (today: it stops at 3).
   EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1'000'000}}));
   EXPECT_TRUE(pipeline_.ledger().open_gaps("a1").empty());
+  // Seqs the restart never used are no gap: no 4..999,999 row, nothing counted.
+  EXPECT_TRUE(store_.gaps(RowFilter{}).empty());
+  EXPECT_EQ(counters_.gaps.load(), 0u);
   // And run 2's next message is new, not a duplicate (its window dated like seq 4's).
   auto next = window_env("a1", 4);
   next.set_seq(1'000'001);
@@ -257,6 +310,8 @@ TEST_F(PipelineTest, AHelloGivesUpWhatIsBelowTheAgentsLowestKeptSeq) {
   auto hello = hello_env("a1", 5'000, 5'000, 1'010);
   hello.mutable_hello()->set_lowest_kept_seq(1'000);
   feed(hello);
+  // Given up once the Hello is committed: the ack covers 1..999 only.
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 999}}));
   EXPECT_EQ(pipeline_.ledger().open_gaps("a1"),
             (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1'000, 1'010}}));
   for (std::uint64_t s = 1'000; s <= 1'010; ++s) {
@@ -268,11 +323,99 @@ TEST_F(PipelineTest, AHelloGivesUpWhatIsBelowTheAgentsLowestKeptSeq) {
   EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 5'000}}));
 }
 
+TEST_F(PipelineTest, ANewAgentsHelloRecordsNoGapBelowItsFirstSeq) {
+  // A new agent numbers from its clock floor; its Hello is the first thing it sends.
+  const std::uint64_t floor = 1'700'000'000'000'000;
+  auto hello = hello_env("a1", floor, floor, 0);
+  hello.mutable_hello()->set_lowest_kept_seq(floor);
+  feed(hello);
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", floor}}));
+  EXPECT_TRUE(store_.gaps(RowFilter{}).empty());
+  EXPECT_EQ(counters_.gaps.load(), 0u);
+}
+
+TEST_F(PipelineTest, AHelloRecordsTheGapItDoesNotGiveUp) {
+  // Run 1 stored 1..3 and its spool still holds 4..10; run 2 says Hello at 2,049: 4..10 is a
+  // real gap (awaited), 11..2,048 is not.
+  for (std::uint64_t s : {1, 2, 3}) feed(window_env("a1", s));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  feed(hello_env("a1", 2049, 2049, 10));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  const auto gaps = store_.gaps(RowFilter{});
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].first_seq, 4u);
+  EXPECT_EQ(gaps[0].last_seq, 10u);
+}
+
 TEST_F(PipelineTest, AHelloClaimingAFirstSeqAboveItsOwnSeqGivesUpNothing) {
   feed(window_env("a1", 1));
   ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
   feed(hello_env("a1", 5, 1'000, 0));  // inconsistent: ignored for the ledger
   EXPECT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 1}}));
+}
+
+TEST_F(PipelineTest, ASeqAboveTheClockFloorsReachIsRejected) {
+  // The highest seq any agent's clock floor can have reached by kNow, with headroom.
+  const std::uint64_t limit = max_seq(kNow, DecodeLimits{});
+  EXPECT_EQ(limit, static_cast<std::uint64_t>((kT0 + 60'000'000'000 + 300'000'000'000) / 1000) +
+                       (std::uint64_t{1} << 40));
+  for (const std::uint64_t seq :
+       {limit + 1, std::uint64_t{1} << 53, std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+    auto w = window_env("a1", 1);
+    w.set_seq(seq);
+    const auto r = feed(w);
+    EXPECT_EQ(r.reason, RejectReason::kBadSeq) << seq;
+    EXPECT_FALSE(r.gave_up);  // a seq no agent can use must not move the watermark
+  }
+  EXPECT_EQ(rejected(RejectReason::kBadSeq), 4u);
+  EXPECT_STREQ(to_string(RejectReason::kBadSeq), "bad_seq");
+  auto w = window_env("a1", 1);
+  w.set_seq(limit);
+  EXPECT_EQ(feed(w).outcome, HandleResult::Outcome::kAccepted);
+  EXPECT_EQ(pipeline_.flush(store_, kNow).acks, std::vector<Ack>{});  // 1..limit-1 awaited
+}
+
+TEST_F(PipelineTest, AHellosSeqFieldsAboveTheLimitAreIgnored) {
+  feed(window_env("a1", 1));
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  const std::uint64_t huge = ~std::uint64_t{0};
+  auto hello = hello_env("a1", 5, 5, huge);  // carried_through + 1 would wrap to 0
+  hello.mutable_hello()->set_lowest_kept_seq(huge);
+  feed(hello);
+  ASSERT_TRUE(pipeline_.flush(store_, kNow).ok);
+  const auto hellos = store_.hellos(RowFilter{});
+  ASSERT_EQ(hellos.size(), 1u);
+  EXPECT_EQ(hellos[0].carried_through, 0u);
+  EXPECT_EQ(hellos[0].lowest_kept_seq, 0u);
+  // carried_through read as 0: 2..4 given up below first_seq 5.
+  EXPECT_EQ(pipeline_.ledger().through("a1"), 5u);
+}
+
+TEST_F(PipelineTest, ARestartReusingStoredSeqsIsCountedAndTold) {
+  // Run 1 (incarnation 42): Hello at 100, then 101..103, all stored.
+  feed(hello_env("a1", 100, 100, 0));
+  for (std::uint64_t s = 101; s <= 103; ++s) {
+    auto w = window_env("a1", 1);
+    w.set_seq(s);
+    feed(w);
+  }
+  ASSERT_EQ(pipeline_.flush(store_, kNow).acks, (std::vector<Ack>{{"a1", 103}}));
+  // The same run says Hello again (a reconnect): nothing to tell.
+  auto again = hello_env("a1", 104, 100, 0);
+  const std::string b1 = bytes_of(again);
+  EXPECT_TRUE(pipeline_.handle_frame(span_of(b1), kNow).rejects.empty());
+  // Run 2 (incarnation 43) without a spool, its clock stepped back: it numbers from 50.
+  auto stepped = hello_env("a1", 50, 50, 0);
+  stepped.mutable_hello()->set_incarnation(43);
+  const std::string b2 = bytes_of(stepped);
+  const FrameResult r = pipeline_.handle_frame(span_of(b2), kNow);
+  EXPECT_EQ(r.duplicates, 1u);  // discarded as before: seq 50 is below the watermark
+  EXPECT_EQ(r.rejects,
+            (std::vector<RejectedSeqs>{{"a1", 50, 103, RejectReason::kSeqReused, false}}));
+  EXPECT_EQ(rejected(RejectReason::kSeqReused), 1u);
+  EXPECT_STREQ(to_string(RejectReason::kSeqReused), "seq_reused");
+  // Its resent Hello (same incarnation) is not told again.
+  EXPECT_TRUE(pipeline_.handle_frame(span_of(b2), kNow).rejects.empty());
 }
 
 TEST_F(PipelineTest, SessionsSplitOnSilence) {
