@@ -7,58 +7,27 @@ Loopback only; every wait is bounded (the whole test stays under 2 minutes)."""
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+from loopback_support import check, failures, free_port, wait_port, write_collector_config  # noqa: E402
+
 collector, driver = sys.argv[1], sys.argv[2]
 N = int(os.environ.get("PW_EXACTLY_ONCE_N", "100000"))
 RATE = 5000          # summaries/s: 100,000 take ~20 s, so the five kills land mid-stream
 KILLS = 5
 DEADLINE = time.monotonic() + 110
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, seconds=20):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 with tempfile.TemporaryDirectory(prefix="pw-exactly-once-") as tmp:
     zmq_port, api_port = free_port(), free_port()
     db = os.path.join(tmp, "pw.db")
-    config = os.path.join(tmp, "collector.yaml")
-    with open(config, "w") as f:
-        f.write(f"""collector:
-  log_level: warn
-  listen: [tcp://127.0.0.1:{zmq_port}]
-  insecure_plaintext: true
-store:
-  database: {db}
-api:
-  listen: 127.0.0.1:{api_port}
-""")
+    config = write_collector_config(os.path.join(tmp, "collector.yaml"), zmq_port, api_port, db,
+                                    log_level="warn")
     log = open(os.path.join(tmp, "collector.log"), "w+")
     procs = []
 

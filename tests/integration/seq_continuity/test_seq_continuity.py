@@ -15,55 +15,24 @@ Every wait is bounded; the test takes about 20 s."""
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+from loopback_support import check, failures, free_port, wait_port, write_collector_config  # noqa: E402
+
 collector, agent = sys.argv[1], sys.argv[2]
 RUN_SECONDS = 4.5
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    if not cond:
-        failures.append(name)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, seconds=20):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 with tempfile.TemporaryDirectory(prefix="pw-seq-continuity-") as tmp:
     zmq_port, api_port = free_port(), free_port()
     db = os.path.join(tmp, "pw.db")
-    collector_config = os.path.join(tmp, "collector.yaml")
-    with open(collector_config, "w") as f:
-        f.write(f"""collector:
-  log_level: info
-  listen: [tcp://127.0.0.1:{zmq_port}]
-  insecure_plaintext: true
-store:
-  database: {db}
-api:
-  listen: 127.0.0.1:{api_port}
-""")
+    collector_config = write_collector_config(os.path.join(tmp, "collector.yaml"), zmq_port,
+                                              api_port, db)
     agent_config = os.path.join(tmp, "agent.yaml")
     with open(agent_config, "w") as f:
         # No `spool:`: the case of etc/local/agent.yaml.

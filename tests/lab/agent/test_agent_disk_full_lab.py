@@ -22,39 +22,16 @@ Checked in the collector's SQLite file and the agents' logs:
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "integration"))
+from loopback_support import check, failures, free_port, wait_port, write_collector_config  # noqa: E402
+
 agent, collector = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    sys.stdout.flush()
-    if not cond:
-        failures.append(name)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, seconds=20):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 def fill(path):
@@ -86,17 +63,8 @@ logs = {}
 try:
     zmq_port, api_port, closed_port = free_port(), free_port(), free_port()
     db = os.path.join(tmp, "pw.db")
-    collector_config = os.path.join(tmp, "collector.yaml")
-    with open(collector_config, "w") as f:
-        f.write(f"""collector:
-  log_level: info
-  listen: [tcp://127.0.0.1:{zmq_port}]
-  insecure_plaintext: true
-store:
-  database: {db}
-api:
-  listen: 127.0.0.1:{api_port}
-""")
+    collector_config = write_collector_config(os.path.join(tmp, "collector.yaml"), zmq_port,
+                                              api_port, db)
     agent_config = os.path.join(tmp, "agent.yaml")
     ports = ", ".join(str(closed_port) for _ in range(1))
     with open(agent_config, "w") as f:
