@@ -268,16 +268,11 @@ void migrate(Connection& db, std::span<const Migration> steps, std::int64_t now_
   }
   for (const auto& step : steps) {
     if (step.version <= current) continue;
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      db.exec(step.sql);
-      Statement rec(db, "INSERT INTO schema_version (version, applied_unix_nanos) VALUES (?, ?)");
-      rec.bind(1, std::int64_t{step.version}).bind(2, now_unix_nanos).run();
-      db.exec("COMMIT");
-    } catch (...) {
-      db.exec("ROLLBACK");
-      throw;
-    }
+    Transaction tx(db);
+    db.exec(step.sql);
+    Statement rec(db, "INSERT INTO schema_version (version, applied_unix_nanos) VALUES (?, ?)");
+    rec.bind(1, std::int64_t{step.version}).bind(2, now_unix_nanos).run();
+    tx.commit();
   }
 }
 

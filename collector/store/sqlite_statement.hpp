@@ -28,6 +28,20 @@ class Connection {
   sqlite3* db_ = nullptr;
 };
 
+// BEGIN IMMEDIATE on construction; ROLLBACK when left without commit() (an exception).
+class Transaction {
+ public:
+  explicit Transaction(Connection& db);  // throws StoreError
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();  // throws StoreError
+
+ private:
+  Connection& db_;
+  bool done_ = false;
+};
+
 class Statement {
  public:
   Statement(const Connection& db, std::string_view sql);  // throws StoreError

@@ -20,6 +20,7 @@ using shared::from_unix_nanos;
 using shared::to_unix_nanos;
 using sqlite::Connection;
 using sqlite::Statement;
+using sqlite::Transaction;
 
 namespace {
 
@@ -880,14 +881,9 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy, shar
   auto write = [&](const std::function<void(Connection&)>& body) {
     std::lock_guard lock(writer_mutex_);
     Connection& db = writer_->db;
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      body(db);
-      db.exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    Transaction tx(db);
+    body(db);
+    tx.commit();
   };
 
   std::int64_t rolled = 0;
