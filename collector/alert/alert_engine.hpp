@@ -50,6 +50,14 @@ class AlertEngine {
   // The rules and limits: the monitor feeds on_budget only when that rule is on.
   const AlertConfig& config() const { return config_; }
 
+  // Everything the rules remember (open threads, what each last said, held messages, recent
+  // switches, budget months already announced) as one JSON document, kept in the store
+  // beside the notification outbox so a restart goes on where it stopped
+  // (alert_engine_state.cpp). restore_state() replaces the state; held messages wait from
+  // `mono` as if just held. Throws std::runtime_error on a document it cannot read.
+  std::string save_state() const;
+  void restore_state(const std::string& document, shared::MonoNanos mono);
+
   // Threads (conditions) open now, by id: for status and tests.
   std::vector<std::string> open_threads() const;
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "collector/isolation/verdict_json.hpp"
+#include "collector/notify/notification_json.hpp"
 #include "collector/notify/verdict_summary.hpp"
 #include "shared/time/jst.hpp"
 
@@ -54,21 +55,8 @@ std::string incident_id_for(shared::UtcNanos opened) {
 
 namespace {
 
-Json time_json(shared::UtcNanos t) {
-  return Json{{"unix_nanos", shared::to_unix_nanos(t)},
-              {"utc", shared::format_utc(t)},
-              {"jst", shared::format_jst(t)}};
-}
-
-shared::UtcNanos time_from(const Json& j) {
-  return shared::from_unix_nanos(j.at("unix_nanos").get<std::int64_t>());
-}
-
-notify::FaultNature fault_from(const std::string& s) {
-  if (s == "down") return notify::FaultNature::kDown;
-  if (s == "degraded") return notify::FaultNature::kDegraded;
-  throw std::runtime_error("incident: unknown fault " + s);
-}
+using notify::time_from_json;
+using notify::time_json;
 
 isolation::ServiceImpact impact_from(const std::string& s) {
   for (auto i : {isolation::ServiceImpact::kNotMeasured, isolation::ServiceImpact::kNone,
@@ -76,32 +64,6 @@ isolation::ServiceImpact impact_from(const std::string& s) {
     if (s == isolation::to_string(i)) return i;
   }
   throw std::runtime_error("incident: unknown impact " + s);
-}
-
-Json suspect_json(const notify::SuspectSegment& s) {
-  return Json{{"segment", s.segment},
-              {"label", s.label},
-              {"label_en", s.label_en},
-              {"owner", s.owner},
-              {"owner_label", s.owner_label},
-              {"owner_label_en", s.owner_label_en},
-              {"email", s.email},
-              {"phone", s.phone},
-              {"notes", s.notes}};
-}
-
-notify::SuspectSegment suspect_from(const Json& j) {
-  notify::SuspectSegment s;
-  s.segment = j.at("segment").get<std::string>();
-  s.label = j.value("label", "");
-  s.label_en = j.value("label_en", "");
-  s.owner = j.value("owner", "");
-  s.owner_label = j.value("owner_label", "");
-  s.owner_label_en = j.value("owner_label_en", "");
-  s.email = j.value("email", "");
-  s.phone = j.value("phone", "");
-  s.notes = j.value("notes", "");
-  return s;
 }
 
 }  // namespace
@@ -125,12 +87,7 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
                              {"to_path", f.to_path},
                              {"failback", f.failback}});
   }
-  Json causes = Json::array();
-  for (const auto& c : inc.summary.causes) {
-    Json alts = Json::array();
-    for (const auto& s : c.alternatives) alts.push_back(suspect_json(s));
-    causes.push_back(alts);
-  }
+  const Json summary = notify::verdict_summary_json(inc.summary);
   Json j{{"id", inc.id},
          {"state", inc.closed ? "closed" : "open"},
          {"fault", notify::to_string(inc.fault)},
@@ -142,11 +99,11 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
          {"summary", inc.history.empty() ? std::string{} : inc.history.back().summary},
          {"history", history},
          {"failovers", failovers},
-         {"causes", causes},
-         {"conclusive", inc.summary.conclusive},
-         {"other_explanations", inc.summary.other_explanations},
-         {"evidence_ja", inc.summary.evidence_ja},
-         {"evidence_en", inc.summary.evidence_en},
+         {"causes", summary.at("causes")},
+         {"conclusive", summary.at("conclusive")},
+         {"other_explanations", summary.at("other_explanations")},
+         {"evidence_ja", summary.at("evidence_ja")},
+         {"evidence_en", summary.at("evidence_en")},
          {"announced", inc.announced}};
   if (with_verdict && !inc.verdict_json.empty()) j["verdict"] = Json::parse(inc.verdict_json);
   return j.dump();
@@ -157,17 +114,17 @@ Incident incident_from_json(const std::string& text) {
     const Json j = Json::parse(text);
     Incident inc;
     inc.id = j.at("id").get<std::string>();
-    inc.fault = fault_from(j.at("fault").get<std::string>());
-    inc.opened = time_from(j.at("opened"));
-    inc.updated = time_from(j.at("updated"));
-    if (!j.at("closed").is_null()) inc.closed = time_from(j.at("closed"));
+    inc.fault = notify::fault_from_string(j.at("fault").get<std::string>());
+    inc.opened = time_from_json(j.at("opened"));
+    inc.updated = time_from_json(j.at("updated"));
+    if (!j.at("closed").is_null()) inc.closed = time_from_json(j.at("closed"));
     inc.services = j.at("services").get<std::vector<std::string>>();
     inc.sites = j.at("sites").get<std::vector<std::string>>();
     for (const auto& h : j.at("history")) {
       VerdictPoint p;
-      p.at = time_from(h.at("at"));
+      p.at = time_from_json(h.at("at"));
       p.impact = impact_from(h.at("impact").get<std::string>());
-      p.fault = fault_from(h.at("fault").get<std::string>());
+      p.fault = notify::fault_from_string(h.at("fault").get<std::string>());
       p.causes = h.at("causes").get<std::vector<std::vector<std::string>>>();
       p.conclusive = h.at("conclusive").get<bool>();
       p.summary = h.at("summary").get<std::string>();
@@ -176,19 +133,11 @@ Incident incident_from_json(const std::string& text) {
     }
     for (const auto& f : j.at("failovers")) {
       inc.failovers.push_back(
-          FailoverRecord{time_from(f.at("at")), f.at("site").get<std::string>(),
+          FailoverRecord{time_from_json(f.at("at")), f.at("site").get<std::string>(),
                          f.at("agent_id").get<std::string>(), f.at("from_path").get<std::string>(),
                          f.at("to_path").get<std::string>(), f.at("failback").get<bool>()});
     }
-    for (const auto& c : j.at("causes")) {
-      notify::Cause cause;
-      for (const auto& s : c) cause.alternatives.push_back(suspect_from(s));
-      inc.summary.causes.push_back(std::move(cause));
-    }
-    inc.summary.conclusive = j.at("conclusive").get<bool>();
-    inc.summary.other_explanations = j.at("other_explanations").get<std::size_t>();
-    inc.summary.evidence_ja = j.at("evidence_ja").get<std::vector<std::string>>();
-    inc.summary.evidence_en = j.at("evidence_en").get<std::vector<std::string>>();
+    inc.summary = notify::verdict_summary_from_json(j);  // the same keys, at the top level
     if (j.contains("verdict")) inc.verdict_json = j.at("verdict").dump();
     // Rows from before settling: their opened message went out at once.
     inc.announced = j.value("announced", true);

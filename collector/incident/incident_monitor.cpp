@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "collector/analysis/error_budget.hpp"
 #include "collector/analysis/stored_availability.hpp"
@@ -25,7 +26,19 @@ IncidentMonitor::IncidentMonitor(Store& store, IncidentStore& incidents,
       analysis_(analysis),
       log_(shared::component_logger("collector.incident")) {}
 
-void IncidentMonitor::start(shared::UtcNanos now, shared::MonoNanos mono) {
+void IncidentMonitor::start(shared::UtcNanos now, shared::MonoNanos mono,
+                            const std::optional<std::string>& alert_state) {
+  bool restored = false;
+  if (alert_state) {
+    try {
+      alerts_.restore_state(*alert_state, mono);
+      restored = true;
+      dispatched_state_ = *alert_state;
+      log_->info("alert rules resumed: {} threads open", alerts_.open_threads().size());
+    } catch (const std::runtime_error& e) {
+      log_->error("alert state not resumed, threads start afresh: {}", e.what());
+    }
+  }
   try {
     IncidentQuery q;
     q.open_only = true;
@@ -34,13 +47,14 @@ void IncidentMonitor::start(shared::UtcNanos now, shared::MonoNanos mono) {
     if (!open.empty()) {
       log_->info("continuing open incident {}", open.front().id);
       tracker_.resume(open.front());
-      alerts_.resume(open.front(), mono);
+      if (!restored) alerts_.resume(open.front(), mono);
     }
     // The measurements' states as they were recently: everything a stale-free board needs.
     read_rows(now - options_.tracker.stale_after - options_.lookback);
   } catch (const StoreError& e) {
     log_->error("incident start-up: {}", e.what());
   }
+  dispatch();
 }
 
 void IncidentMonitor::read_rows(shared::UtcNanos from) {
@@ -56,9 +70,7 @@ void IncidentMonitor::read_rows(shared::UtcNanos from) {
     tracker_.apply(w);
     const auto key = std::make_pair(w.flow.agent_id, w.seq);
     if (!windows_seen_.emplace(key, w.end).second) continue;
-    for (auto& n : alerts_.on_window(w)) {
-      if (submit_) submit_(std::move(n));
-    }
+    for (auto& n : alerts_.on_window(w)) queued_.push_back(std::move(n));
   }
   // Forget windows that fell out of the lookback (they are not read again).
   const auto horizon = from;
@@ -97,6 +109,15 @@ void IncidentMonitor::tick(shared::UtcNanos now, shared::MonoNanos mono) {
     log_->error("incident tick: {}", e.what());
   }
   send(alerts_.on_clock(mono));
+  dispatch();
+}
+
+void IncidentMonitor::dispatch() {
+  std::string state = alerts_.save_state();
+  if (queued_.empty() && state == dispatched_state_) return;
+  const bool kept = !submit_ || submit_(std::exchange(queued_, {}), state);
+  queued_.clear();
+  if (kept) dispatched_state_ = std::move(state);
 }
 
 namespace {
@@ -147,7 +168,7 @@ void IncidentMonitor::check_budget_month(std::chrono::year_month month, shared::
                  n.incident_id, notify::to_string(n.kind), burn.percent,
                  std::chrono::duration_cast<std::chrono::seconds>(burn.burned).count(),
                  std::chrono::duration_cast<std::chrono::seconds>(burn.budget).count());
-      if (submit_) submit_(std::move(n));
+      queued_.push_back(std::move(n));
     }
   }
 }
@@ -185,7 +206,7 @@ void IncidentMonitor::send(std::vector<notify::Notification> notifications) {
         log_->error("incident {}: announced, not saved: {}", n.incident_id, e.what());
       }
     }
-    if (submit_) submit_(std::move(n));
+    queued_.push_back(std::move(n));
   }
 }
 

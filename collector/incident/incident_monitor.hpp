@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "collector/alert/alert_engine.hpp"
 #include "collector/analysis/analysis_config.hpp"
@@ -34,7 +35,12 @@ struct MonitorOptions {
 
 class IncidentMonitor {
  public:
-  using Submit = std::function<void(notify::Notification)>;
+  // A tick's decisions, handed on once at its end: the notifications in order and the alert
+  // rules' state after them (AlertEngine::save_state), so both can be kept in one transaction
+  // (NotificationOutbox). Called when either changed. Returns whether they were kept; when
+  // not, the next tick offers the state again.
+  using Submit = std::function<bool(std::vector<notify::Notification> notifications,
+                                    const std::string& alert_state)>;
 
   // All references must outlive the monitor. `submit` may be empty (no notify: section).
   // `analysis` (calendars, holidays, maintenance, services) feeds the SLA budget rule; null,
@@ -45,8 +51,11 @@ class IncidentMonitor {
 
   // Start-up: resumes the incident still open in the store and reads the recent rows. `now`
   // and `mono` are the collector's clocks (decisions follow data time; `mono` only bounds how
-  // long a held message waits when data time stops: AlertEngine::on_clock).
-  void start(shared::UtcNanos now, shared::MonoNanos mono);
+  // long a held message waits when data time stops: AlertEngine::on_clock). `alert_state`:
+  // the rules' state kept at the last tick (every thread goes on from it); without one, or
+  // one that cannot be read, only the open incident's thread is resumed.
+  void start(shared::UtcNanos now, shared::MonoNanos mono,
+             const std::optional<std::string>& alert_state = std::nullopt);
   // Reads new rows and decides. Store errors are logged, never thrown (the next tick retries).
   void tick(shared::UtcNanos now, shared::MonoNanos mono);
 
@@ -55,8 +64,10 @@ class IncidentMonitor {
  private:
   void read_rows(shared::UtcNanos from);
   void publish(const Evaluation& ev, shared::MonoNanos mono);
-  // Logs and submits notifications; an incident's opened message marks it announced.
+  // Logs and queues notifications; an incident's opened message marks it announced.
   void send(std::vector<notify::Notification> notifications);
+  // Hands the queued notifications and the alert state on, when either changed.
+  void dispatch();
   // Every budget_every of data time: the share of each service's monthly error budget used
   // so far → alert rule. Store errors are logged; the next period retries.
   void check_budget(shared::UtcNanos at);
@@ -75,7 +86,9 @@ class IncidentMonitor {
   std::optional<shared::UtcNanos> budget_checked_;  // data time of the last budget check
   // Windows already given to the alert rules: (agent, seq) -> window end, within the lookback.
   std::map<std::pair<std::string, std::uint64_t>, shared::UtcNanos> windows_seen_;
-  std::string logged_verdict_;  // the last verdict summary logged (debug)
+  std::string logged_verdict_;                // the last verdict summary logged (debug)
+  std::vector<notify::Notification> queued_;  // this tick's, not dispatched yet
+  std::string dispatched_state_;              // the alert state handed on last
   shared::LoggerPtr log_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,9 +13,11 @@
 #include "collector/alert/alert_config.hpp"
 #include "collector/incident/incident_monitor.hpp"
 #include "collector/incident/incident_store.hpp"
+#include "collector/incident/notification_outbox.hpp"
 #include "collector/isolation/topology.hpp"
 #include "collector/notify/delivery_worker.hpp"
 #include "collector/notify/notify_config.hpp"
+#include "shared/logging/logging.hpp"
 #include "shared/time/clock.hpp"
 
 namespace pathwatch::collector::incident {
@@ -34,20 +37,42 @@ struct IncidentSetup {
 
 class IncidentService {
  public:
-  // Opens the incident store, starts the delivery thread, resumes an open incident.
+  // Opens the incident store and the notification outbox, resumes the deliveries still
+  // pending and the alert threads (notification_outbox.hpp), starts the delivery thread.
   // Throws StoreError (store) or shared::ConfigError (channels).
   IncidentService(IncidentSetup setup, Store& store, const shared::Clock& clock);
   ~IncidentService();  // stops the delivery thread (attempts in progress finish first)
   IncidentService(const IncidentService&) = delete;
   IncidentService& operator=(const IncidentService&) = delete;
 
-  void tick(shared::UtcNanos now) { monitor_->tick(now, clock_.mono_now()); }
+  void tick(shared::UtcNanos now);
+  // SIGHUP: new topology, alert rules and channels (the rest of `setup` is kept). Stops the
+  // delivery thread (attempts in progress finish) and starts anew from the kept state, as a
+  // restart would; ticks wait meanwhile. Throws shared::ConfigError (channels).
+  void reconfigure(IncidentSetup setup);
   IncidentStore& incidents() { return *incidents_; }
 
  private:
+  // The channels `setup` names (none without notify:). Throws shared::ConfigError.
+  std::vector<notify::NotifierPtr> channels_for(const IncidentSetup& setup) const;
+  // The delivery worker (with notify:) and the monitor, from setup_ and the kept state.
+  void start_delivery_and_monitor(std::vector<notify::NotifierPtr> channels);
+  // Queues the outbox's pending rows on the channels that still exist, oldest first.
+  void replay_outbox();
+  // The monitor's Submit: keeps the tick's notifications and alert state, then delivers.
+  bool keep_and_deliver(std::vector<notify::Notification> notifications,
+                        const std::string& alert_state);
+  // Marks delivery ends in the outbox (the delivery thread's journal).
+  void record_ends(const std::vector<notify::FinishedJob>& ends);
+
+  std::mutex mutex_;  // tick() and reconfigure()
   IncidentSetup setup_;
+  Store& store_;
   const shared::Clock& clock_;
+  shared::LoggerPtr log_;
   IncidentStorePtr incidents_;
+  NotificationOutboxPtr outbox_;
+  std::vector<std::string> channels_;  // outbox keys of the worker's channels, in order
   std::unique_ptr<notify::DeliveryWorker> worker_;
   std::unique_ptr<IncidentMonitor> monitor_;
 };

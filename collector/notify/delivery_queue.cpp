@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "collector/notify/retry_backoff.hpp"
 
@@ -37,32 +38,48 @@ DeliveryQueue::DeliveryQueue(std::vector<Notifier*> channels, RetryPolicy retry,
       history_limit_(history),
       log_(shared::component_logger("collector.notify")) {}
 
-std::uint64_t DeliveryQueue::enqueue(Notification notification, shared::MonoNanos now) {
+std::uint64_t DeliveryQueue::enqueue(Notification notification, shared::MonoNanos now,
+                                     const std::vector<std::uint64_t>& outbox) {
   const std::uint64_t id = next_notification_++;
   auto payload = std::make_shared<const Notification>(std::move(notification));
   for (std::size_t c = 0; c < channels_.size(); ++c) {
-    ++counters_.enqueued;
-    Job job;
-    job.id = next_job_++;
-    job.notification = id;
-    job.channel = c;
-    job.payload = payload;
-    job.due = now;
-    bool drop_incoming = false;
-    if (jobs_.size() >= capacity_) make_room(payload->kind, drop_incoming);
-    if (drop_incoming) {
-      if (payload->kind == NotificationKind::kUpdated) {
-        ++counters_.dropped_updates;
-      } else {
-        ++counters_.dropped_other;
-      }
-      history_.push_back(to_status(job, DeliveryState::kDropped));
-      if (history_.size() > history_limit_) history_.pop_front();
-      continue;
-    }
-    jobs_.emplace(job.id, std::move(job));
+    add_job(c, id, payload, c < outbox.size() ? outbox[c] : 0, now);
   }
   return id;
+}
+
+std::uint64_t DeliveryQueue::resume(std::size_t channel, Notification notification,
+                                    std::uint64_t outbox, shared::MonoNanos now) {
+  const std::uint64_t id = next_notification_++;
+  add_job(channel, id, std::make_shared<const Notification>(std::move(notification)), outbox, now);
+  return id;
+}
+
+void DeliveryQueue::add_job(std::size_t channel, std::uint64_t notification,
+                            std::shared_ptr<const Notification> payload, std::uint64_t outbox,
+                            shared::MonoNanos now) {
+  ++counters_.enqueued;
+  Job job;
+  job.id = next_job_++;
+  job.notification = notification;
+  job.channel = channel;
+  job.payload = std::move(payload);
+  job.outbox = outbox;
+  job.due = now;
+  bool drop_incoming = false;
+  if (jobs_.size() >= capacity_) make_room(job.payload->kind, drop_incoming);
+  if (drop_incoming) {
+    if (job.payload->kind == NotificationKind::kUpdated) {
+      ++counters_.dropped_updates;
+    } else {
+      ++counters_.dropped_other;
+    }
+    history_.push_back(to_status(job, DeliveryState::kDropped));
+    if (history_.size() > history_limit_) history_.pop_front();
+    record_end(job, DeliveryState::kDropped);
+    return;
+  }
+  jobs_.emplace(job.id, std::move(job));
 }
 
 // Updates are superseded by the next update or the recovery, so they go first; an opened or
@@ -165,9 +182,18 @@ std::optional<shared::MonoNanos> DeliveryQueue::next_due() const {
 }
 
 void DeliveryQueue::finish(std::map<std::uint64_t, Job>::iterator it, DeliveryState state) {
+  record_end(it->second, state);
   history_.push_back(to_status(it->second, state));
   if (history_.size() > history_limit_) history_.pop_front();
   jobs_.erase(it);
+}
+
+void DeliveryQueue::record_end(const Job& job, DeliveryState state) {
+  if (job.outbox != 0) finished_.push_back({job.outbox, state, job.attempts, job.last_error});
+}
+
+std::vector<FinishedJob> DeliveryQueue::take_finished() {
+  return std::exchange(finished_, {});
 }
 
 DeliveryStatus DeliveryQueue::to_status(const Job& job, DeliveryState state) const {

@@ -53,14 +53,31 @@ struct DeliveryCounters {
   std::size_t pending = 0;            // jobs not finished now
 };
 
+// The end of a kept job (one enqueued with an outbox row id), for the outbox to record:
+// incident/notification_outbox.hpp. Jobs without a row id end unrecorded.
+struct FinishedJob {
+  std::uint64_t outbox = 0;
+  DeliveryState state = DeliveryState::kSent;
+  int attempts = 0;
+  std::string error;
+};
+
 class DeliveryQueue {
  public:
   // `uniform01` draws the jitter (0..1); channels must outlive the queue.
   DeliveryQueue(std::vector<Notifier*> channels, RetryPolicy retry, std::size_t capacity,
                 std::function<double()> uniform01, std::size_t history = 1024);
 
-  // One job per channel, due now. Returns the notification's id (for status()).
-  std::uint64_t enqueue(Notification notification, shared::MonoNanos now);
+  // One job per channel, due now. Returns the notification's id (for status()). `outbox`:
+  // the kept row of each channel's job (empty: not kept), reported by take_finished().
+  std::uint64_t enqueue(Notification notification, shared::MonoNanos now,
+                        const std::vector<std::uint64_t>& outbox = {});
+  // One kept job from before a restart, for one channel (an index into the channels), due
+  // now, behind every job already queued. Returns the notification's id.
+  std::uint64_t resume(std::size_t channel, Notification notification, std::uint64_t outbox,
+                       shared::MonoNanos now);
+  // The kept jobs that ended (sent, failed, dropped) since the last call, in order.
+  std::vector<FinishedJob> take_finished();
 
   struct Attempt {
     std::uint64_t job = 0;
@@ -88,6 +105,7 @@ class DeliveryQueue {
     std::uint64_t notification = 0;
     std::size_t channel = 0;
     std::shared_ptr<const Notification> payload;
+    std::uint64_t outbox = 0;  // kept row id; 0: not kept
     int attempts = 0;
     shared::MonoNanos due{};
     bool in_flight = false;
@@ -98,7 +116,11 @@ class DeliveryQueue {
   // are tried: a thread's messages arrive in order, so a recovered never overtakes its opened
   // while that one waits for a retry.
   std::vector<std::uint64_t> thread_heads() const;
+  void add_job(std::size_t channel, std::uint64_t notification,
+               std::shared_ptr<const Notification> payload, std::uint64_t outbox,
+               shared::MonoNanos now);
   void make_room(NotificationKind incoming, bool& drop_incoming);
+  void record_end(const Job& job, DeliveryState state);
   void finish(std::map<std::uint64_t, Job>::iterator it, DeliveryState state);
   DeliveryStatus to_status(const Job& job, DeliveryState state) const;
   void log_failure(const Job& job, const DeliveryResult& result, bool final, shared::MonoNanos now);
@@ -113,6 +135,7 @@ class DeliveryQueue {
   std::uint64_t next_job_ = 1;
   std::map<std::uint64_t, Job> jobs_;  // by job id = enqueue order
   std::deque<DeliveryStatus> history_;
+  std::vector<FinishedJob> finished_;  // kept jobs ended, not taken yet
   DeliveryCounters counters_;
   shared::LoggerPtr log_;
 };

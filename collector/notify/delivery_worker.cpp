@@ -14,9 +14,10 @@ std::vector<Notifier*> raw(const std::vector<NotifierPtr>& channels) {
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(std::vector<NotifierPtr> channels, RetryPolicy retry,
-                               std::size_t capacity, const shared::Clock& clock)
+                               std::size_t capacity, const shared::Clock& clock, Journal journal)
     : channels_(std::move(channels)),
       clock_(clock),
+      journal_(std::move(journal)),
       random_(std::random_device{}()),
       // The jitter draw runs under mutex_ (inside queue_ calls), so random_ needs no lock.
       queue_(raw(channels_), retry, capacity,
@@ -41,7 +42,8 @@ void DeliveryWorker::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  journal_finished(lock);
   const auto c = queue_.counters();
   if (c.pending > 0) {
     shared::component_logger("collector.notify")
@@ -49,14 +51,40 @@ void DeliveryWorker::stop() {
   }
 }
 
-std::uint64_t DeliveryWorker::submit(Notification notification) {
+std::uint64_t DeliveryWorker::submit(Notification notification,
+                                     const std::vector<std::uint64_t>& outbox) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
-    id = queue_.enqueue(std::move(notification), clock_.mono_now());
+    id = queue_.enqueue(std::move(notification), clock_.mono_now(), outbox);
   }
   wake_.notify_one();
   return id;
+}
+
+std::uint64_t DeliveryWorker::resume(std::size_t channel, Notification notification,
+                                     std::uint64_t outbox) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    id = queue_.resume(channel, std::move(notification), outbox, clock_.mono_now());
+  }
+  wake_.notify_one();
+  return id;
+}
+
+std::vector<std::string> DeliveryWorker::channel_names() const {
+  std::vector<std::string> out;
+  for (const auto& c : channels_) out.push_back(c->name());
+  return out;
+}
+
+void DeliveryWorker::journal_finished(std::unique_lock<std::mutex>& lock) {
+  auto finished = queue_.take_finished();
+  if (finished.empty() || !journal_) return;
+  lock.unlock();
+  journal_(std::move(finished));
+  lock.lock();
 }
 
 std::vector<DeliveryStatus> DeliveryWorker::status(std::uint64_t notification) const {
@@ -86,9 +114,12 @@ void DeliveryWorker::run() {
       lock.lock();
       const auto now = clock_.mono_now();
       for (std::size_t i = 0; i < due.size(); ++i) queue_.report(due[i].job, results[i], now);
+      journal_finished(lock);
       if (queue_.idle()) idle_.notify_all();
       continue;
     }
+    journal_finished(lock);  // jobs dropped by submit() when the queue was full
+    if (stopping_) break;
     const auto next = queue_.next_due();
     if (next) {
       wake_.wait_for(lock, *next - clock_.mono_now());

@@ -5,8 +5,10 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,8 +21,12 @@ namespace pathwatch::collector::notify {
 
 class DeliveryWorker {
  public:
+  // Told of every kept job's end (sent, failed, dropped), on the delivery thread, never
+  // under the queue's lock: the outbox marks its rows (incident/notification_outbox.hpp).
+  using Journal = std::function<void(std::vector<FinishedJob>)>;
+
   DeliveryWorker(std::vector<NotifierPtr> channels, RetryPolicy retry, std::size_t capacity,
-                 const shared::Clock& clock);
+                 const shared::Clock& clock, Journal journal = {});
   ~DeliveryWorker();
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
@@ -31,7 +37,12 @@ class DeliveryWorker {
   void stop();
 
   // Queues the notification for every channel; never blocks on I/O. Returns its id.
-  std::uint64_t submit(Notification notification);
+  // `outbox`: each channel's kept row id (DeliveryQueue::enqueue).
+  std::uint64_t submit(Notification notification, const std::vector<std::uint64_t>& outbox = {});
+  // A kept job from before a restart, for one channel (DeliveryQueue::resume).
+  std::uint64_t resume(std::size_t channel, Notification notification, std::uint64_t outbox);
+  // The channels' names, in order (Notifier::name()).
+  std::vector<std::string> channel_names() const;
   std::vector<DeliveryStatus> status(std::uint64_t notification) const;
   DeliveryCounters counters() const;
   // For tools and tests: true when every job has finished before the timeout.
@@ -39,9 +50,12 @@ class DeliveryWorker {
 
  private:
   void run();
+  // Hands the kept jobs that ended to the journal; called with `lock` held, returns with it.
+  void journal_finished(std::unique_lock<std::mutex>& lock);
 
   std::vector<NotifierPtr> channels_;
   const shared::Clock& clock_;
+  Journal journal_;
   std::mt19937_64 random_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -380,6 +380,63 @@ TEST_F(Alerts, BudgetOncePerServiceAndMonth) {
             1u);
 }
 
+// A restart in the middle of a primary cut: the engine saved at 50 s and restored into a new
+// one goes on (no second opening, both recoveries with the old thread ids), and the loss
+// thread and the budget month already announced are remembered too.
+TEST_F(Alerts, SavedStateGoesOnAfterARestart) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after = std::chrono::seconds{30};
+  cfg.loss_over_percent = 10.0;
+  cfg.budget_burned_percent = 80.0;
+  AlertEngine before(cfg);
+  main_up(tr);
+  step(tr, before, 1);
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10));
+  tr.apply(change("main-agent", "primary", "collector", kDown, 10));
+  tr.apply(route("main-agent", "primary", "backup", 10));
+  EXPECT_EQ(step(tr, before, 10).size(), 1u);  // failover
+  EXPECT_EQ(step(tr, before, 40).size(), 1u);  // path down 30 s
+  EXPECT_EQ(before.on_window(window(30, 20, 6, 5'000'000)).size(), 1u);
+  const auto nov = std::chrono::year{2026} / std::chrono::November;
+  EXPECT_EQ(before.on_budget("juki", nov, 85.0, t(41)).size(), 1u);
+
+  AlertEngine after(cfg);
+  after.restore_state(before.save_state(), mono(50));
+  EXPECT_EQ(after.open_threads(), before.open_threads());
+  EXPECT_EQ(after.save_state(), before.save_state());
+  EXPECT_TRUE(step(tr, after, 50).empty());
+  EXPECT_TRUE(after.on_window(window(40, 20, 6, 5'000'000)).empty());
+  EXPECT_TRUE(after.on_budget("juki", nov, 90.0, t(51)).empty());
+
+  tr.apply(change("main-agent", "primary", "asp-app", kUp, 60));
+  tr.apply(change("main-agent", "primary", "collector", kUp, 60));
+  tr.apply(route("main-agent", "backup", "primary", 61));
+  const auto n = step(tr, after, 61);
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[0].incident_id, "FO-main-20261123-140010");
+  EXPECT_EQ(n[1].kind, NotificationKind::kRecovered);
+  EXPECT_EQ(n[1].incident_id, "PATH-main-agent-primary-20261123-140010");
+  const auto loss = after.on_window(window(50, 20, 0, 5'000'000));
+  ASSERT_EQ(loss.size(), 1u);
+  EXPECT_EQ(loss[0].kind, NotificationKind::kRecovered);
+}
+
+// A state it cannot read is refused whole: the engine keeps what it had.
+TEST_F(Alerts, AnUnreadableStateChangesNothing) {
+  AlertConfig cfg;
+  cfg.loss_over_percent = 10.0;
+  AlertEngine ae(cfg);
+  ASSERT_EQ(ae.on_window(window(0, 20, 6, 5'000'000)).size(), 1u);
+  const std::string saved = ae.save_state();
+  EXPECT_THROW(ae.restore_state("{\"version\": 99}", mono(0)), std::runtime_error);
+  EXPECT_THROW(ae.restore_state("not json", mono(0)), std::runtime_error);
+  EXPECT_THROW(ae.restore_state(R"({"version": 1, "threads": [{"id": "x"}]})", mono(0)),
+               std::runtime_error);
+  EXPECT_EQ(ae.save_state(), saved);
+}
+
 TEST(AlertConfigTest, StrictKeys) {
   const auto c = parse_alert_config(shared::ConfigNode::load_string(
       "path_down: {after: 30s}\nflapping: false\nloss: {over_percent: 5}\n"

@@ -6,12 +6,20 @@
 #include "collector/incident/incident_monitor.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector/analysis/error_budget.hpp"
+#include "collector/api/http_server.hpp"
+#include "collector/incident/incident_service.hpp"
+#include "collector/incident/notification_outbox.hpp"
 #include "collector/isolation/topology_config.hpp"
 #include "collector/store/memory_store.hpp"
 #include "shared/time/jst.hpp"
@@ -109,7 +117,11 @@ class BudgetFeed : public ::testing::Test {
   std::unique_ptr<IncidentMonitor> monitor() {
     return std::make_unique<IncidentMonitor>(
         store_, incidents_, topo_, analysis_.services, alerts_, MonitorOptions{},
-        [this](notify::Notification n) { sent_.push_back(std::move(n)); }, &analysis_);
+        [this](std::vector<notify::Notification> ns, const std::string&) {
+          for (auto& n : ns) sent_.push_back(std::move(n));
+          return true;
+        },
+        &analysis_);
   }
   // A monitor started at the collector's clock, as the collector starts it.
   std::unique_ptr<IncidentMonitor> started_monitor() {
@@ -402,7 +414,10 @@ class FullDiskIncidents final : public IncidentStore {
 TEST_F(IncidentMessages, AnIncidentThatCannotBeSavedIsStillAnnouncedAndRecovered) {
   FullDiskIncidents full;
   IncidentMonitor m(store_, full, topo_, analysis_.services, alerts_, MonitorOptions{},
-                    [this](notify::Notification n) { sent_.push_back(std::move(n)); });
+                    [this](std::vector<notify::Notification> ns, const std::string&) {
+                      for (auto& n : ns) sent_.push_back(std::move(n));
+                      return true;
+                    });
   change(t(0), PathState::kUp);
   change(t(10), PathState::kDown);
   m.start(clock_, mono_);
@@ -415,6 +430,136 @@ TEST_F(IncidentMessages, AnIncidentThatCannotBeSavedIsStillAnnouncedAndRecovered
   EXPECT_EQ(incident_kinds(),
             (std::vector<notify::NotificationKind>{notify::NotificationKind::kOpened,
                                                    notify::NotificationKind::kRecovered}));
+}
+
+// A webhook receiver on 127.0.0.1: the real HTTP server, recording "incident/kind" per POST.
+class WebhookReceiver {
+ public:
+  explicit WebhookReceiver(std::uint16_t port = 0)
+      : server_("127.0.0.1", port, [this](const ApiRequest& r) {
+          const auto j = nlohmann::json::parse(r.body, nullptr, false);
+          std::lock_guard lock(mutex_);
+          got_.push_back(j.is_discarded() ? std::string{"?"}
+                                          : j.value("incident_id", "") + "/" + j.value("kind", ""));
+          return ApiResponse{200, "{}"};
+        }) {
+    server_.start();
+  }
+  std::uint16_t port() const { return server_.port(); }
+  std::vector<std::string> got() const {
+    std::lock_guard lock(mutex_);
+    return got_;
+  }
+  // Waits (bounded) until `count` messages arrived.
+  bool wait_for(std::size_t count) const {
+    for (int i = 0; i < 200 && got().size() < count; ++i) {
+      std::this_thread::sleep_for(milliseconds{50});
+    }
+    return got().size() >= count;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> got_;
+  HttpServer server_;
+};
+
+// Issue 16 item 9, from outside the monitor: the real service (SQLite outbox, libcurl
+// webhook) stopped and started like the collector. A message decided while the receiver is
+// down survives the stop; nothing already sent goes twice; the thread goes on after restarts.
+TEST_F(IncidentMessages, DeliveriesAndThreadsSurviveRestarts) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) /
+                   ("pw-durable-alerting-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto receiver = std::make_unique<WebhookReceiver>();
+  const std::uint16_t port = receiver->port();
+  IncidentSetup setup;
+  setup.topology = std::make_shared<const isolation::Topology>(topo_);
+  setup.services = analysis_.services;
+  setup.alerts = alerts_;
+  setup.database = (dir / "pw.db").string();
+  notify::NotifyConfig notify;
+  notify::WebhookConfig hook;
+  hook.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+  hook.timeout = seconds{2};
+  notify.webhooks = {hook};
+  notify.retry = notify::RetryPolicy{100, milliseconds{50}, milliseconds{200}};
+  setup.notify = notify;
+  shared::SystemClock clock;
+  const auto now = clock.utc_now();
+
+  change(t(0), PathState::kUp);
+  change(t(10), PathState::kDown);
+  {
+    IncidentService first(setup, store_, clock);
+    first.tick(now);  // opened, held while the verdict settles
+    window(t(25), PathState::kDown);
+    first.tick(now);  // settled: sent
+    ASSERT_TRUE(receiver->wait_for(1));
+  }
+  std::string id = receiver->got().at(0);
+  ASSERT_TRUE(id.ends_with("/opened")) << id;
+  id = id.substr(0, id.size() - 7);
+  {
+    // Restarted while the incident is still on: nothing goes twice.
+    IncidentService second(setup, store_, clock);
+    window(t(30), PathState::kDown);
+    second.tick(now);
+    // The receiver goes away; the incident ends; the recovery cannot be delivered.
+    receiver.reset();
+    change(t(40), PathState::kUp);
+    window(t(41), PathState::kUp);
+    second.tick(now);
+    second.tick(now);
+  }  // stopped with the recovery still pending
+  auto outbox = open_sqlite_notification_outbox(setup.database, milliseconds{1000});
+  ASSERT_EQ(outbox->pending().size(), 1u);
+  EXPECT_EQ(outbox->pending().at(0).notification.kind, notify::NotificationKind::kRecovered);
+
+  WebhookReceiver back(port);
+  {
+    IncidentService third(setup, store_, clock);
+    ASSERT_TRUE(back.wait_for(1));
+    third.tick(now);
+    std::this_thread::sleep_for(milliseconds{300});
+  }
+  EXPECT_EQ(back.got(), std::vector<std::string>{id + "/recovered"});
+  EXPECT_TRUE(outbox->pending().empty());
+  std::filesystem::remove_all(dir);
+}
+
+// The outbox keeps a tick's notifications and the alert state in one transaction, pending
+// until their end is recorded; ended rows are pruned, pending ones never.
+TEST(NotificationOutbox, KeepsPendingRowsAndTheAlertStateTogether) {
+  const auto db = std::filesystem::path(::testing::TempDir()) /
+                  ("pw-outbox-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(db);
+  auto outbox = open_sqlite_notification_outbox(db.string(), milliseconds{1000});
+  EXPECT_FALSE(outbox->alert_state().has_value());
+  notify::Notification a;
+  a.incident_id = "PATH-a";
+  notify::Notification b = a;
+  b.kind = notify::NotificationKind::kRecovered;
+  const auto t0 = t(0);
+  const auto ids = outbox->record({a, b}, {"email", "webhook:x"}, std::string{"{\"v\":1}"}, t0);
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(outbox->alert_state(), std::string{"{\"v\":1}"});
+  outbox->record({}, {"email"}, std::nullopt, t0);  // state kept as it was
+  EXPECT_EQ(outbox->alert_state(), std::string{"{\"v\":1}"});
+  auto pending = outbox->pending();
+  ASSERT_EQ(pending.size(), 4u);
+  EXPECT_EQ(pending[1].channel, "webhook:x");
+  EXPECT_EQ(pending[3].notification.kind, notify::NotificationKind::kRecovered);
+  outbox->finish({{ids[0], notify::DeliveryState::kSent, 1, ""},
+                  {ids[1], notify::DeliveryState::kFailed, 6, "refused"}},
+                 t0 + seconds{1});
+  pending = outbox->pending();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, ids[2]);
+  EXPECT_EQ(outbox->prune(t0 + seconds{2}), 2u);
+  EXPECT_EQ(outbox->pending().size(), 2u);
+  std::filesystem::remove(db);
 }
 
 }  // namespace

@@ -236,6 +236,47 @@ TEST(DeliveryQueue, InFlightJobsAreNeverDropped) {
   EXPECT_EQ(q.counters().dropped_other, 1u);
 }
 
+// Kept jobs (with an outbox row) report how they ended, once each; unkept ones do not.
+TEST(DeliveryQueue, KeptJobsReportTheirEndOnce) {
+  FakeChannel mail("email:relay");
+  FakeChannel hook("webhook:hooks.example");
+  hook.otherwise = kDenied;
+  DeliveryQueue q({&mail, &hook}, RetryPolicy{}, 10, [] { return 1.0; });
+  q.enqueue(note("A", NotificationKind::kOpened), at(seconds(0)), {11, 12});
+  q.enqueue(note("B", NotificationKind::kOpened), at(seconds(0)));  // not kept
+  q.run_due(at(seconds(0)));
+  auto ends = q.take_finished();
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[0].outbox, 11u);
+  EXPECT_EQ(ends[0].state, DeliveryState::kSent);
+  EXPECT_EQ(ends[1].outbox, 12u);
+  EXPECT_EQ(ends[1].state, DeliveryState::kFailed);
+  EXPECT_EQ(ends[1].attempts, 1);
+  EXPECT_EQ(ends[1].error, "Login denied");
+  EXPECT_TRUE(q.take_finished().empty());
+}
+
+// A job resumed after a restart goes on its own channel only, behind what is queued, and a
+// resumed job dropped by a full queue reports that too.
+TEST(DeliveryQueue, AResumedJobGoesOnItsChannelInOrder) {
+  FakeChannel mail("email:relay");
+  FakeChannel hook("webhook:hooks.example");
+  DeliveryQueue q({&mail, &hook}, RetryPolicy{}, 2, [] { return 1.0; });
+  q.resume(1, note("A", NotificationKind::kOpened), 7, at(seconds(0)));
+  q.resume(1, note("A", NotificationKind::kRecovered), 8, at(seconds(0)));
+  q.resume(0, note("C", NotificationKind::kUpdated), 9, at(seconds(0)));  // full: dropped
+  q.run_due(at(seconds(0)));
+  q.run_due(at(seconds(0)));
+  EXPECT_TRUE(mail.delivered.empty());
+  EXPECT_EQ(hook.delivered, (std::vector<std::string>{"A/opened", "A/recovered"}));
+  const auto ends = q.take_finished();
+  ASSERT_EQ(ends.size(), 3u);
+  EXPECT_EQ(ends[0].outbox, 9u);
+  EXPECT_EQ(ends[0].state, DeliveryState::kDropped);
+  EXPECT_EQ(ends[1].outbox, 7u);
+  EXPECT_EQ(ends[2].outbox, 8u);
+}
+
 TEST(DeliveryQueue, UnknownIdHasNoStatus) {
   FakeChannel mail("email:relay");
   DeliveryQueue q({&mail}, RetryPolicy{}, 1, [] { return 1.0; });
