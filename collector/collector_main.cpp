@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <functional>
+#include <map>
 #include <stdexcept>
+#include <string>
 #include <vector>
 #include <zmq.hpp>
 
@@ -21,6 +23,7 @@
 #include "collector/auth/key_authorizer.hpp"
 #include "collector/auth/zap_handler.hpp"
 #include "collector/config/collector_config.hpp"
+#include "collector/config/config_reload.hpp"
 #include "collector/incident/incident_service.hpp"
 #include "collector/ingest/ingest_pipeline.hpp"
 #include "collector/ingest/zmq_ingest_server.hpp"
@@ -60,14 +63,70 @@ void protobuf_log_to_debug(google::protobuf::LogLevel level, const char* file, i
   }
 }
 
-// How often retention (roll-ups and pruning) runs, and the incident monitor ticks.
+// How often retention (roll-ups and pruning) runs, the incident monitor ticks, and the
+// reload task looks for a SIGHUP.
 constexpr std::chrono::milliseconds kRetentionInterval = std::chrono::hours{1};
 constexpr std::chrono::milliseconds kIncidentTick = std::chrono::seconds{1};
+constexpr std::chrono::milliseconds kReloadPoll = std::chrono::milliseconds{100};
+
+// What a SIGHUP compares with, moved on only when a reload is applied.
+struct InForce {
+  std::map<std::string, std::string> keys;  // ConfigSnapshot::keys
+  std::string log_level;
+};
+
+// One SIGHUP: reads the config file again; applies it whole (log level unless --log-level
+// set it, agent keys, the incident keys) or refuses it whole, one error line per key that
+// needs a restart.
+void reload_config(const CollectorConfig& config, InForce& in_force,
+                   const shared::DaemonOptions& options, AgentKeyRegistryHandle& registry,
+                   incident::IncidentService* incidents) {
+  auto log = shared::component_logger("collector");
+  log->info("SIGHUP: reading {} again", config.file);
+  try {
+    ConfigSnapshot next = read_config_snapshot(config.file);
+    const ReloadPlan plan = plan_reload(in_force.keys, next.keys);
+    if (!plan.refused.empty()) {
+      for (const auto& why : plan.refused) log->error("SIGHUP: {}", why);
+      log->error(
+          "SIGHUP: reload refused, nothing applied ({} keys need a restart); the "
+          "collector runs on with its config as it was",
+          plan.refused.size());
+      return;
+    }
+    // The step that can still fail first, so a failure leaves everything as it was.
+    if (incidents) {
+      incident::IncidentSetup setup;
+      setup.topology = next.config.topology;
+      setup.alerts = next.config.alerts;
+      setup.notify = next.config.notify;
+      incidents->reconfigure(std::move(setup));
+    }
+    registry.set(std::make_shared<const AgentKeyRegistry>(next.config.agents));
+    if (!options.log_level && next.config.log_level != in_force.log_level) {
+      if (const auto level = shared::parse_log_level(next.config.log_level)) {
+        shared::set_log_level(*level);
+        log->info("SIGHUP: log level {}", next.config.log_level);
+      }
+    }
+    in_force = InForce{std::move(next.keys), next.config.log_level};
+    log->info("SIGHUP: reloaded: {}; {} agent keys registered",
+              plan.changed.empty() ? std::string{"no key changed"}
+                                   : fmt::format("{}", fmt::join(plan.changed, ", ")),
+              registry.get()->keys());
+  } catch (const shared::ConfigError& e) {
+    log->error("SIGHUP: reload refused, nothing applied: {}", e.what());
+  } catch (const std::exception& e) {
+    log->error("SIGHUP: reload failed: {}", e.what());
+  }
+}
 
 }  // namespace
 
 int run_collector(const shared::DaemonOptions& options) {
-  const CollectorConfig config = load_collector_config(options.config_file);
+  ConfigSnapshot start = read_config_snapshot(options.config_file);
+  const CollectorConfig config = std::move(start.config);
+  InForce in_force{std::move(start.keys), config.log_level};  // for SIGHUP
   const auto level = shared::parse_log_level(options.log_level.value_or(config.log_level));
   if (level) shared::set_log_level(*level);
   auto log = shared::component_logger("collector");
@@ -128,12 +187,15 @@ int run_collector(const shared::DaemonOptions& options) {
   }
 
   // 2. Signals: SIGTERM/SIGINT become readable on a signalfd the ingest loop polls, so a stop
-  // is handled between batches, never inside one. Blocked before any thread starts.
+  // is handled between batches, never inside one; SIGHUP on one the reload task polls.
+  // Blocked before any thread starts.
   sigset_t mask, old_mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &mask, &old_mask);
+  sigdelset(&mask, SIGHUP);
   teardown.add([old_mask] { pthread_sigmask(SIG_SETMASK, &old_mask, nullptr); });
   const int stop_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (stop_fd < 0) throw std::runtime_error("signalfd failed");
@@ -145,33 +207,25 @@ int run_collector(const shared::DaemonOptions& options) {
     close(stop_fd);
   });
 
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  const int hup_fd = signalfd(-1, &hup, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (hup_fd < 0) throw std::runtime_error("signalfd failed");
+  teardown.add([hup_fd] { close(hup_fd); });
+
   // 3. Ingest socket, and with CURVE its ZAP handler first (libzmq admits every CURVE client
-  // while no handler is bound). SIGHUP re-reads `agents:` on the ZAP thread (key rotation).
+  // while no handler is bound). A SIGHUP swaps the registry (key rotation).
   zmq::context_t zmq_context{1};
   AgentKeyRegistryHandle registry(std::make_shared<const AgentKeyRegistry>(config.agents));
   ZapCounters zap_counters;
   std::unique_ptr<ZapHandler> zap;
   std::unique_ptr<KeyAuthorizer> authorizer;
   if (!config.insecure_plaintext) {
-    sigset_t hup;
-    sigemptyset(&hup);
-    sigaddset(&hup, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &hup, nullptr);  // before any thread starts
-    const int hup_fd = signalfd(-1, &hup, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (hup_fd < 0) throw std::runtime_error("signalfd failed");
-    teardown.add([hup_fd] { close(hup_fd); });
-    zap = std::make_unique<ZapHandler>(zmq_context, registry, zap_counters, hup_fd, [&config] {
-      return std::make_shared<const AgentKeyRegistry>(
-          load_collector_config(config.file, ApiTokenFile::kSkip).agents);
-    });
+    zap = std::make_unique<ZapHandler>(zmq_context, registry, zap_counters);
     zap->start();
     authorizer = std::make_unique<KeyAuthorizer>(registry);
     log->info("CURVE on agent links: {} agent keys registered", registry.get()->keys());
-  } else {
-    // Nothing to re-read without CURVE; a stray reload (logrotate, `systemctl reload`) must
-    // not kill the collector with SIGHUP's default action.
-    signal(SIGHUP, SIG_IGN);
-    log->info("SIGHUP ignored: without CURVE there is nothing to reload");
   }
   IngestSocketOptions socket_options;
   socket_options.listen = config.listen;
@@ -225,13 +279,24 @@ int run_collector(const shared::DaemonOptions& options) {
       log->error("retention failed: {}", e.what());
     }
   });
+  // SIGHUP: the whole config again, applied whole or refused whole (config_reload.hpp). On a
+  // thread of its own: reading key and token files never holds up ingest or the ZAP thread.
+  PeriodicTask reload_task("reload", kReloadPoll, [&] {
+    signalfd_siginfo info;
+    bool hup_seen = false;
+    while (read(hup_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) hup_seen = true;
+    if (!hup_seen) return;
+    reload_config(config, in_force, options, registry, incidents.get());
+  });
   if (incidents) incident_task.start();
   retention_task.start();
+  reload_task.start();
 
   // 6. Serve.
   IngestPipeline pipeline(config.ingest, counters, authorizer.get());
   pipeline.load(store);
   ingest.run(pipeline, store, clock, stop_fd);
+  reload_task.stop();
   retention_task.stop();
   incident_task.stop();
   log->info("stopped: {} messages stored, {} duplicates dropped, {} rejected",

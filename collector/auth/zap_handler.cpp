@@ -1,8 +1,5 @@
-// ZAP thread: poll (REP socket, reload fd) with a short timeout so stop() is seen promptly.
+// ZAP thread: poll the REP socket with a short timeout so stop() is seen promptly.
 #include "collector/auth/zap_handler.hpp"
-
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -21,20 +18,14 @@ struct ZapHandler::Impl {
   zmq::socket_t socket;
   AgentKeyRegistryHandle& registry;
   ZapCounters& counters;
-  int reload_fd;
-  Reload reload;
   std::atomic<bool> running{false};
   std::thread thread;
   shared::LoggerPtr log = shared::component_logger("collector.auth");
   std::chrono::steady_clock::time_point last_deny_log{};
   std::uint64_t denied_since_log = 0;
 
-  Impl(zmq::context_t& context, AgentKeyRegistryHandle& r, ZapCounters& c, int fd, Reload f)
-      : socket(context, zmq::socket_type::rep),
-        registry(r),
-        counters(c),
-        reload_fd(fd),
-        reload(std::move(f)) {}
+  Impl(zmq::context_t& context, AgentKeyRegistryHandle& r, ZapCounters& c)
+      : socket(context, zmq::socket_type::rep), registry(r), counters(c) {}
 
   void answer() {
     std::vector<std::string> request;
@@ -82,32 +73,12 @@ struct ZapHandler::Impl {
     }
   }
 
-  void do_reload() {
-    signalfd_siginfo info;
-    while (::read(reload_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-    }
-    if (!reload) return;
-    try {
-      auto next = reload();
-      const std::size_t keys = next->keys();
-      registry.set(std::move(next));
-      counters.reloads.fetch_add(1, std::memory_order_relaxed);
-      log->info("agent keys reloaded: {} keys registered", keys);
-    } catch (const std::exception& e) {
-      counters.reload_failures.fetch_add(1, std::memory_order_relaxed);
-      log->error("agent key reload rejected, keeping the registered keys: {}", e.what());
-    }
-  }
-
   void serve() {
     while (running.load()) {
-      zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
-                                 {nullptr, reload_fd, ZMQ_POLLIN, 0}};
-      const int count = reload_fd >= 0 ? 2 : 1;
+      zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, count, kPollInterval);
+        zmq::poll(items, 1, kPollInterval);
         if (items[0].revents & ZMQ_POLLIN) answer();
-        if (count == 2 && (items[1].revents & ZMQ_POLLIN)) do_reload();
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) return;
         if (e.num() != EINTR) log->error("ZAP handler: {}", e.what());
@@ -117,8 +88,8 @@ struct ZapHandler::Impl {
 };
 
 ZapHandler::ZapHandler(zmq::context_t& context, AgentKeyRegistryHandle& registry,
-                       ZapCounters& counters, int reload_fd, Reload reload)
-    : impl_(std::make_unique<Impl>(context, registry, counters, reload_fd, std::move(reload))) {
+                       ZapCounters& counters)
+    : impl_(std::make_unique<Impl>(context, registry, counters)) {
   try {
     impl_->socket.set(zmq::sockopt::linger, 0);
     impl_->socket.bind("inproc://zeromq.zap.01");

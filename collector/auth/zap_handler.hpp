@@ -1,13 +1,12 @@
 // The collector's ZAP handler: a REP socket on inproc://zeromq.zap.01 in the ingest socket's
-// ZeroMQ context, served by its own thread, answering from the registry in force. The same
-// thread reloads the registry when `reload_fd` (a SIGHUP signalfd) becomes readable, so a
-// rotation needs no restart. Must be started before the ingest socket accepts connections:
+// ZeroMQ context, served by its own thread, answering from the registry in force (a SIGHUP
+// swaps the registry: config_reload.hpp), so a rotation needs no restart. Must be started
+// before the ingest socket accepts connections:
 // libzmq lets a CURVE client in without ZAP when no handler is bound.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <thread>
 
@@ -24,18 +23,12 @@ struct ZapCounters {
   std::atomic<std::uint64_t> allowed{0};
   std::atomic<std::uint64_t> denied{0};
   std::atomic<std::uint64_t> malformed{0};
-  std::atomic<std::uint64_t> reloads{0};
-  std::atomic<std::uint64_t> reload_failures{0};
 };
 
 class ZapHandler {
  public:
-  // Returns the new registry, or throws (std::exception) to keep the old one.
-  using Reload = std::function<std::shared_ptr<const AgentKeyRegistry>()>;
-
   // Binds the ZAP endpoint now (throws std::runtime_error), serves from start().
-  ZapHandler(zmq::context_t& context, AgentKeyRegistryHandle& registry, ZapCounters& counters,
-             int reload_fd = -1, Reload reload = {});
+  ZapHandler(zmq::context_t& context, AgentKeyRegistryHandle& registry, ZapCounters& counters);
   ~ZapHandler();  // stops and joins
   ZapHandler(const ZapHandler&) = delete;
   ZapHandler& operator=(const ZapHandler&) = delete;

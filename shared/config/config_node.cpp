@@ -1,6 +1,7 @@
 #include "shared/config/config_node.hpp"
 
 #include <charconv>
+#include <map>
 
 #include "shared/config/regular_file.hpp"
 #include "shared/config/units.hpp"
@@ -64,6 +65,64 @@ void ConfigNode::fail(const std::string& message) const {
 
 bool ConfigNode::is_null() const {
   return !node_.IsDefined() || node_.IsNull();
+}
+
+namespace {
+
+void append_canonical(const YAML::Node& node, std::string& out) {
+  if (!node.IsDefined() || node.IsNull()) {
+    out += "~";
+  } else if (node.IsScalar()) {
+    out += '"';
+    for (const char c : node.Scalar()) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  } else if (node.IsSequence()) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : node) {
+      if (!first) out += ',';
+      first = false;
+      append_canonical(item, out);
+    }
+    out += ']';
+  } else {
+    std::map<std::string, std::string> sorted;
+    for (const auto& kv : node) {
+      std::string key, value;
+      append_canonical(kv.first, key);
+      append_canonical(kv.second, value);
+      sorted[key] = std::move(value);
+    }
+    out += '{';
+    bool first = true;
+    for (const auto& [k, v] : sorted) {
+      if (!first) out += ',';
+      first = false;
+      out += k + ':' + v;
+    }
+    out += '}';
+  }
+}
+
+}  // namespace
+
+std::string ConfigNode::canonical() const {
+  std::string out;
+  append_canonical(node_, out);
+  return out;
+}
+
+std::vector<std::pair<std::string, ConfigNode>> ConfigNode::children() const {
+  std::vector<std::pair<std::string, ConfigNode>> out;
+  if (!node_.IsMap()) return out;
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string{};
+    out.emplace_back(key, ConfigNode(kv.second, file_, path_.empty() ? key : path_ + "." + key));
+  }
+  return out;
 }
 
 ConfigMap ConfigNode::as_map() const {

@@ -36,6 +36,13 @@ class ConfigNode {
   bool is_sequence() const { return node_.IsSequence(); }
   bool is_scalar() const { return node_.IsScalar(); }
 
+  // The value as canonical text (map keys sorted, scalars quoted): equal texts mean equal
+  // values whatever the layout (flow or block, key order, comments). A SIGHUP compares keys so.
+  std::string canonical() const;
+  // A map's keys and values in file order, without ConfigMap's strict bookkeeping (empty for
+  // anything but a map).
+  std::vector<std::pair<std::string, ConfigNode>> children() const;
+
   ConfigMap as_map() const;
   std::vector<ConfigNode> as_sequence() const;
   // A scalar, or a sequence of scalars, as a list of nodes.
