@@ -1,8 +1,15 @@
 #include "collector/notify/curl_easy.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace pathwatch::collector::notify {
+
+namespace {
+// TCP connect (SYN to SYN-ACK), retransmitted SYN included: 2 s covers one lost SYN (the
+// kernel resends after 1 s) on any network a relay should sit on.
+constexpr long kConnectTimeoutMs = 2000;
+}  // namespace
 
 void ensure_curl_global_init() {
   static std::once_flag once;
@@ -27,7 +34,9 @@ CurlEasyPtr new_easy_handle(long timeout_ms) {
   // notification about a broken network must not depend on a proxy nobody configured here.
   curl_easy_setopt(h.get(), CURLOPT_PROXY, "");
   curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  // A relay that does not answer a SYN is down: fail fast and try again soon (the queue's
+  // down-channel probe), rather than sit out the kernel's SYN back-off for the whole timeout.
+  curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, kConnectTimeoutMs));
   curl_easy_setopt(h.get(), CURLOPT_VERBOSE, 0L);
   return h;
 }

@@ -1,5 +1,8 @@
 #include "collector/notify/delivery_queue.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -32,6 +35,7 @@ DeliveryQueue::DeliveryQueue(std::vector<Notifier*> channels, RetryPolicy retry,
                              std::size_t history)
     : channels_(std::move(channels)),
       limiters_(channels_.size(), LogLimiter(kLogInterval)),
+      health_(channels_.size()),
       retry_(retry),
       capacity_(capacity == 0 ? 1 : capacity),
       uniform01_(std::move(uniform01)),
@@ -65,6 +69,7 @@ void DeliveryQueue::add_job(std::size_t channel, std::uint64_t notification,
   job.channel = channel;
   job.payload = std::move(payload);
   job.outbox = outbox;
+  job.queued = now;
   job.due = now;
   bool drop_incoming = false;
   if (jobs_.size() >= capacity_) make_room(job.payload->kind, drop_incoming);
@@ -129,10 +134,20 @@ std::vector<std::uint64_t> DeliveryQueue::thread_heads() const {
 }
 
 std::vector<DeliveryQueue::Attempt> DeliveryQueue::take_due(shared::MonoNanos now) {
+  // A down channel is probed by one job at a time: none while one is in flight.
+  std::vector<bool> probing(channels_.size(), false);
+  for (const auto& [id, job] : jobs_) {
+    if (job.in_flight) probing[job.channel] = true;
+  }
   std::vector<Attempt> due;
   for (const auto id : thread_heads()) {
     Job& job = jobs_.at(id);
     if (job.in_flight || job.due > now) continue;
+    const ChannelHealth& health = health_[job.channel];
+    if (health.failures > 0) {
+      if (probing[job.channel] || health.retry_at > now) continue;
+      probing[job.channel] = true;
+    }
     job.in_flight = true;
     due.push_back(Attempt{id, channels_[job.channel], job.payload});
   }
@@ -147,15 +162,25 @@ void DeliveryQueue::report(std::uint64_t job_id, const DeliveryResult& result,
   job.in_flight = false;
   ++job.attempts;
   ++counters_.attempts;
+  ChannelHealth& health = health_[job.channel];
   if (result.outcome == DeliveryOutcome::kSent) {
     ++counters_.sent;
+    health.failures = 0;  // up again: every waiting job of the channel may go
     job.last_error.clear();
     finish(it, DeliveryState::kSent);
     return;
   }
   job.last_error = result.error;
-  const bool final =
-      result.outcome == DeliveryOutcome::kPermanent || job.attempts >= retry_.attempts;
+  const bool final = result.outcome == DeliveryOutcome::kPermanent ||
+                     (retry_.attempts > 0 && job.attempts >= retry_.attempts) ||
+                     now - job.queued >= retry_.give_up_after;
+  const auto delay = retry_delay(retry_, job.attempts, uniform01_());
+  if (result.outcome == DeliveryOutcome::kRetry) {
+    // The channel's next probe: backoff by the channel's run of failures, so a relay away
+    // for hours is still tried every max_backoff, and a job that joins late waits no longer.
+    ++health.failures;
+    health.retry_at = now + retry_delay(retry_, health.failures, uniform01_());
+  }
   log_failure(job, result, final, now);
   if (final) {
     ++counters_.failed;
@@ -163,7 +188,7 @@ void DeliveryQueue::report(std::uint64_t job_id, const DeliveryResult& result,
     return;
   }
   ++counters_.retries;
-  job.due = now + retry_delay(retry_, job.attempts, uniform01_());
+  job.due = now + delay;
 }
 
 std::size_t DeliveryQueue::run_due(shared::MonoNanos now) {
@@ -176,7 +201,10 @@ std::optional<shared::MonoNanos> DeliveryQueue::next_due() const {
   std::optional<shared::MonoNanos> next;
   for (const auto id : thread_heads()) {
     const Job& job = jobs_.at(id);
-    if (!job.in_flight && (!next || job.due < *next)) next = job.due;
+    if (job.in_flight) continue;
+    const ChannelHealth& health = health_[job.channel];
+    const auto due = health.failures > 0 ? std::max(job.due, health.retry_at) : job.due;
+    if (!next || due < *next) next = due;
   }
   return next;
 }
@@ -217,9 +245,11 @@ void DeliveryQueue::log_failure(const Job& job, const DeliveryResult& result, bo
                 channels_[job.channel]->name(), to_string(job.payload->kind),
                 job.payload->incident_id, job.attempts, result.error, suppressed);
   } else {
-    log_->warn("{}: {} of incident {} failed (attempt {} of {}), will retry: {}{}",
+    const std::string of =
+        retry_.attempts > 0 ? fmt::format(" of {}", retry_.attempts) : std::string{};
+    log_->warn("{}: {} of incident {} failed (attempt {}{}), will retry: {}{}",
                channels_[job.channel]->name(), to_string(job.payload->kind),
-               job.payload->incident_id, job.attempts, retry_.attempts, result.error, suppressed);
+               job.payload->incident_id, job.attempts, of, result.error, suppressed);
   }
 }
 

@@ -107,9 +107,18 @@ class DeliveryQueue {
     std::shared_ptr<const Notification> payload;
     std::uint64_t outbox = 0;  // kept row id; 0: not kept
     int attempts = 0;
+    shared::MonoNanos queued{};  // for give_up_after
     shared::MonoNanos due{};
     bool in_flight = false;
     std::string last_error;
+  };
+
+  // A channel whose last try failed for a reason worth retrying is down: while it is, one job
+  // at a time probes it, `retry_at` on (the others would only fail too and hammer the relay);
+  // its first success makes every waiting job due again.
+  struct ChannelHealth {
+    int failures = 0;  // consecutive retryable failures; 0: up
+    shared::MonoNanos retry_at{};
   };
 
   // The oldest job of each thread (incident id) on each channel, in enqueue order. Only these
@@ -126,7 +135,8 @@ class DeliveryQueue {
   void log_failure(const Job& job, const DeliveryResult& result, bool final, shared::MonoNanos now);
 
   std::vector<Notifier*> channels_;
-  std::vector<LogLimiter> limiters_;  // one per channel
+  std::vector<LogLimiter> limiters_;   // one per channel
+  std::vector<ChannelHealth> health_;  // one per channel
   RetryPolicy retry_;
   std::size_t capacity_;
   std::function<double()> uniform01_;

@@ -147,6 +147,9 @@ RetryPolicy parse_retry(const ConfigNode& node) {
   if (max_node) {
     r.max_backoff = max_node->as_duration(std::chrono::milliseconds(10), std::chrono::hours(24));
   }
+  if (auto v = m.optional("give_up_after")) {
+    r.give_up_after = v->as_duration(std::chrono::minutes(1), std::chrono::hours(24 * 30));
+  }
   if (r.max_backoff < r.initial_backoff) {
     (max_node ? *max_node : m.node()).fail("max_backoff is shorter than initial_backoff");
   }

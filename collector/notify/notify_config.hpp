@@ -48,10 +48,14 @@ struct WebhookConfig {
   std::string ca_file;
 };
 
+// A channel that fails is tried again soon and often (one try at a time while it is down,
+// every 1.5–3 s by default), so a message goes within about 5 s of the relay coming back,
+// however long it was away (issue 15 item 5); a job is given up after `give_up_after`.
 struct RetryPolicy {
-  int attempts = 6;  // total tries per channel, the first included
-  std::chrono::nanoseconds initial_backoff = std::chrono::seconds(30);
-  std::chrono::nanoseconds max_backoff = std::chrono::minutes(30);
+  int attempts = 0;  // total tries per job, the first included; 0: no limit but give_up_after
+  std::chrono::nanoseconds initial_backoff = std::chrono::seconds(1);
+  std::chrono::nanoseconds max_backoff = std::chrono::seconds(3);
+  std::chrono::nanoseconds give_up_after = std::chrono::hours(24);  // from when it was queued
 };
 
 struct NotifyConfig {

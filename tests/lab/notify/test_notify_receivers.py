@@ -30,7 +30,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import socket
 import threading
+import time
 import unittest
 import warnings
 
@@ -126,8 +128,9 @@ class SmtpServer:
 class HttpReceiver:
     """http.server on 127.0.0.1, port 0: records requests; /flaky answers 500 twice first."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.requests = []
+        self.arrivals = []  # time.monotonic() of each request
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -135,6 +138,7 @@ class HttpReceiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(min(length, 1 << 20))
                 receiver.requests.append((self.path, dict(self.headers), body))
+                receiver.arrivals.append(time.monotonic())
                 flaky = self.path == "/flaky" and \
                     sum(1 for r in receiver.requests if r[0] == "/flaky") <= 2
                 self.send_response(500 if flaky else 200)
@@ -144,7 +148,7 @@ class HttpReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -172,8 +176,8 @@ class NotifyReceiverTest(unittest.TestCase):
         self.cleanups.append(s.close)
         return s
 
-    def http(self):
-        h = HttpReceiver()
+    def http(self, port=0):
+        h = HttpReceiver(port)
         self.cleanups.append(h.close)
         return h
 
@@ -341,6 +345,34 @@ class NotifyReceiverTest(unittest.TestCase):
         self.assertEqual(len(h.requests), 3)
         self.assertEqual(json.loads(h.requests[2][2])["service"], "Resident records")
         self.assertIn("HTTP status 500", p.stderr)      # the failures were logged
+
+    def test_7_back_within_5_s_of_the_receiver(self):
+        """Issue 15 item 5: with the default retry policy, a receiver that was away (nothing
+        listening, connections refused) for 8 s gets the queued messages, in order, within
+        5 s of coming back (before: the first retry after 30 s, then 60 s, ...)."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        cfg = "webhooks:\n  - url: http://127.0.0.1:%d/hook\n" % port
+        path = os.path.join(self.dir, "notify.yaml")
+        with open(path, "w") as f:
+            f.write(cfg)
+        notes = os.path.join(self.dir, "notes.json")
+        with open(notes, "w") as f:
+            json.dump([notification("opened"), notification("recovered")], f)
+        driver = subprocess.Popen([ARGS.driver, path, notes, "40"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        self.cleanups.append(lambda: driver.poll() is None and driver.kill())
+        time.sleep(8)
+        h = self.http(port)
+        back = time.monotonic()
+        out, err = driver.communicate(timeout=60)
+        self.assertEqual(driver.returncode, 0, out + err)
+        self.assertEqual([json.loads(r[2])["kind"] for r in h.requests], ["opened", "recovered"])
+        waited = h.arrivals[-1] - back
+        sys.stderr.write("receiver back -> both delivered: %.2f s\n" % waited)
+        self.assertLessEqual(waited, 5.0)
+        self.assertIn("Couldn't connect to server", err)  # the outage was seen and logged
 
     def test_6_world_readable_password_stops_startup(self):
         loose = self.secret("pw", PASSWORD, mode=0o644)

@@ -53,7 +53,7 @@ shared::MonoNanos at(shared::Nanos d) {
 }
 
 TEST(RetryDelay, DoublesUpToTheCapWithEqualJitter) {
-  RetryPolicy p;  // defaults: 30 s initial, 30 min cap
+  RetryPolicy p{6, seconds(30), std::chrono::minutes(30)};
   EXPECT_EQ(retry_delay(p, 1, 1.0), seconds(30));
   EXPECT_EQ(retry_delay(p, 2, 1.0), seconds(60));
   EXPECT_EQ(retry_delay(p, 6, 1.0), seconds(960));     // 30 s * 2^5
@@ -275,6 +275,95 @@ TEST(DeliveryQueue, AResumedJobGoesOnItsChannelInOrder) {
   EXPECT_EQ(ends[0].state, DeliveryState::kDropped);
   EXPECT_EQ(ends[1].outbox, 7u);
   EXPECT_EQ(ends[2].outbox, 8u);
+}
+
+// Issue 15 item 5: a relay away for two hours, ten messages on three threads queued
+// meanwhile. With the defaults the channel is probed by one job at a time every 1.5–3 s
+// (never all ten at once), nothing is given up, and once the relay is back every message goes
+// within 5 s, in thread order.
+TEST(DeliveryQueue, BackWithinFiveSecondsOfTheRelayWhateverTheOutage) {
+  FakeChannel mail("email:relay");
+  const auto repaired = at(std::chrono::hours{2});
+  shared::MonoNanos now = at(seconds(0));
+  int tries_while_down = 0;
+  class Scripted final : public Notifier {
+   public:
+    Scripted(const shared::MonoNanos& now, shared::MonoNanos repaired, int& tries)
+        : now_(now), repaired_(repaired), tries_(tries) {}
+    const std::string& name() const override { return name_; }
+    DeliveryResult deliver(const Notification& n) override {
+      if (now_ < repaired_) {
+        ++tries_;
+        return kRefused;
+      }
+      delivered.push_back(n.incident_id + "/" + to_string(n.kind));
+      return {};
+    }
+    std::vector<std::string> delivered;
+
+   private:
+    std::string name_ = "email:relay";
+    const shared::MonoNanos& now_;
+    shared::MonoNanos repaired_;
+    int& tries_;
+  } relay(now, repaired, tries_while_down);
+  DeliveryQueue q({&relay}, RetryPolicy{}, 100, [] { return 0.5; });
+  // Hand-moved time: jump to the next due time or the next message (one every 10 minutes),
+  // as the worker's thread sleeps.
+  int queued = 0;
+  shared::MonoNanos all_sent{};
+  for (int step = 0; step < 100000 && (queued < 10 || !q.idle()); ++step) {
+    const auto arrival = at(std::chrono::minutes{10 * queued});
+    const auto next = q.next_due();
+    if (queued < 10 && (!next || arrival <= *next)) {
+      now = std::max(now, arrival);
+      const auto kind =
+          queued < 3 ? NotificationKind::kOpened
+                     : (queued < 7 ? NotificationKind::kUpdated : NotificationKind::kRecovered);
+      q.enqueue(note("INC-" + std::to_string(queued % 3), kind), now);
+      ++queued;
+    } else {
+      ASSERT_TRUE(next.has_value());
+      now = std::max(now, *next);
+    }
+    q.run_due(now);
+    if (queued == 10 && q.idle()) all_sent = now;
+  }
+  ASSERT_TRUE(q.idle());
+  EXPECT_EQ(relay.delivered.size(), 10u);
+  EXPECT_LE(all_sent - repaired, seconds(5));
+  EXPECT_EQ(q.counters().failed, 0u);
+  // One probe at a time, 2.25 s apart (u = 0.5 of the 3 s cap): about 3,200 in two hours.
+  EXPECT_LE(tries_while_down, 2 * 3600 / 2 + 10);
+  EXPECT_GE(tries_while_down, 2 * 3600 / 3);
+  // Each thread in order.
+  std::vector<std::string> inc0;
+  for (const auto& d : relay.delivered) {
+    if (d.starts_with("INC-0/")) inc0.push_back(d);
+  }
+  EXPECT_EQ(inc0, (std::vector<std::string>{"INC-0/opened", "INC-0/updated", "INC-0/updated",
+                                            "INC-0/recovered"}));
+}
+
+// A job still failing after give_up_after is given up; attempts: 0 sets no count limit.
+TEST(DeliveryQueue, GivesUpAfterItsTimeNotACount) {
+  FakeChannel mail("email:relay");
+  mail.otherwise = kRefused;
+  RetryPolicy p;
+  p.give_up_after = std::chrono::minutes(1);
+  DeliveryQueue q({&mail}, p, 10, [] { return 1.0; });
+  const auto id = q.enqueue(note("INC-1", NotificationKind::kOpened), at(seconds(0)));
+  shared::MonoNanos now = at(seconds(0));
+  for (int i = 0; i < 1000 && !q.idle(); ++i) {
+    q.run_due(now);
+    if (const auto next = q.next_due()) now = *next;
+  }
+  const auto s = q.status(id);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].state, DeliveryState::kFailed);
+  EXPECT_GE(now, at(seconds(60)));
+  EXPECT_LE(now, at(seconds(63)));
+  EXPECT_GT(s[0].attempts, 15);  // every ≤ 3 s for a minute, not 6 tries
 }
 
 TEST(DeliveryQueue, UnknownIdHasNoStatus) {

@@ -26,9 +26,10 @@ TEST(NotifyConfig, Defaults) {
   const NotifyConfig c = parse("{}");
   EXPECT_FALSE(c.email.has_value());
   EXPECT_TRUE(c.webhooks.empty());
-  EXPECT_EQ(c.retry.attempts, 6);
-  EXPECT_EQ(c.retry.initial_backoff, std::chrono::seconds(30));
-  EXPECT_EQ(c.retry.max_backoff, std::chrono::minutes(30));
+  EXPECT_EQ(c.retry.attempts, 0);  // no count limit: given up after give_up_after
+  EXPECT_EQ(c.retry.initial_backoff, std::chrono::seconds(1));
+  EXPECT_EQ(c.retry.max_backoff, std::chrono::seconds(3));
+  EXPECT_EQ(c.retry.give_up_after, std::chrono::hours(24));
   EXPECT_EQ(c.queue_capacity, 1000u);
 }
 
@@ -55,7 +56,7 @@ webhooks:
     timeout: 5s
     language: ja
   - url: http://127.0.0.1:8080/hook
-retry: {attempts: 4, initial_backoff: 10s, max_backoff: 5m}
+retry: {attempts: 4, initial_backoff: 10s, max_backoff: 5m, give_up_after: 2h}
 queue_capacity: 200
 )");
   ASSERT_TRUE(c.email.has_value());
@@ -82,6 +83,7 @@ queue_capacity: 200
   EXPECT_EQ(c.retry.attempts, 4);
   EXPECT_EQ(c.retry.initial_backoff, std::chrono::seconds(10));
   EXPECT_EQ(c.retry.max_backoff, std::chrono::minutes(5));
+  EXPECT_EQ(c.retry.give_up_after, std::chrono::hours(2));
   EXPECT_EQ(c.queue_capacity, 200u);
 }
 
