@@ -95,7 +95,7 @@ void reload_config(const CollectorConfig& config, InForce& in_force,
       return;
     }
     // The step that can still fail first, so a failure leaves everything as it was.
-    if (incidents) {
+    if (incidents && plan.incidents) {
       incident::IncidentSetup setup;
       setup.topology = next.config.topology;
       setup.alerts = next.config.alerts;
@@ -212,7 +212,14 @@ int run_collector(const shared::DaemonOptions& options) {
   sigaddset(&hup, SIGHUP);
   const int hup_fd = signalfd(-1, &hup, SFD_CLOEXEC | SFD_NONBLOCK);
   if (hup_fd < 0) throw std::runtime_error("signalfd failed");
-  teardown.add([hup_fd] { close(hup_fd); });
+  teardown.add([hup_fd] {
+    // A SIGHUP after the reload task stopped would be delivered (and kill us with status
+    // 129) when the mask is restored: consume it.
+    signalfd_siginfo info;
+    while (read(hup_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    }
+    close(hup_fd);
+  });
 
   // 3. Ingest socket, and with CURVE its ZAP handler first (libzmq admits every CURVE client
   // while no handler is bound). A SIGHUP swaps the registry (key rotation).
@@ -278,6 +285,7 @@ int run_collector(const shared::DaemonOptions& options) {
     } catch (const StoreError& e) {
       log->error("retention failed: {}", e.what());
     }
+    if (incidents) incidents->prune_outbox(clock.utc_now());
   });
   // SIGHUP: the whole config again, applied whole or refused whole (config_reload.hpp). On a
   // thread of its own: reading key and token files never holds up ingest or the ZAP thread.

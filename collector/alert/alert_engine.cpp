@@ -173,6 +173,40 @@ void AlertEngine::resume(const incident::Incident& inc, shared::MonoNanos mono) 
   th.sent = true;
 }
 
+void AlertEngine::close_incident(const incident::Incident& inc, shared::UtcNanos at,
+                                 std::vector<Notification>& out) {
+  auto it = threads_.find(inc.id);
+  if (it == threads_.end()) return;
+  if (!it->second.sent && it->second.held) {
+    // Over before its verdict settled: the opening still goes out, then the recovery.
+    Notification opened = std::move(*it->second.held);
+    opened.at = at;
+    it->second.last = opened;
+    out.push_back(std::move(opened));
+  }
+  // The recovery repeats what the reader was told last, not a held draft.
+  if (auto n = close_thread(inc.id, inc.closed.value_or(at))) {
+    n->services = named(inc.services);
+    n->sites = named(inc.sites);
+    for (const auto& f : inc.failovers) n->failovers.push_back(note(f));
+    out.push_back(std::move(*n));
+  }
+}
+
+std::vector<Notification> AlertEngine::reconcile(const std::vector<incident::Incident>& stored,
+                                                 shared::MonoNanos mono) {
+  std::vector<Notification> out;
+  if (!config_.service_down) return out;
+  for (const auto& inc : stored) {
+    if (inc.closed) {
+      close_incident(inc, *inc.closed, out);
+    } else if (!threads_.count(inc.id)) {
+      resume(inc, mono);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> AlertEngine::open_threads() const {
   std::vector<std::string> out;
   for (const auto& [id, t] : threads_) out.push_back(id);
@@ -192,22 +226,7 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
     for (const auto& u : ev.updates) {
       const auto& inc = u.incident;
       if (u.kind == incident::UpdateKind::kClosed) {
-        auto it = threads_.find(inc.id);
-        if (it == threads_.end()) continue;
-        if (!it->second.sent) {
-          // Over before its verdict settled: the opening still goes out, then the recovery.
-          Notification opened = std::move(*it->second.held);
-          opened.at = ev.at;
-          it->second.last = opened;
-          out.push_back(std::move(opened));
-        }
-        // The recovery repeats what the reader was told last, not a held draft.
-        if (auto n = close_thread(inc.id, inc.closed.value_or(ev.at))) {
-          n->services = named(inc.services);
-          n->sites = named(inc.sites);
-          for (const auto& f : inc.failovers) n->failovers.push_back(note(f));
-          out.push_back(std::move(*n));
-        }
+        close_incident(inc, ev.at, out);
         continue;
       }
       hold(incident_message(inc, ev.at), ev.at, mono);
@@ -216,7 +235,10 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
   }
 
   // Failovers (and the failback that recovers them) and flapping.
+  seen_through_ = std::max(seen_through_, ev.at);
   for (const auto& f : ev.failovers) {
+    // Read again after a restart (the monitor's look-back): decided before it stopped.
+    if (f.at <= replayed_until_) continue;
     auto& recent = switches_[f.site];
     recent.push_back(f.at);
     if (!config_.failover) continue;
@@ -238,9 +260,14 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
       failover_threads_.erase(it);
     }
   }
+  // Old switches go whether the flapping rule is on or not (the list is kept in the state).
+  for (auto it = switches_.begin(); it != switches_.end();) {
+    auto& recent = it->second;
+    while (!recent.empty() && recent.front() + config_.flap_within < ev.at) recent.pop_front();
+    it = recent.empty() && !flap_threads_.count(it->first) ? switches_.erase(it) : std::next(it);
+  }
   if (config_.flap_switches > 0) {
     for (auto& [site, recent] : switches_) {
-      while (!recent.empty() && recent.front() + config_.flap_within < ev.at) recent.pop_front();
       const bool flapping = static_cast<int>(recent.size()) >= config_.flap_switches;
       auto it = flap_threads_.find(site);
       if (flapping && it == flap_threads_.end()) {
@@ -287,6 +314,9 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
 
 std::vector<Notification> AlertEngine::on_window(const StoredWindow& w) {
   std::vector<Notification> out;
+  // Read again after a restart (the monitor's look-back): already judged before it stopped.
+  if (w.end <= replayed_until_) return out;
+  seen_through_ = std::max(seen_through_, w.end);
   const std::string flow = flow_name(w.flow);
   auto rule = [&](bool over, std::map<std::string, std::string>& threads, const char* prefix) {
     auto it = threads.find(flow);
@@ -321,6 +351,13 @@ std::vector<Notification> AlertEngine::on_budget(const std::string& service,
   const std::string key =
       fmt::format("{}/{:04d}-{:02d}", service, int(month.year()), unsigned(month.month()));
   if (!budget_sent_.insert(key).second) return out;  // once per service and month
+  // Months before the previous one are never checked again: forget them (the state is kept).
+  const auto before = month - std::chrono::months{1};
+  std::erase_if(budget_sent_, [&](const std::string& k) {
+    return k.size() >= 7 &&
+           k.substr(k.size() - 7) <
+               fmt::format("{:04d}-{:02d}", int(before.year()), unsigned(before.month()));
+  });
   Notification n;
   n.kind = NotificationKind::kOpened;
   n.fault = FaultNature::kDegraded;

@@ -55,8 +55,16 @@ class AlertEngine {
   // beside the notification outbox so a restart goes on where it stopped
   // (alert_engine_state.cpp). restore_state() replaces the state; held messages wait from
   // `mono` as if just held. Throws std::runtime_error on a document it cannot read.
+  // Failovers and windows up to the data time the saved state had seen are not judged again
+  // (the monitor reads its look-back again at start), and the threads of rules now turned
+  // off are dropped; returns how many.
   std::string save_state() const;
-  void restore_state(const std::string& document, shared::MonoNanos mono);
+  std::size_t restore_state(const std::string& document, shared::MonoNanos mono);
+  // After restore_state: the service incidents as the store has them. A thread whose incident
+  // is closed there gets its recovery (the collector stopped between saving the close and
+  // keeping the alert state); an open incident without a thread is resumed.
+  std::vector<notify::Notification> reconcile(const std::vector<incident::Incident>& stored,
+                                              shared::MonoNanos mono);
 
   // Threads (conditions) open now, by id: for status and tests.
   std::vector<std::string> open_threads() const;
@@ -83,6 +91,10 @@ class AlertEngine {
   void release_settled(shared::UtcNanos at, std::vector<notify::Notification>& out);
   static void send_held(Thread& thread, shared::UtcNanos at,
                         std::vector<notify::Notification>& out);
+  // A service incident's end: its held opening if it never went, then the recovery.
+  void close_incident(const incident::Incident& inc, shared::UtcNanos at,
+                      std::vector<notify::Notification>& out);
+  std::size_t drop_disabled_threads();
 
   AlertConfig config_;
   std::map<std::string, Thread> threads_;
@@ -93,6 +105,8 @@ class AlertEngine {
   std::map<std::string, std::string> loss_threads_;               // flow -> thread id
   std::map<std::string, std::string> latency_threads_;            // flow -> thread id
   std::set<std::string> budget_sent_;                             // "service/YYYY-MM"
+  shared::UtcNanos seen_through_{};    // the newest data time judged (kept in the state)
+  shared::UtcNanos replayed_until_{};  // seen_through_ of the state restored at start
 };
 
 }  // namespace pathwatch::collector::alert

@@ -46,11 +46,12 @@ std::string AlertEngine::save_state() const {
                {"loss_threads", loss_threads_},
                {"latency_threads", latency_threads_},
                {"switches", std::move(switches)},
-               {"budget_sent", budget_sent_}};
+               {"budget_sent", budget_sent_},
+               {"seen_through", nanos(seen_through_)}};
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void AlertEngine::restore_state(const std::string& document, shared::MonoNanos mono) {
+std::size_t AlertEngine::restore_state(const std::string& document, shared::MonoNanos mono) {
   try {
     const Json j = Json::parse(document);
     if (j.at("version").get<int>() != kStateVersion) {
@@ -80,6 +81,7 @@ void AlertEngine::restore_state(const std::string& document, shared::MonoNanos m
     auto loss_threads = j.at("loss_threads").get<Ids>();
     auto latency_threads = j.at("latency_threads").get<Ids>();
     auto budget_sent = j.at("budget_sent").get<std::set<std::string>>();
+    const auto seen = shared::from_unix_nanos(j.at("seen_through").get<std::int64_t>());
     threads_ = std::move(threads);
     switches_ = std::move(switches);
     path_threads_ = std::move(path_threads);
@@ -88,9 +90,35 @@ void AlertEngine::restore_state(const std::string& document, shared::MonoNanos m
     loss_threads_ = std::move(loss_threads);
     latency_threads_ = std::move(latency_threads);
     budget_sent_ = std::move(budget_sent);
+    seen_through_ = replayed_until_ = seen;
   } catch (const Json::exception& e) {
     throw std::runtime_error(std::string{"alert state: malformed JSON: "} + e.what());
   }
+  return drop_disabled_threads();
+}
+
+std::size_t AlertEngine::drop_disabled_threads() {
+  std::size_t dropped = 0;
+  auto drop = [&](std::map<std::string, std::string>& ids, bool rule_on) {
+    if (rule_on) return;
+    for (const auto& [key, id] : ids) dropped += threads_.erase(id);
+    ids.clear();
+  };
+  drop(path_threads_, config_.path_down_after.has_value());
+  drop(failover_threads_, config_.failover);
+  drop(flap_threads_, config_.flap_switches > 0);
+  drop(loss_threads_, config_.loss_over_percent.has_value());
+  drop(latency_threads_, config_.latency_over.has_value());
+  if (!config_.service_down) {
+    // Service incident threads are the ones no rule map names.
+    std::set<std::string> named;
+    for (const auto* ids :
+         {&path_threads_, &failover_threads_, &flap_threads_, &loss_threads_, &latency_threads_}) {
+      for (const auto& [key, id] : *ids) named.insert(id);
+    }
+    dropped += std::erase_if(threads_, [&](const auto& kv) { return !named.count(kv.first); });
+  }
+  return dropped;
 }
 
 }  // namespace pathwatch::collector::alert

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <set>
 
 #include "shared/config/config_node.hpp"
@@ -18,8 +19,17 @@ namespace {
 const std::set<std::string> kSections = {"collector", "store", "api"};
 
 // Taken by a running collector. Everything else needs a restart.
-const std::set<std::string> kLive = {"collector.log_level", "agents", "topology", "alerts",
-                                     "notify"};
+const std::set<std::string> kLive = {"collector.log_level",
+                                     "agents",
+                                     "agents (key files)",
+                                     "topology",
+                                     "topology (file)",
+                                     "alerts",
+                                     "notify",
+                                     "notify (secret files)"};
+// Those whose change restarts the incident service.
+const std::set<std::string> kIncidentKeys = {"topology", "topology (file)", "alerts", "notify",
+                                             "notify (secret files)"};
 
 // Why a key is bound at start, for the message.
 std::string bound_at_start(const std::string& key) {
@@ -39,6 +49,41 @@ std::string token_digests(const CollectorConfig& c) {
   return out;
 }
 
+// What a file named by the config holds, as a SHA-256: a change behind an unchanged path
+// counts as a change of its key. A file that cannot be read says why (also a change).
+std::string file_digest(const std::string& path) {
+  try {
+    shared::RegularFile f(path, "file", shared::RegularFile::Links::kFollow);
+    return shared::digest_hex(shared::api_token_digest(f.read_all(64 * 1024 * 1024)));
+  } catch (const std::exception& e) {
+    return std::string{"unreadable: "} + e.what();
+  }
+}
+
+std::string secret_digests(const CollectorConfig& c) {
+  if (!c.notify) return "~";
+  std::string all;
+  if (c.notify->email) all += c.notify->email->password.reveal() + '\n';
+  for (const auto& w : c.notify->webhooks) {
+    for (const auto& h : w.headers) all += h.value.reveal() + '\n';
+  }
+  if (all.empty()) return "~";
+  return shared::digest_hex(shared::api_token_digest(all));  // never the secrets themselves
+}
+
+// The paths under a config map key (api.tls: {certificate, private_key}), resolved like the
+// loader resolves them.
+std::string files_digest(const shared::ConfigNode& node, const std::string& base_dir) {
+  std::string out;
+  for (const auto& [key, value] : node.children()) {
+    if (!value.is_scalar()) continue;
+    std::string path = value.as_string();
+    if (!path.empty() && path.front() != '/' && !base_dir.empty()) path = base_dir + "/" + path;
+    out += key + ':' + file_digest(path) + ';';
+  }
+  return out;
+}
+
 }  // namespace
 
 ConfigSnapshot read_config_snapshot(const std::string& file) {
@@ -54,8 +99,29 @@ ConfigSnapshot read_config_snapshot(const std::string& file) {
       s.keys[key] = value.canonical();
     }
   }
-  // The token file's contents: read at start only (a change needs a restart).
-  s.keys["api.tokens (file)"] = token_digests(s.config);
+  // What files behind the keys hold: a new key file, topology or secret behind the same
+  // path is taken; a new token file, CURVE key, TLS certificate or holiday file needs a
+  // restart, like a change of its key.
+  const CollectorConfig& c = s.config;
+  const std::string base_dir = std::filesystem::path(file).parent_path().string();
+  s.keys["api.tokens (file)"] = token_digests(c);
+  std::string keys;
+  for (const auto& a : c.agents)
+    keys += a.agent_id + ':' + fmt::format("{}", fmt::join(a.public_keys, ",")) + ';';
+  if (!keys.empty()) s.keys["agents (key files)"] = keys;
+  if (!c.topology_file.empty()) s.keys["topology (file)"] = file_digest(c.topology_file);
+  if (const auto d = secret_digests(c); d != "~") s.keys["notify (secret files)"] = d;
+  for (const auto& h : c.analysis.holiday_files) s.keys["holidays_file (file)"] += file_digest(h);
+  if (!c.curve_secret_key_file.empty()) {
+    s.keys["collector.curve (files)"] =
+        file_digest(c.curve_public_key_file) + file_digest(c.curve_secret_key_file);
+  }
+  for (const auto& [key, value] : root.children()) {
+    if (key != "api" || !value.is_map()) continue;
+    for (const auto& [sub, v] : value.children()) {
+      if (sub == "tls" && v.is_map()) s.keys["api.tls (files)"] = files_digest(v, base_dir);
+    }
+  }
   return s;
 }
 
@@ -79,6 +145,7 @@ ReloadPlan plan_reload(const std::map<std::string, std::string>& running,
     }
     if (kLive.count(key)) {
       plan.changed.push_back(fmt::format("{} {}", key, how));
+      plan.incidents = plan.incidents || kIncidentKeys.count(key) > 0;
       continue;
     }
     plan.refused.push_back(

@@ -16,8 +16,9 @@
 namespace pathwatch::collector {
 
 // A config as read once from its file: the parsed values, and each key's canonical text
-// ("collector.listen", "store.database", "api.tokens", a top-level key otherwise; files the
-// API reads at start appear as "api.tokens (file)").
+// ("collector.listen", "store.database", "api.tokens", a top-level key otherwise), and what
+// the files behind them hold as digests ("api.tokens (file)", "topology (file)", "notify
+// (secret files)", "collector.curve (files)", …; never a secret itself).
 struct ConfigSnapshot {
   CollectorConfig config;
   std::map<std::string, std::string> keys;
@@ -31,6 +32,8 @@ struct ReloadPlan {
   std::vector<std::string> refused;
   // The live keys whose text changed (for the log).
   std::vector<std::string> changed;
+  // A key of the incident service changed (topology, alerts, notify, or a file behind them).
+  bool incidents = false;
 };
 
 ReloadPlan plan_reload(const std::map<std::string, std::string>& running,

@@ -31,10 +31,11 @@ void IncidentMonitor::start(shared::UtcNanos now, shared::MonoNanos mono,
   bool restored = false;
   if (alert_state) {
     try {
-      alerts_.restore_state(*alert_state, mono);
+      const auto dropped = alerts_.restore_state(*alert_state, mono);
       restored = true;
       dispatched_state_ = *alert_state;
-      log_->info("alert rules resumed: {} threads open", alerts_.open_threads().size());
+      log_->info("alert rules resumed: {} threads open{}", alerts_.open_threads().size(),
+                 dropped > 0 ? fmt::format(", {} of rules now off dropped", dropped) : "");
     } catch (const std::runtime_error& e) {
       log_->error("alert state not resumed, threads start afresh: {}", e.what());
     }
@@ -48,6 +49,16 @@ void IncidentMonitor::start(shared::UtcNanos now, shared::MonoNanos mono,
       log_->info("continuing open incident {}", open.front().id);
       tracker_.resume(open.front());
       if (!restored) alerts_.resume(open.front(), mono);
+    }
+    if (restored) {
+      // The incident store and the alert state are kept in two transactions: a stop between
+      // them leaves a thread whose incident closed, or an open incident without a thread.
+      std::vector<Incident> stored = open;
+      for (const auto& id : alerts_.open_threads()) {
+        if (!id.starts_with("INC-")) continue;
+        if (auto inc = incidents_.get(id); inc && inc->closed) stored.push_back(std::move(*inc));
+      }
+      send(alerts_.reconcile(stored, mono));
     }
     // The measurements' states as they were recently: everything a stale-free board needs.
     read_rows(now - options_.tracker.stale_after - options_.lookback);

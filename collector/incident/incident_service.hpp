@@ -16,6 +16,7 @@
 #include "collector/incident/notification_outbox.hpp"
 #include "collector/isolation/topology.hpp"
 #include "collector/notify/delivery_worker.hpp"
+#include "collector/notify/log_limiter.hpp"
 #include "collector/notify/notify_config.hpp"
 #include "shared/logging/logging.hpp"
 #include "shared/time/clock.hpp"
@@ -46,9 +47,12 @@ class IncidentService {
   IncidentService& operator=(const IncidentService&) = delete;
 
   void tick(shared::UtcNanos now);
+  // Deletes ended outbox rows older than 31 days (start-up and the retention task).
+  void prune_outbox(shared::UtcNanos now);
   // SIGHUP: new topology, alert rules and channels (the rest of `setup` is kept). Stops the
-  // delivery thread (attempts in progress finish) and starts anew from the kept state, as a
-  // restart would; ticks wait meanwhile. Throws shared::ConfigError (channels).
+  // delivery thread (the attempt in progress finishes) and starts anew from the kept state,
+  // as a restart would. Throws shared::ConfigError (channels), or std::runtime_error while
+  // notifications the outbox could not keep wait (they would be lost); nothing changes then.
   void reconfigure(IncidentSetup setup);
   IncidentStore& incidents() { return *incidents_; }
 
@@ -70,6 +74,7 @@ class IncidentService {
   Store& store_;
   const shared::Clock& clock_;
   shared::LoggerPtr log_;
+  notify::LogLimiter not_kept_log_;  // a full disk fails every tick: one line a minute
   IncidentStorePtr incidents_;
   NotificationOutboxPtr outbox_;
   std::vector<std::string> channels_;  // outbox keys of the worker's channels, in order

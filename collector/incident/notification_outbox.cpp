@@ -8,6 +8,7 @@
 #include "collector/notify/notification_json.hpp"
 #include "collector/store/sqlite_statement.hpp"
 #include "collector/store/store.hpp"
+#include "shared/logging/logging.hpp"
 
 namespace pathwatch::collector::incident {
 
@@ -98,20 +99,37 @@ class SqliteNotificationOutbox final : public NotificationOutbox {
 
   std::vector<OutboxJob> pending() override {
     std::lock_guard lock(mutex_);
-    sqlite::Statement s(db_,
-                        "SELECT id, channel, document FROM notification_outbox "
-                        "WHERE state = 'pending' ORDER BY id");
     std::vector<OutboxJob> out;
-    while (s.step()) {
-      OutboxJob job;
-      job.id = static_cast<std::uint64_t>(s.column_int(0));
-      job.channel = s.column_text(1);
-      try {
-        job.notification = notify::notification_from_json(nlohmann::json::parse(s.column_text(2)));
-      } catch (const std::exception& e) {
-        throw StoreError(fmt::format("notification_outbox row {}: {}", job.id, e.what()));
+    std::vector<std::pair<std::int64_t, std::string>> unreadable;
+    {
+      sqlite::Statement s(db_,
+                          "SELECT id, channel, decided, document FROM notification_outbox "
+                          "WHERE state = 'pending' ORDER BY id");
+      while (s.step()) {
+        OutboxJob job;
+        job.id = static_cast<std::uint64_t>(s.column_int(0));
+        job.channel = s.column_text(1);
+        job.decided = shared::from_unix_nanos(s.column_int(2));
+        try {
+          job.notification =
+              notify::notification_from_json(nlohmann::json::parse(s.column_text(3)));
+        } catch (const std::exception& e) {
+          // One bad row must not hold back every other delivery at every start.
+          unreadable.emplace_back(s.column_int(0), e.what());
+          continue;
+        }
+        out.push_back(std::move(job));
       }
-      out.push_back(std::move(job));
+    }
+    if (!unreadable.empty()) {
+      sqlite::Statement u(db_,
+                          "UPDATE notification_outbox SET state = 'failed', last_error = ? "
+                          "WHERE id = ?");
+      for (const auto& [id, why] : unreadable) {
+        shared::component_logger("collector.incident")
+            ->error("notification outbox row {}: unreadable, given up: {}", id, why);
+        u.bind(1, "unreadable: " + why).bind(2, id).run();
+      }
     }
     return out;
   }

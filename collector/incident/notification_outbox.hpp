@@ -21,7 +21,8 @@ namespace pathwatch::collector::incident {
 
 struct OutboxJob {
   std::uint64_t id = 0;  // row id: the order the notifications were decided in
-  std::string channel;   // the channel's name when it was decided (Notifier::name())
+  std::string channel;   // the channel's key when it was decided (incident_service.cpp)
+  shared::UtcNanos decided{};
   notify::Notification notification;
 };
 
@@ -37,7 +38,8 @@ class NotificationOutbox {
                                             shared::UtcNanos now) = 0;
   // Marks rows sent, failed or dropped. Throws StoreError.
   virtual void finish(const std::vector<notify::FinishedJob>& ends, shared::UtcNanos now) = 0;
-  // Rows still pending, oldest first. Throws StoreError (a row it cannot read names its id).
+  // Rows still pending, oldest first. A row it cannot read is marked failed (and logged), not
+  // returned. Throws StoreError.
   virtual std::vector<OutboxJob> pending() = 0;
   virtual std::optional<std::string> alert_state() = 0;
   // Deletes ended rows older than `before`; returns how many. Pending rows are never pruned.

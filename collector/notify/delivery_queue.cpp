@@ -191,6 +191,16 @@ void DeliveryQueue::report(std::uint64_t job_id, const DeliveryResult& result,
   job.due = now + delay;
 }
 
+void DeliveryQueue::release(std::uint64_t job_id) {
+  if (auto it = jobs_.find(job_id); it != jobs_.end()) it->second.in_flight = false;
+}
+
+std::size_t DeliveryQueue::unkept() const {
+  std::size_t n = 0;
+  for (const auto& [id, job] : jobs_) n += job.outbox == 0 ? 1 : 0;
+  return n;
+}
+
 std::size_t DeliveryQueue::run_due(shared::MonoNanos now) {
   auto due = take_due(now);
   for (const auto& a : due) report(a.job, a.channel->deliver(*a.notification), now);

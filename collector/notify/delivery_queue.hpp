@@ -88,6 +88,10 @@ class DeliveryQueue {
   std::vector<Attempt> take_due(shared::MonoNanos now);
   // The outcome of one attempt from take_due().
   void report(std::uint64_t job, const DeliveryResult& result, shared::MonoNanos now);
+  // An attempt from take_due() that was not made (the worker is stopping): waits again.
+  void release(std::uint64_t job);
+  // Jobs waiting that have no outbox row (the outbox could not be written).
+  std::size_t unkept() const;
   // take_due + deliver + report, on the caller's thread. Returns the number of attempts.
   std::size_t run_due(shared::MonoNanos now);
 

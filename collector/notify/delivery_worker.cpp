@@ -31,6 +31,7 @@ void DeliveryWorker::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  stop_requested_ = false;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -39,6 +40,7 @@ void DeliveryWorker::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    stop_requested_ = true;
   }
   wake_.notify_all();
   thread_.join();
@@ -73,10 +75,9 @@ std::uint64_t DeliveryWorker::resume(std::size_t channel, Notification notificat
   return id;
 }
 
-std::vector<std::string> DeliveryWorker::channel_names() const {
-  std::vector<std::string> out;
-  for (const auto& c : channels_) out.push_back(c->name());
-  return out;
+std::size_t DeliveryWorker::unkept() const {
+  std::lock_guard lock(mutex_);
+  return queue_.unkept();
 }
 
 void DeliveryWorker::journal_finished(std::unique_lock<std::mutex>& lock) {
@@ -108,12 +109,22 @@ void DeliveryWorker::run() {
     auto due = queue_.take_due(clock_.mono_now());
     if (!due.empty()) {
       // Deliver without the lock: submit() must never wait for the network.
+      // A stop waits for the delivery in progress only, not for the rest of the batch.
       std::vector<DeliveryResult> results;
       lock.unlock();
-      for (const auto& a : due) results.push_back(a.channel->deliver(*a.notification));
+      for (const auto& a : due) {
+        if (stop_requested_) break;
+        results.push_back(a.channel->deliver(*a.notification));
+      }
       lock.lock();
       const auto now = clock_.mono_now();
-      for (std::size_t i = 0; i < due.size(); ++i) queue_.report(due[i].job, results[i], now);
+      for (std::size_t i = 0; i < due.size(); ++i) {
+        if (i < results.size()) {
+          queue_.report(due[i].job, results[i], now);
+        } else {
+          queue_.release(due[i].job);
+        }
+      }
       journal_finished(lock);
       if (queue_.idle()) idle_.notify_all();
       continue;

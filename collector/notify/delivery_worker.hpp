@@ -3,6 +3,7 @@
 // job or a new submission.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -41,8 +42,8 @@ class DeliveryWorker {
   std::uint64_t submit(Notification notification, const std::vector<std::uint64_t>& outbox = {});
   // A kept job from before a restart, for one channel (DeliveryQueue::resume).
   std::uint64_t resume(std::size_t channel, Notification notification, std::uint64_t outbox);
-  // The channels' names, in order (Notifier::name()).
-  std::vector<std::string> channel_names() const;
+  // Jobs waiting that no outbox row keeps (DeliveryQueue::unkept).
+  std::size_t unkept() const;
   std::vector<DeliveryStatus> status(std::uint64_t notification) const;
   DeliveryCounters counters() const;
   // For tools and tests: true when every job has finished before the timeout.
@@ -62,6 +63,7 @@ class DeliveryWorker {
   std::condition_variable idle_;
   DeliveryQueue queue_;  // guarded by mutex_
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};  // read between the deliveries of one batch
   std::thread thread_;
 };
 

@@ -84,6 +84,7 @@ with tempfile.TemporaryDirectory(prefix="pw-reload-") as tmp:
 
         ok, out = hup_and_wait("SIGHUP: reloaded")
         check("same file: reloaded, no key changed", ok and "no key changed" in out, out)
+        check("same file: the incident service is not restarted", "incidents:" not in out, out)
 
         live = """alerts:
   path_down: {after: 45s}

@@ -423,6 +423,48 @@ TEST_F(Alerts, SavedStateGoesOnAfterARestart) {
   EXPECT_EQ(loss[0].kind, NotificationKind::kRecovered);
 }
 
+// Review of item 9: the monitor reads its look-back again after a restart. Windows and
+// failovers the saved state had already judged are not judged again: no false recovery from
+// an older window under the limit, no second opening, no switch counted twice.
+TEST_F(Alerts, WhatTheSavedStateHadJudgedIsNotJudgedAgain) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.loss_over_percent = 10.0;
+  cfg.flap_switches = 2;
+  AlertEngine before(cfg);
+  main_up(tr);
+  step(tr, before, 1);
+  EXPECT_TRUE(before.on_window(window(0, 20, 0, 5'000'000)).empty());
+  ASSERT_EQ(before.on_window(window(10, 20, 6, 5'000'000)).size(), 1u);  // LOSS opened
+  tr.apply(route("main-agent", "primary", "backup", 15));
+  ASSERT_EQ(step(tr, before, 20).size(), 1u);  // failover opened (one switch: no flapping)
+
+  AlertEngine after(cfg);
+  after.restore_state(before.save_state(), mono(30));
+  IncidentTracker again(topo_, {});  // the restarted monitor's tracker, fed the look-back
+  main_up(again);
+  EXPECT_TRUE(after.on_window(window(0, 20, 0, 5'000'000)).empty());   // no false recovery
+  EXPECT_TRUE(after.on_window(window(10, 20, 6, 5'000'000)).empty());  // no second opening
+  again.apply(route("main-agent", "primary", "backup", 15));
+  EXPECT_TRUE(step(again, after, 30).empty());  // the same switch: not a second one, no flap
+  // New data after the restart is judged as always.
+  const auto n = after.on_window(window(30, 20, 0, 5'000'000));
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, NotificationKind::kRecovered);
+}
+
+// Threads of a rule turned off (a SIGHUP) are dropped at restore, not kept forever.
+TEST_F(Alerts, ThreadsOfARuleTurnedOffAreDropped) {
+  AlertConfig cfg;
+  cfg.loss_over_percent = 10.0;
+  AlertEngine before(cfg);
+  ASSERT_EQ(before.on_window(window(0, 20, 6, 5'000'000)).size(), 1u);
+  cfg.loss_over_percent.reset();
+  AlertEngine after(cfg);
+  EXPECT_EQ(after.restore_state(before.save_state(), mono(0)), 1u);
+  EXPECT_TRUE(after.open_threads().empty());
+}
+
 // A state it cannot read is refused whole: the engine keeps what it had.
 TEST_F(Alerts, AnUnreadableStateChangesNothing) {
   AlertConfig cfg;

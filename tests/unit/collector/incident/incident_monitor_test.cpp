@@ -529,6 +529,40 @@ TEST_F(IncidentMessages, DeliveriesAndThreadsSurviveRestarts) {
   std::filesystem::remove_all(dir);
 }
 
+// Review of item 9: the incident store and the alert state are kept in two transactions. A
+// stop after the close was saved but before the alert state was: the restart sends the
+// recovery (before: the thread stayed open forever and no recovery ever went).
+TEST_F(IncidentMessages, ARecoveryLostBetweenTwoTransactionsIsSentAtStart) {
+  std::string saved_state;
+  auto keep = [&](std::vector<notify::Notification> ns, const std::string& state) {
+    for (auto& n : ns) sent_.push_back(std::move(n));
+    saved_state = state;
+    return true;
+  };
+  change(t(0), PathState::kUp);
+  change(t(10), PathState::kDown);
+  IncidentMonitor first(store_, incidents_, topo_, analysis_.services, alerts_, MonitorOptions{},
+                        keep);
+  first.start(clock_, mono_);
+  first.tick(clock_, mono_);  // opened at data time 10 s, held for settle
+  window(t(25), PathState::kDown);
+  first.tick(clock_, mono_);
+  ASSERT_EQ(incident_kinds(),
+            std::vector<notify::NotificationKind>{notify::NotificationKind::kOpened});
+  const std::string before_close = saved_state;
+  change(t(40), PathState::kUp);
+  window(t(41), PathState::kUp);
+  first.tick(clock_, mono_ + seconds{1});  // closed and saved in the incident store...
+  ASSERT_EQ(incident_kinds().size(), 2u);
+  sent_.clear();
+  // ...but the collector died before the outbox commit: the kept state is the one before.
+  IncidentMonitor second(store_, incidents_, topo_, analysis_.services, alerts_, MonitorOptions{},
+                         keep);
+  second.start(clock_, mono_ + seconds{2}, before_close);
+  EXPECT_EQ(incident_kinds(),
+            std::vector<notify::NotificationKind>{notify::NotificationKind::kRecovered});
+}
+
 // The outbox keeps a tick's notifications and the alert state in one transaction, pending
 // until their end is recorded; ended rows are pruned, pending ones never.
 TEST(NotificationOutbox, KeepsPendingRowsAndTheAlertStateTogether) {
