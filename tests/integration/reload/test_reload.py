@@ -23,23 +23,16 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
-from loopback_support import check, failures, free_port, wait_port  # noqa: E402
+from loopback_support import (check, failures, free_port, wait_port,  # noqa: E402
+                              write_collector_config)
 
 collector, topology = sys.argv[1], sys.argv[2]
 
 
 def write(path, zmq_port, api_port, db, extra=""):
-    with open(path, "w") as f:
-        f.write(f"""collector:
-  log_level: info
-  listen: [tcp://127.0.0.1:{zmq_port}]
-  insecure_plaintext: true
-store:
-  database: {db}
-api:
-  listen: 127.0.0.1:{api_port}
-topology: {topology}
-""" + extra)
+    write_collector_config(path, zmq_port, api_port, db)
+    with open(path, "a") as f:
+        f.write(f"topology: {topology}\n" + extra)
 
 
 def wait_log(log_path, text, after, seconds=10):
