@@ -16,15 +16,13 @@ namespace pathwatch::collector::incident {
 
 using Json = nlohmann::json;
 
-VerdictPoint summarize(const isolation::Verdict& verdict) {
-  const auto fields = notify::summarize_verdict(verdict);
-  VerdictPoint p;
-  p.at = verdict.at;
-  p.impact = verdict.impact;
-  p.fault = fields.fault;
-  p.conclusive = fields.summary.conclusive;
+namespace {
+
+// "down: dc-edge or lgcs + main-lan (inconclusive)"; sets causes and summary.
+void describe(VerdictPoint& p, const notify::VerdictSummary& summary) {
   std::string text;
-  for (const auto& cause : fields.summary.causes) {
+  p.causes.clear();
+  for (const auto& cause : summary.causes) {
     std::vector<std::string> alts;
     std::string part;
     for (const auto& s : cause.alternatives) {
@@ -34,15 +32,51 @@ VerdictPoint summarize(const isolation::Verdict& verdict) {
     text += (text.empty() ? "" : " + ") + part;
     p.causes.push_back(std::move(alts));
   }
-  // Nothing failing is not "not isolated": the look-back that stamps a verdict with when
-  // it began must not run across an all-clear period into an earlier failure.
-  p.nothing_failing = verdict.down.failing.empty() && verdict.down.unexplained.empty() &&
-                      verdict.degraded.failing.empty() && verdict.degraded.unexplained.empty();
   p.summary = p.nothing_failing ? std::string{"none"}
                                 : fmt::format("{}: {}", notify::to_string(p.fault),
                                               text.empty() ? std::string{"not isolated"} : text);
   if (!p.causes.empty() && !p.conclusive) p.summary += " (inconclusive)";
+}
+
+}  // namespace
+
+VerdictPoint summarize(const isolation::Verdict& verdict) {
+  const auto fields = notify::summarize_verdict(verdict);
+  VerdictPoint p;
+  p.at = verdict.at;
+  p.impact = verdict.impact;
+  p.fault = fields.fault;
+  p.conclusive = fields.summary.conclusive;
+  // Nothing failing is not "not isolated": the look-back that stamps a verdict with when
+  // it began must not run across an all-clear period into an earlier failure.
+  p.nothing_failing = verdict.down.failing.empty() && verdict.down.unexplained.empty() &&
+                      verdict.degraded.failing.empty() && verdict.degraded.unexplained.empty();
+  describe(p, fields.summary);
   return p;
+}
+
+void mark_notified(Incident& inc, const notify::Notification& n) {
+  VerdictPoint told;
+  told.at = n.at;
+  told.fault = n.fault;
+  told.conclusive = n.verdict.conclusive;
+  describe(told, n.verdict);
+  told.settled = true;
+  for (auto it = inc.history.rbegin(); it != inc.history.rend(); ++it) {
+    if (!it->nothing_failing && it->fault == told.fault && it->conclusive == told.conclusive &&
+        VerdictPoint::same_causes(it->causes, told.causes)) {
+      it->settled = true;
+      told = *it;
+      break;
+    }
+  }
+  inc.notified = std::move(told);
+  inc.notified_summary = n.verdict;
+}
+
+const VerdictPoint* headline(const Incident& inc) {
+  if (inc.closed && inc.notified) return &*inc.notified;
+  return inc.history.empty() ? nullptr : &inc.history.back();
 }
 
 std::string incident_id_for(shared::UtcNanos opened) {
@@ -76,7 +110,8 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
                            {"fault", notify::to_string(p.fault)},
                            {"causes", p.causes},
                            {"conclusive", p.conclusive},
-                           {"summary", p.summary}});
+                           {"summary", p.summary},
+                           {"settled", p.settled}});
   }
   Json failovers = Json::array();
   for (const auto& f : inc.failovers) {
@@ -87,7 +122,19 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
                              {"to_path", f.to_path},
                              {"failback", f.failback}});
   }
-  const Json summary = notify::verdict_summary_json(inc.summary);
+  // A closed incident reads as what was notified, not as its recovery's last draft.
+  const VerdictPoint* head = headline(inc);
+  const bool told = inc.closed && inc.notified;
+  const Json summary = notify::verdict_summary_json(told ? inc.notified_summary : inc.summary);
+  Json notified = nullptr;
+  if (inc.notified) {
+    notified = Json{{"at", time_json(inc.notified->at)},
+                    {"fault", notify::to_string(inc.notified->fault)},
+                    {"causes", inc.notified->causes},
+                    {"conclusive", inc.notified->conclusive},
+                    {"summary", inc.notified->summary},
+                    {"verdict", notify::verdict_summary_json(inc.notified_summary)}};
+  }
   Json j{{"id", inc.id},
          {"state", inc.closed ? "closed" : "open"},
          {"fault", notify::to_string(inc.fault)},
@@ -96,7 +143,9 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
          {"closed", inc.closed ? time_json(*inc.closed) : Json(nullptr)},
          {"services", inc.services},
          {"sites", inc.sites},
-         {"summary", inc.history.empty() ? std::string{} : inc.history.back().summary},
+         {"summary", head ? head->summary : std::string{}},
+         {"current_summary", inc.history.empty() ? std::string{} : inc.history.back().summary},
+         {"notified", notified},
          {"history", history},
          {"failovers", failovers},
          {"causes", summary.at("causes")},
@@ -105,6 +154,7 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
          {"evidence_ja", summary.at("evidence_ja")},
          {"evidence_en", summary.at("evidence_en")},
          {"announced", inc.announced}};
+  if (told) j["current_verdict"] = notify::verdict_summary_json(inc.summary);
   if (with_verdict && !inc.verdict_json.empty()) j["verdict"] = Json::parse(inc.verdict_json);
   return j.dump();
 }
@@ -129,6 +179,7 @@ Incident incident_from_json(const std::string& text) {
       p.conclusive = h.at("conclusive").get<bool>();
       p.summary = h.at("summary").get<std::string>();
       p.nothing_failing = p.summary == "none";
+      p.settled = h.value("settled", false);
       inc.history.push_back(std::move(p));
     }
     for (const auto& f : j.at("failovers")) {
@@ -137,7 +188,23 @@ Incident incident_from_json(const std::string& text) {
                          f.at("agent_id").get<std::string>(), f.at("from_path").get<std::string>(),
                          f.at("to_path").get<std::string>(), f.at("failback").get<bool>()});
     }
-    inc.summary = notify::verdict_summary_from_json(j);  // the same keys, at the top level
+    if (const auto& n = j.value("notified", Json(nullptr)); !n.is_null()) {
+      VerdictPoint p;
+      p.at = time_from_json(n.at("at"));
+      p.fault = notify::fault_from_string(n.at("fault").get<std::string>());
+      p.causes = n.at("causes").get<std::vector<std::vector<std::string>>>();
+      p.conclusive = n.at("conclusive").get<bool>();
+      p.summary = n.at("summary").get<std::string>();
+      p.settled = true;
+      inc.notified = std::move(p);
+      inc.notified_summary = notify::verdict_summary_from_json(n.at("verdict"));
+    }
+    // The top level holds the headline: the notified verdict once closed, else the current.
+    if (inc.closed && inc.notified) {
+      inc.summary = notify::verdict_summary_from_json(j.at("current_verdict"));
+    } else {
+      inc.summary = notify::verdict_summary_from_json(j);
+    }
     if (j.contains("verdict")) inc.verdict_json = j.at("verdict").dump();
     // Rows from before settling: their opened message went out at once.
     inc.announced = j.value("announced", true);

@@ -24,6 +24,9 @@ struct VerdictPoint {
   // "down: dc-edge or lgcs" / "degraded: main-primary" / "down: not isolated" / "none"
   std::string summary;
   bool nothing_failing = false;  // "none": not "not isolated", which is a failure
+  // This verdict went out in an opened/updated message: it lasted alerts.settle (the others
+  // are drafts, kept with their time).
+  bool settled = false;
   // Same cause, same certainty, same nature: no new history entry, no new notification. A
   // cause's alternatives come likeliest first under loss; their order alone is no change.
   bool same_as(const VerdictPoint& other) const {
@@ -63,7 +66,20 @@ struct Incident {
   // Its opened message has gone out (alerts.settle holds it a while): after a restart it is
   // not sent again, or is sent if the collector stopped while it was held.
   bool announced = false;
+  // What people were told last: the verdict of the last opened/updated message. A closed
+  // incident's headline (summary, causes) is this one; the drafts of its recovery, kept in
+  // the history, never replace it. Unset before the first message.
+  std::optional<VerdictPoint> notified;
+  notify::VerdictSummary notified_summary;
 };
+
+// The verdict an opened/updated message carried becomes the incident's notified verdict,
+// and the newest history point saying the same is marked settled.
+void mark_notified(Incident& incident, const notify::Notification& message);
+
+// What a reader is shown as the verdict: for a closed incident the notified one when there
+// is one, else the current one (nullptr: no verdict yet).
+const VerdictPoint* headline(const Incident& incident);
 
 // The reduced form of a verdict (the down diagnosis when anything is down, else degraded).
 VerdictPoint summarize(const isolation::Verdict& verdict);

@@ -206,16 +206,29 @@ void IncidentMonitor::publish(const Evaluation& ev, shared::MonoNanos mono) {
   send(alerts_.on_evaluation(ev, verdict, mono));
 }
 
+void IncidentMonitor::keep_notified(const notify::Notification& n) {
+  try {
+    if (tracker_.mark_notified(n)) {
+      if (n.kind == notify::NotificationKind::kOpened) tracker_.mark_announced(n.incident_id);
+      incidents_.save(*tracker_.open_incident());
+    } else if (auto inc = incidents_.get(n.incident_id)) {
+      // Released in the evaluation that closed it: the stored record takes it.
+      mark_notified(*inc, n);
+      if (n.kind == notify::NotificationKind::kOpened) inc->announced = true;
+      incidents_.save(*inc);
+    }
+  } catch (const StoreError& e) {
+    // Not fatal: after a restart the opened message would go once more, and the headline
+    // would be the current verdict.
+    log_->error("incident {}: notified, not saved: {}", n.incident_id, e.what());
+  }
+}
+
 void IncidentMonitor::send(std::vector<notify::Notification> notifications) {
   for (auto& n : notifications) {
     log_->info("notification {} {}", n.incident_id, notify::to_string(n.kind));
-    if (n.kind == notify::NotificationKind::kOpened && tracker_.mark_announced(n.incident_id)) {
-      try {
-        incidents_.save(*tracker_.open_incident());
-      } catch (const StoreError& e) {
-        // Not fatal: after a restart the opened message would go once more.
-        log_->error("incident {}: announced, not saved: {}", n.incident_id, e.what());
-      }
+    if (n.kind != notify::NotificationKind::kRecovered && n.incident_id.starts_with("INC-")) {
+      keep_notified(n);
     }
     queued_.push_back(std::move(n));
   }

@@ -66,6 +66,9 @@ class IncidentMonitor {
   void publish(const Evaluation& ev, shared::MonoNanos mono);
   // Logs and queues notifications; an incident's opened message marks it announced.
   void send(std::vector<notify::Notification> notifications);
+  // A service incident's opened/updated message: its verdict becomes the notified one (and
+  // an opening marks it announced), saved.
+  void keep_notified(const notify::Notification& n);
   // Hands the queued notifications and the alert state on, when either changed.
   void dispatch();
   // Every budget_every of data time: the share of each service's monthly error budget used

@@ -60,6 +60,12 @@ bool IncidentTracker::mark_announced(const std::string& id) {
   return true;
 }
 
+bool IncidentTracker::mark_notified(const notify::Notification& n) {
+  if (!open_ || open_->id != n.incident_id) return false;
+  incident::mark_notified(*open_, n);
+  return true;
+}
+
 std::string IncidentTracker::site_of(const std::string& agent_id) const {
   for (const auto& vp : topology_.vantage_points) {
     if (vp.agent_id == agent_id) return vp.site;

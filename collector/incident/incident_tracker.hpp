@@ -65,6 +65,9 @@ class IncidentTracker {
   // The open incident `id`'s opened message went out. Returns whether that changed it (then
   // the caller saves it).
   bool mark_announced(const std::string& id);
+  // An opened/updated message of the open incident went out: its verdict is the notified
+  // one (incident.hpp mark_notified). False when the message is not the open incident's.
+  bool mark_notified(const notify::Notification& message);
 
   bool apply(const StoredStateChange& change) { return dirty(board_.apply(change)); }
   bool apply(const StoredWindow& window) { return dirty(board_.apply(window)); }

@@ -549,6 +549,12 @@ TEST_F(IncidentMessages, ARecoveryLostBetweenTwoTransactionsIsSentAtStart) {
   first.tick(clock_, mono_);
   ASSERT_EQ(incident_kinds(),
             std::vector<notify::NotificationKind>{notify::NotificationKind::kOpened});
+  // What was notified is kept on the incident (issue 15 item 7).
+  const auto stored = incidents_.list({});
+  ASSERT_EQ(stored.size(), 1u);
+  ASSERT_TRUE(stored[0].notified.has_value());
+  EXPECT_TRUE(stored[0].announced);
+  EXPECT_TRUE(stored[0].notified->settled);
   const std::string before_close = saved_state;
   change(t(40), PathState::kUp);
   window(t(41), PathState::kUp);

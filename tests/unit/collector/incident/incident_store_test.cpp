@@ -49,6 +49,61 @@ void exercise(IncidentStore& s) {
   EXPECT_FALSE(s.get("INC-C").has_value());
 }
 
+// Issue 15 item 7: a loss at the site router, notified as "down: main-primary"; while it
+// recovers, the verdict's last draft blames lgcs. The closed incident's headline stays what
+// was notified; the draft is kept in the history, not settled; the current one stays
+// readable beside it.
+notify::SuspectSegment segment(const std::string& name) {
+  notify::SuspectSegment s;
+  s.segment = name;
+  return s;
+}
+
+TEST(IncidentHeadline, AClosedIncidentReadsAsWhatWasNotified) {
+  Incident inc = make("INC-S", 10, 60);
+  inc.history[0].summary = "down: main-primary";
+  inc.history[0].causes = {{"main-primary"}};
+  inc.history[0].conclusive = true;
+  VerdictPoint draft;
+  draft.at = t(50);
+  draft.fault = notify::FaultNature::kDegraded;
+  draft.causes = {{"lgcs"}};
+  draft.conclusive = true;
+  draft.summary = "degraded: lgcs";
+  inc.history.push_back(draft);
+  inc.summary.causes = {notify::Cause{{segment("lgcs")}}};
+  notify::Notification told;
+  told.kind = notify::NotificationKind::kOpened;
+  told.incident_id = inc.id;
+  told.at = t(20);
+  told.verdict.causes = {notify::Cause{{segment("main-primary")}}};
+  told.verdict.conclusive = true;
+  mark_notified(inc, told);
+  EXPECT_TRUE(inc.history[0].settled);
+  EXPECT_FALSE(inc.history[1].settled);
+  ASSERT_NE(headline(inc), nullptr);
+  EXPECT_EQ(headline(inc)->summary, "down: main-primary");
+
+  const auto j = nlohmann::json::parse(incident_to_json(inc));
+  EXPECT_EQ(j["summary"], "down: main-primary");
+  EXPECT_EQ(j["current_summary"], "degraded: lgcs");
+  EXPECT_EQ(j["causes"][0][0]["segment"], "main-primary");
+  EXPECT_EQ(j["history"][0]["settled"], true);
+  EXPECT_EQ(j["history"][1]["settled"], false);
+  EXPECT_EQ(j["notified"]["summary"], "down: main-primary");
+
+  const Incident back = incident_from_json(incident_to_json(inc));
+  EXPECT_EQ(headline(back)->summary, "down: main-primary");
+  EXPECT_EQ(back.summary.causes.at(0).alternatives.at(0).segment, "lgcs");  // current kept
+  EXPECT_EQ(back.notified_summary.causes.at(0).alternatives.at(0).segment, "main-primary");
+  EXPECT_TRUE(back.history[0].settled);
+  EXPECT_EQ(incident_to_json(back), incident_to_json(inc));
+
+  // Still open, the incident reads as its current verdict (the API shows it live).
+  inc.closed.reset();
+  EXPECT_EQ(nlohmann::json::parse(incident_to_json(inc))["summary"], "degraded: lgcs");
+}
+
 TEST(IncidentStore, Memory) {
   MemoryIncidentStore s;
   exercise(s);
