@@ -31,6 +31,15 @@ double probes_per_hour(const FlowDef& def) {
   return 3600e9 / static_cast<double>(def.settings.interval.count());
 }
 
+// "Unknown" after 30 s without a router's answer, or 5 of this flow's hop probes when the
+// hop budget spaces them wider (many as-routed targets): one unanswered probe is no reason.
+ActivePathDetectorSettings hop_detector_settings(const FlowDef& def) {
+  ActivePathDetectorSettings settings;
+  settings.unknown_after =
+      std::max<shared::Nanos>(settings.unknown_after, 5 * def.settings.interval);
+  return settings;
+}
+
 shared::Nanos wall_offset(const shared::Clock& clock) {
   return clock.utc_now().time_since_epoch() - clock.mono_now().time_since_epoch();
 }
@@ -155,7 +164,8 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     flow.def = def;
     flow.engine = engine;
     if (def.hop_probe) {
-      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path);
+      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path,
+                                                           hop_detector_settings(def));
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
       flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout,
@@ -332,7 +342,7 @@ void AgentRuntime::on_result(const ProbeResult& result) {
             "or every line cut); the forced-path flows still show each line's state",
             flow.def.key.target, e->prefix,
             std::chrono::duration_cast<std::chrono::seconds>(
-                ActivePathDetectorSettings{}.unknown_after)
+                hop_detector_settings(flow.def).unknown_after)
                 .count());
       } else {
         log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
