@@ -66,7 +66,14 @@ ProbeSettings parse_probe_settings(ConfigMap& map, ProbeSettings base) {
 PathConfig parse_path(const ConfigNode& node) {
   ConfigMap map = node.as_map();
   PathConfig path;
-  path.name = wire_name(map.required("name"), "path name");
+  const ConfigNode name_node = map.required("name");
+  path.name = wire_name(name_node, "path name");
+  // "unknown" and "unknown:..." are what the agent reports when it cannot tell the line
+  // (agent/route/route_events.hpp): a path of that name would be mistaken for it.
+  if (path.name == "unknown" || path.name.starts_with("unknown:")) {
+    name_node.fail("the path name '" + path.name +
+                   "' is reserved (the agent reports an unidentified line so)");
+  }
   if (auto n = map.optional("interface")) {
     path.interface = n->as_nonempty_string();
     if (path.interface.size() > 15) n->fail("interface names have at most 15 characters");
@@ -121,6 +128,10 @@ TargetConfig parse_target(const ConfigNode& node, const ProbeSettings& defaults,
   }
   if (target.paths.empty()) paths_node.fail("a target needs at least one path");
   target.probe = parse_probe_settings(map, defaults);
+  // A target within the path's hop_ttl answers the hop probe itself (its line cannot be
+  // told at that TTL): this one's hop probes use their own TTL.
+  if (auto n = map.optional("hop_ttl"))
+    target.hop_ttl = static_cast<std::uint8_t>(n->as_int(1, 64));
   if (!target.icmp && target.tcp_ports.empty()) {
     node.fail("target '" + target.name + "' has no probe (icmp: false and no tcp ports)");
   }

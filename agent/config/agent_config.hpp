@@ -45,6 +45,8 @@ struct TargetConfig {
   std::vector<std::uint16_t> tcp_ports;
   std::vector<std::string> paths;  // names from `paths`; every target lists at least one
   ProbeSettings probe;
+  // TTL of this target's hop probes on as_routed paths (default: the path's hop_ttl).
+  std::optional<std::uint8_t> hop_ttl;
 };
 
 // Path state thresholds (per target and path). BFD-like: `down_after` consecutive losses

@@ -21,8 +21,12 @@ ActivePathDetector::ActivePathDetector(std::string target, const PathConfig& pat
                                        ActivePathDetectorSettings settings)
     : target_(std::move(target)), settings_(settings) {
   settings_.confirm_answers = std::max<std::uint32_t>(1, settings_.confirm_answers);
-  settings_.none_after_misses = std::max<std::uint32_t>(1, settings_.none_after_misses);
   for (const auto& [hop, line] : path.line_hops) line_hops_[canonical(hop)] = line;
+}
+
+bool ActivePathDetector::line_known() const {
+  return known_ && !path_.empty() && path_ != kUnknownPath &&
+         !path_.starts_with(kUnknownPathPrefix);
 }
 
 std::optional<RouteChangeEvent> ActivePathDetector::on_result(const ProbeResult& result) {
@@ -31,27 +35,28 @@ std::optional<RouteChangeEvent> ActivePathDetector::on_result(const ProbeResult&
     return std::nullopt;
   }
   const shared::UtcNanos at = result.sent_utc + result.rtt.value_or(shared::Nanos{0});
-
-  if (result.outcome == Outcome::kOk) {
-    ++counters_.direct_replies;
-    return std::nullopt;
-  }
+  if (!evidence_at_) evidence_at_ = result.sent_utc;
 
   const bool answered =
       result.outcome == Outcome::kTimeExceeded && result.icmp && !result.icmp->router.empty();
   if (!answered) {
-    ++counters_.misses;
-    ++miss_streak_;
-    if (miss_streak_ >= settings_.none_after_misses && (!known_ || !path_.empty())) {
+    // No router answered: rate-limited, filtered, lost, or the target itself answered (it
+    // is within hop_ttl). None of these says which line carries the traffic, and none says
+    // there is no line: only the lack of answers for a long while makes the line unknown.
+    if (result.outcome == Outcome::kOk) {
+      ++counters_.direct_replies;
+    } else {
+      ++counters_.misses;
+    }
+    if (result.sent_utc - *evidence_at_ >= settings_.unknown_after && path_ != kUnknownPath) {
       candidate_.clear();
-      candidate_router_.clear();
       candidate_count_ = 0;
-      return decide("", "", at);
+      return decide(kUnknownPath, "", result.sent_utc);
     }
     return std::nullopt;
   }
 
-  miss_streak_ = 0;
+  evidence_at_ = at;
   std::string router = canonical(result.icmp->router);
   std::string path;
   if (const auto it = line_hops_.find(router); it != line_hops_.end()) {
@@ -75,7 +80,6 @@ std::optional<RouteChangeEvent> ActivePathDetector::on_result(const ProbeResult&
     candidate_ = path;
     candidate_count_ = 1;
   }
-  candidate_router_ = router;
   if (candidate_count_ < settings_.confirm_answers) return std::nullopt;
   return decide(std::move(path), std::move(router), at);
 }

@@ -22,11 +22,15 @@ const char* to_string(RouteSource source);
 // an answering hop) that belongs to no configured path is reported as "unknown:<what>" so the
 // operator sees traffic left every known line instead of a silent gap.
 inline constexpr const char* kUnknownPathPrefix = "unknown:";
+// The agent has no evidence of which line carries the traffic (no hop answers for a while).
+// Not "no route": the collector neither opens nor closes a failover on it
+// (docs/protocol.md RouteChange). No configured path may have this name.
+inline constexpr const char* kUnknownPath = "unknown";
 
 struct RouteChangeEvent {
   std::string prefix;         // watched prefix (kNetlink) or target address (kHops)
   std::string from_path;      // "" = no route (or, with initial, nothing known before)
-  std::string to_path;        // "" = no route any more
+  std::string to_path;        // "" = no route any more; kUnknownPath = no evidence
   std::string out_interface;  // kNetlink: output interface of the new route
   std::string gateway;        // kNetlink: next hop (empty if on-link); kHops: answering router
   shared::UtcNanos at{};

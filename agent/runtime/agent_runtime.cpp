@@ -31,6 +31,15 @@ double probes_per_hour(const FlowDef& def) {
   return 3600e9 / static_cast<double>(def.settings.interval.count());
 }
 
+// "Unknown" after 30 s without a router's answer, or 5 of this flow's hop probes when the
+// hop budget spaces them wider (many as-routed targets): one unanswered probe is no reason.
+ActivePathDetectorSettings hop_detector_settings(const FlowDef& def) {
+  ActivePathDetectorSettings settings;
+  settings.unknown_after =
+      std::max<shared::Nanos>(settings.unknown_after, 5 * def.settings.interval);
+  return settings;
+}
+
 shared::Nanos wall_offset(const shared::Clock& clock) {
   return clock.utc_now().time_since_epoch() - clock.mono_now().time_since_epoch();
 }
@@ -155,7 +164,8 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
     flow.def = def;
     flow.engine = engine;
     if (def.hop_probe) {
-      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path);
+      flow.detector = std::make_unique<ActivePathDetector>(def.key.address, *def.path,
+                                                           hop_detector_settings(def));
     } else {
       flow.window = std::make_unique<WindowAccumulator>(def.key.kind, now);
       flow.state = std::make_unique<PathStateMachine>(config->thresholds, def.settings.timeout,
@@ -177,7 +187,8 @@ void AgentRuntime::apply(std::shared_ptr<const AgentConfig> config) {
   std::vector<ScheduleEntry> entries;
   entries.reserve(flows_.size());
   for (const auto& [id, flow] : flows_) {
-    entries.push_back({id, schedule_group(flow.def), flow.def.settings.interval});
+    entries.push_back(
+        {id, schedule_group(flow.def), flow.def.settings.interval, flow.def.hop_probe});
   }
   // The schedule's hurry ends with the old flows; a suspicion under way goes on until it would
   // have ended, at the new flows' pace (below), so suspicion.max_rate holds across a reload.
@@ -204,7 +215,7 @@ void AgentRuntime::assign_pools() {
   // router answers) is no line: it is what a cut looks like, so the flows stay where they were.
   std::map<std::pair<std::string, std::string>, std::string> lines;
   for (const auto& [id, flow] : flows_) {
-    if (flow.detector && flow.detector->known() && !flow.detector->path().empty()) {
+    if (flow.detector && flow.detector->line_known()) {
       lines[{flow.def.key.target, flow.def.key.path}] = flow.detector->path();
     }
   }
@@ -292,7 +303,7 @@ void AgentRuntime::send(FlowId id) {
   if (it == flows_.end() || it->second.engine == nullptr) return;
   Flow& flow = it->second;
   ++counters_.probes_sent;
-  const std::uint8_t ttl = flow.def.hop_probe ? flow.def.path->hop_ttl : 0;
+  const std::uint8_t ttl = flow.def.hop_probe ? flow.def.hop_ttl : 0;
   FlowSpec spec;
   spec.id = id;
   spec.address = flow.def.address;
@@ -311,13 +322,36 @@ void AgentRuntime::on_result(const ProbeResult& result) {
   }
   Flow& flow = it->second;
   if (flow.detector) {
-    if (auto e = flow.detector->on_result(result)) {
-      log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
-                 e->to_path, e->gateway);
-      // Its target's flows now share the fate of the other line. "None" is what a cut of
-      // the line looks like (no router answers, at about the flows' 3rd loss): the flows
-      // stay in the line's pool, so the pooled test keeps its evidence through the cut.
-      if (!e->to_path.empty()) move_to_line(flow, e->to_path);
+    const bool was_within = flow.detector->target_within_hop_ttl();
+    auto e = flow.detector->on_result(result);
+    if (!was_within && flow.detector->target_within_hop_ttl()) {
+      // Said once, in plain words: this target's line can never be told at this TTL.
+      log_->warn(
+          "target {} ({}) answers the hop probe itself at TTL {}: it is no more than {} hops "
+          "away, so the routers in line_hops of path '{}' never see the probe and its line "
+          "cannot be identified; set hop_ttl on this target (or the path) to the hop of the "
+          "line's far-end router",
+          flow.def.key.target, flow.def.key.address, int{flow.def.hop_ttl}, int{flow.def.hop_ttl},
+          flow.def.key.path);
+    }
+    if (e) {
+      if (e->to_path == kUnknownPath) {
+        log_->warn(
+            "as-routed line to {} ({}): unknown, no router of line_hops answered the hop probes "
+            "for {} s (a router that rate-limits or never sends ICMP Time Exceeded, a filter, "
+            "or every line cut); the forced-path flows still show each line's state",
+            flow.def.key.target, e->prefix,
+            std::chrono::duration_cast<std::chrono::seconds>(
+                hop_detector_settings(flow.def).unknown_after)
+                .count());
+      } else {
+        log_->info("as-routed line to {}: '{}' -> '{}' (router {})", e->prefix, e->from_path,
+                   e->to_path, e->gateway);
+      }
+      // Its target's flows now share the fate of the other line. "Unknown" (no router
+      // answers: what a cut of every line looks like too) moves nothing: the flows stay in
+      // the line's pool, so the pooled test keeps its evidence through the cut.
+      if (flow.detector->line_known()) move_to_line(flow, e->to_path);
       publisher_.publish(MessageClass::kEvent, [&](pb::Envelope& env) {
         fill_route_change(*e, *env.mutable_route_change());
       });

@@ -1,6 +1,7 @@
 // Flow definitions from the agent config.
 #include "agent/runtime/flow_plan.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace pathwatch::agent {
@@ -17,8 +18,8 @@ bool same_settings(const ProbeSettings& a, const ProbeSettings& b) {
 }
 
 bool same_flow(const FlowDef& a, const FlowDef& b) {
-  return a.key == b.key && a.hop_probe == b.hop_probe && same_path(*a.path, *b.path) &&
-         same_settings(a.settings, b.settings);
+  return a.key == b.key && a.hop_probe == b.hop_probe && a.hop_ttl == b.hop_ttl &&
+         same_path(*a.path, *b.path) && same_settings(a.settings, b.settings);
 }
 
 std::string schedule_group(const FlowDef& flow) {
@@ -43,6 +44,7 @@ std::vector<FlowDef> plan_flows(const AgentConfig& config) {
         FlowDef f;
         f.key = {t.name, t.address, path->name, kind, port};
         f.hop_probe = hop;
+        if (hop) f.hop_ttl = t.hop_ttl.value_or(path->hop_ttl);
         f.address = address;
         f.path = path;
         f.settings = t.probe;
@@ -52,6 +54,16 @@ std::vector<FlowDef> plan_flows(const AgentConfig& config) {
       for (auto port : t.tcp_ports) add(ProbeKind::kTcp, port, false);
       if (path->as_routed && !path->line_hops.empty()) add(ProbeKind::kIcmp, 0, true);
     }
+  }
+  // The hop budget (header): n hop flows of a family each probe at most every n x spacing.
+  std::int64_t hop_flows[2] = {0, 0};
+  for (const auto& f : flows) {
+    if (f.hop_probe) ++hop_flows[f.address.is_v6() ? 1 : 0];
+  }
+  for (auto& f : flows) {
+    if (!f.hop_probe) continue;
+    const auto spread = kHopSpacing * hop_flows[f.address.is_v6() ? 1 : 0];
+    f.settings.interval = std::max<std::chrono::nanoseconds>(f.settings.interval, spread);
   }
   return flows;
 }

@@ -39,7 +39,7 @@ shared::MonoNanos ProbeSchedule::slot_at_or_after(const Slot& slot, shared::Mono
 shared::MonoNanos ProbeSchedule::next_after(const Slot& slot, shared::MonoNanos at) {
   const shared::MonoNanos after = at + shared::Nanos{1};
   const shared::MonoNanos own = slot_at_or_after(slot, after);
-  if (at >= hurry_until_ || hurry_factor_ <= 1) return own;
+  if (slot.steady || at >= hurry_until_ || hurry_factor_ <= 1) return own;
   const shared::MonoNanos sub = slot_at_or_after(slot, after, hurry_factor_);
   if (sub < hurry_until_) return sub;
   if (sub < own) held_back_from_ = std::min(held_back_from_, sub);
@@ -49,6 +49,10 @@ shared::MonoNanos ProbeSchedule::next_after(const Slot& slot, shared::MonoNanos 
 std::uint64_t ProbeSchedule::slots_between(const Slot& slot, shared::MonoNanos from,
                                            shared::MonoNanos to) const {
   // Sub-slots before the hurry's end, the flow's own slots from there.
+  if (slot.steady) {
+    return static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, slot_index(slot, to, 1) - slot_index(slot, from, 1)));
+  }
   const shared::MonoNanos split = std::clamp(hurry_until_, from, to);
   const std::int64_t n = slot_index(slot, to, 1) - slot_index(slot, split, 1) +
                          slot_index(slot, split, hurry_factor_) -
@@ -63,6 +67,10 @@ void ProbeSchedule::bring_forward(shared::MonoNanos now) {
   while (!queue_.empty()) {
     Due due = queue_.top();
     queue_.pop();
+    if (flows_.at(due.flow).steady) {
+      dues.push_back(due);
+      continue;
+    }
     // Never to `now` itself: a flow sent at this instant keeps one sub-interval's spacing.
     const auto sooner =
         slot_at_or_after(flows_.at(due.flow), now + shared::Nanos{1}, hurry_factor_);
@@ -119,7 +127,7 @@ void ProbeSchedule::set_flows(const std::vector<ScheduleEntry>& entries, shared:
   hurry_until_ = {};
   held_back_from_ = shared::MonoNanos::max();
   for (const auto& e : entries) {
-    const Slot slot{e.interval, phases.at({e.interval, e.group})};
+    const Slot slot{e.interval, phases.at({e.interval, e.group}), e.steady};
     flows_[e.flow] = slot;
     shared::MonoNanos from = now;
     const auto old = old_flows.find(e.flow);

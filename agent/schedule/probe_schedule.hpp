@@ -11,7 +11,8 @@
 // A flow that falls behind by more than one interval (the loop was stalled) skips the probes
 // it missed instead of sending them in a burst; skipped probes are counted.
 //
-// Hurrying (the agent's suspicion, docs/agent.md): for a while every flow is probed `factor`
+// Hurrying (the agent's suspicion, docs/agent.md): for a while every flow (but the steady ones)
+// is probed `factor`
 // times as often, at the sub-slots phase + k x interval + floor(j x interval / factor),
 // j < factor. The flows of one group still leave together, and a flow's own slots are among
 // its sub-slots (j = 0), so when the hurry ends it steps back onto them without a probe
@@ -34,6 +35,9 @@ struct ScheduleEntry {
   FlowId flow = 0;
   std::string group;  // flows with the same group and interval share a phase
   shared::Nanos interval{std::chrono::seconds{1}};
+  // Never hurried: its probes keep their own slots through a suspicion (hop probes, whose
+  // answers routers rate-limit: hurrying them only loses the answers, agent/runtime/flow_plan).
+  bool steady = false;
 };
 
 class ProbeSchedule {
@@ -78,6 +82,7 @@ class ProbeSchedule {
   struct Slot {
     shared::Nanos interval{};
     shared::Nanos phase{};
+    bool steady = false;
   };
   struct Due {
     shared::MonoNanos at;

@@ -243,16 +243,17 @@ std::vector<Notification> AlertEngine::on_evaluation(const incident::Evaluation&
     recent.push_back(f.at);
     if (!config_.failover) continue;
     if (!f.failback) {
-      if (failover_threads_.count(f.agent_id)) continue;
+      if (failover_threads_.count(f.site)) continue;
       const std::string id = fmt::format("FO-{}-{}", f.site, stamp(f.at));
       Notification n = open_thread(id, FaultNature::kDegraded, f.at, ev.at);
       n.sites = named({f.site});
       n.verdict = current;
+      n.line_switch = true;
       n.failovers.push_back(note(f));
       threads_[id].last = n;
-      failover_threads_[f.agent_id] = id;
+      failover_threads_[f.site] = id;
       out.push_back(std::move(n));
-    } else if (auto it = failover_threads_.find(f.agent_id); it != failover_threads_.end()) {
+    } else if (auto it = failover_threads_.find(f.site); it != failover_threads_.end()) {
       if (auto n = close_thread(it->second, f.at)) {
         n->failovers.push_back(note(f));
         out.push_back(std::move(*n));

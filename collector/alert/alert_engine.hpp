@@ -99,7 +99,7 @@ class AlertEngine {
   AlertConfig config_;
   std::map<std::string, Thread> threads_;
   std::map<std::string, std::string> path_threads_;               // "agent/path" -> thread id
-  std::map<std::string, std::string> failover_threads_;           // agent -> thread id
+  std::map<std::string, std::string> failover_threads_;           // site -> thread id
   std::map<std::string, std::deque<shared::UtcNanos>> switches_;  // site -> recent switches
   std::map<std::string, std::string> flap_threads_;               // site -> thread id
   std::map<std::string, std::string> loss_threads_;               // flow -> thread id

@@ -24,6 +24,7 @@ struct ProbeView {
   IntervalSet primary_failed;  // every primary flow that knows is not working, one is down
   IntervalSet backup_up;       // a non-primary flow works
   IntervalSet no_path;         // no flow works, one is down
+  IntervalSet both_down;       // no flow works, a primary flow and a non-primary one are down
   bool failed_at_end = false;
   std::string backup_path;  // the first non-primary path name seen
 };
@@ -58,8 +59,8 @@ ProbeView probe_view(const ObservationIndex& index, const std::string& site,
   for (std::size_t k = 0; k < times.size(); ++k) {
     const auto t = times[k];
     const auto until = k + 1 < times.size() ? times[k + 1] : range.end;
-    bool primary_up = false, primary_down = false, backup_up = false, any_up = false,
-         any_down = false;
+    bool primary_up = false, primary_down = false, backup_up = false, backup_down = false,
+         any_up = false, any_down = false;
     for (auto& leaf : leaves) {
       const auto& steps = leaf.flow->timeline.steps();
       while (leaf.next < steps.size() && steps[leaf.next].at <= t)
@@ -73,12 +74,14 @@ ProbeView probe_view(const ObservationIndex& index, const std::string& site,
         primary_down |= down;
       } else {
         backup_up |= up;
+        backup_down |= down;
       }
     }
     const bool failed = !primary_up && primary_down;
     if (failed) view.primary_failed.append({t, until});
     if (backup_up) view.backup_up.append({t, until});
     if (!any_up && any_down) view.no_path.append({t, until});
+    if (!any_up && primary_down && backup_down) view.both_down.append({t, until});
     if (k + 1 == times.size()) view.failed_at_end = failed;
   }
   return view;
@@ -92,6 +95,8 @@ std::vector<RouteEpisode> route_episodes(std::vector<const StoredRouteChange*> c
   std::vector<RouteEpisode> out;
   for (const auto* c : changes) {
     if (c->at >= range.end) break;
+    // "Unknown" is no evidence of either line: the episode (or its absence) goes on.
+    if (c->to_path == kUnknownLine) continue;
     const bool away = c->to_path != opt.primary_path;
     auto it = open.find(c->prefix);
     if (away) {
@@ -233,8 +238,14 @@ FailoverReport detect_failovers(const ObservationIndex& index,
       ev.start = span.start;
       bool open = false;
       bool no_route = false;
+      // The episodes of one switch seen by several watchers (prefixes, agents) overlap: the
+      // last of their starts comes before the first of their ends.
+      shared::UtcNanos last_route_start = shared::UtcNanos::min();
+      shared::UtcNanos first_route_end = shared::UtcNanos::max();
       for (const auto& e : episodes) {
         if (e.when.start < span.start || e.when.start >= span.end) continue;
+        last_route_start = std::max(last_route_start, e.when.start);
+        first_route_end = std::min(first_route_end, e.when.end);
         if (!ev.route_at) {
           ev.route_at = e.when.start;
           ev.backup_path = e.first_to;
@@ -258,13 +269,29 @@ FailoverReport detect_failovers(const ObservationIndex& index,
                        : ev.route_at              ? Detection::kRouteChange
                                                   : Detection::kProbeStates;
       if (!open) ev.end = span.end;
+      // The time on the backup: where routes saw both edges of one switch, the first watcher
+      // to see each edge. Routes watch the line the traffic takes and see both edges alike
+      // (netlink at once, hops after 2 answers each way), while probes see a cut sooner than
+      // a repair (a DOWN is hurried and may come from explicit failures; an UP takes
+      // up_after answers at the usual pace): from probes the duration came out up to 2
+      // intervals long, and from the last watcher's failback (hops after netlink) 2 more.
+      if (ev.route_at && ev.failback_route_at && !open && last_route_start < first_route_end) {
+        ev.start = *ev.route_at;
+        ev.end = first_route_end;
+      }
       ev.duration = (ev.end ? *ev.end : range.end) - ev.start;
       const bool backup_seen = !probes.backup_up.clip(span).empty();
-      if (!ev.route_at && backup_seen) ev.backup_path = probes.backup_path;
-      ev.kind = no_route || (!ev.route_at && !backup_seen) ? FailoverKind::kOutage
-                                                           : FailoverKind::kFailover;
-      ev.fault_onset = fault_onset(index, site, opt, ev.start);
-      ev.detection_latency = ev.start - ev.fault_onset;
+      if ((!ev.route_at || ev.backup_path.empty()) && backup_seen) {
+        ev.backup_path = probes.backup_path;
+      }
+      // "No path" only when the flows show both lines down (or a router's table held no
+      // route), and no backup flow carried on during the event: a backup that came up after
+      // a moment with no path is a failover with an interruption (`interrupted`).
+      const bool both_down = !probes.both_down.clip(span).empty();
+      ev.kind =
+          !backup_seen && (both_down || no_route) ? FailoverKind::kOutage : FailoverKind::kFailover;
+      ev.fault_onset = fault_onset(index, site, opt, span.start);
+      ev.detection_latency = span.start - ev.fault_onset;  // from the first evidence
       ev.services_affected = affected;
       ev.interruptions = probes.no_path.clip(span);
       ev.interrupted = ev.interruptions.total();

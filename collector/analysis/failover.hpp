@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/analysis/flow_timeline.hpp"
@@ -15,6 +16,11 @@
 #include "collector/store/records.hpp"
 
 namespace pathwatch::collector {
+
+// A RouteChange's to_path when the agent has lost its evidence of the line (no hop answers
+// for a while: a router rate-limiting or never sending Time Exceeded, every line cut). It is
+// no switch: it neither opens nor closes a failover (docs/incidents.md "Failover").
+inline constexpr std::string_view kUnknownLine = "unknown";
 
 struct FailoverOptions {
   std::string primary_path = "primary";
@@ -25,7 +31,8 @@ struct FailoverOptions {
 
 enum class FailoverKind {
   kFailover,  // traffic moved to a backup path (or probes saw the backup carry on)
-  kOutage,    // no path left: route withdrawn, or no backup flow up during the event
+  kOutage,    // no path left: both lines shown down by their flows (or a router's table
+              // held no route) and no backup flow working during the event
 };
 enum class Detection { kRouteChange, kProbeStates, kBoth };
 const char* to_string(FailoverKind k);
@@ -35,7 +42,9 @@ struct FailoverEvent {
   std::string site;
   FailoverKind kind = FailoverKind::kFailover;
   Detection detected_by = Detection::kProbeStates;
-  shared::UtcNanos start{};                  // first evidence
+  // First evidence, or where route changes saw both edges, the route's edges (they watch the
+  // line traffic takes, and see a switch and its failback alike).
+  shared::UtcNanos start{};
   std::optional<shared::UtcNanos> end;       // failback; nullopt while still on backup
   shared::Nanos duration{0};                 // end − start (to the range's end while ongoing)
   std::optional<shared::UtcNanos> route_at;  // first route change away from primary

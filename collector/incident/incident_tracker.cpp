@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "collector/analysis/failover.hpp"
 #include "collector/isolation/verdict_json.hpp"
 #include "collector/notify/verdict_summary.hpp"
 
@@ -83,63 +84,88 @@ bool IncidentTracker::is_as_routed(const std::string& agent_id, const std::strin
 }
 
 bool IncidentTracker::apply(const StoredRouteChange& change) {
-  const bool changed = board_.apply(change);
-  if (!changed) return dirty(false);
-  const bool was = on_backup_[change.agent_id];
-  const bool now = change.to_path != options_.primary_path;
-  if (was != now && (now || change.from_path != "")) {
-    on_backup_[change.agent_id] = now;
+  const bool board_changed = board_.apply(change);
+  // "Unknown" (the agent lost its hop evidence) is no evidence of either line: what it said
+  // last stands (as in detect_failovers), neither a switch nor a failback.
+  if (change.to_path == kUnknownLine) return dirty(board_changed);
+  const std::string site = change.site.empty() ? site_of(change.agent_id) : change.site;
+  SiteLines& lines = site_lines_[site];
+  // Per agent and prefix (the board keeps one line per agent: a LAN agent's second target
+  // moving to the same line changes nothing there, but its way back must still count).
+  const bool away_now = change.to_path != options_.primary_path;
+  auto [it, fresh] = lines.away.try_emplace(change.agent_id + "|" + change.prefix,
+                                            SiteLines::Route{away_now, change.at});
+  if (!fresh && (change.at < it->second.at || it->second.away == away_now)) {
+    return dirty(board_changed);
+  }
+  it->second = SiteLines::Route{away_now, change.at};
+  const bool away = lines.routes_away();
+  // One record per real switch of the site, whichever agent and evidence saw it first (a
+  // branch router's netlink and its LAN agent's hops see the same switch).
+  if (!lines.on_backup && away) {
+    lines.on_backup = true;
+    lines.switched = change.at;
     pending_failovers_.push_back(
-        FailoverRecord{change.at, change.site.empty() ? site_of(change.agent_id) : change.site,
-                       change.agent_id, change.from_path, change.to_path, !now});
+        FailoverRecord{change.at, site, change.agent_id, change.from_path, change.to_path, false});
+  } else if (lines.on_backup && !away) {
+    lines.on_backup = false;
+    lines.switched = change.at;
+    pending_failovers_.push_back(
+        FailoverRecord{change.at, site, change.agent_id, change.from_path, change.to_path, true});
   }
   return dirty(true);
 }
 
-// Probes see a failover before (or without) a route change: every primary measurement of an
-// agent down while a measurement on another pinned line works. on_backup_ is shared with
-// route changes, so one switch is recorded once whichever source saw it first.
+// Probes see a failover before (or without) a route change: every primary measurement of a
+// site down while a measurement on another pinned line works. The site's state is shared with
+// route changes, so one switch is recorded once whichever source saw it first; primary flows
+// that went down before the site's last switch (still DOWN for up_after probes after a
+// failback the routes saw) are no new switch.
 void IncidentTracker::detect_probe_failovers(shared::UtcNanos at,
                                              std::vector<FailoverRecord>& out) {
-  struct AgentLines {
-    std::string site;
+  struct Lines {
+    std::string agent;  // the first agent whose primary measurement is down
     int primary_known = 0, primary_down = 0;
     shared::UtcNanos primary_since{};
     std::string backup_up;
   };
-  std::map<std::string, AgentLines> agents;
+  std::map<std::string, Lines> sites;
   const auto set = board_.snapshot(at);
   const auto& states = board_.measurements();
   auto it = states.begin();
   for (const auto& o : set.observations) {
     const auto& s = (it++)->second;
     if (o.state == ObservedState::kUnknown) continue;
-    auto& a = agents[o.agent_id];
-    a.site = s.site;
+    const std::string site = s.site.empty() ? site_of(o.agent_id) : s.site;
+    auto& a = sites[site];
     if (o.path == options_.primary_path) {
       ++a.primary_known;
       if (o.state == ObservedState::kDown) {
         ++a.primary_down;
         a.primary_since = std::max(a.primary_since, s.since);
+        if (a.agent.empty()) a.agent = o.agent_id;
       }
     } else if (!is_as_routed(o.agent_id, o.path) && o.state != ObservedState::kDown &&
                a.backup_up.empty()) {
       a.backup_up = o.path;
     }
   }
-  for (const auto& [agent, a] : agents) {
+  for (const auto& [site, a] : sites) {
     if (a.primary_known == 0) continue;
-    bool& on_backup = on_backup_[agent];
-    const bool failed_over = a.primary_down == a.primary_known && !a.backup_up.empty();
+    SiteLines& lines = site_lines_[site];
+    const bool routes_away = lines.routes_away();
+    const bool failed_over = a.primary_down == a.primary_known && !a.backup_up.empty() &&
+                             a.primary_since > lines.switched;
     const bool primary_back = a.primary_down < a.primary_known;
-    if (!on_backup && failed_over) {
-      on_backup = true;
-      out.push_back(FailoverRecord{a.primary_since, a.site, agent, options_.primary_path,
+    if (!lines.on_backup && failed_over) {
+      lines.on_backup = true;
+      lines.switched = a.primary_since;
+      out.push_back(FailoverRecord{a.primary_since, site, a.agent, options_.primary_path,
                                    a.backup_up, false});
-    } else if (on_backup && primary_back &&
-               board_.line(agent).value_or(options_.primary_path) == options_.primary_path) {
-      on_backup = false;
-      out.push_back(FailoverRecord{at, a.site, agent, "", options_.primary_path, true});
+    } else if (lines.on_backup && primary_back && !routes_away) {
+      lines.on_backup = false;
+      lines.switched = at;
+      out.push_back(FailoverRecord{at, site, "", "", options_.primary_path, true});
     }
   }
 }

@@ -116,7 +116,23 @@ class IncidentTracker {
   std::optional<Incident> open_;
   std::optional<shared::UtcNanos> impaired_since_;  // pending open (open_after)
   std::optional<shared::UtcNanos> clear_since_;     // pending close (close_after)
-  std::map<std::string, bool> on_backup_;           // agent -> traffic off the primary line
+  // Per site: which line its traffic takes, from every agent's route changes and the probes.
+  struct SiteLines {
+    struct Route {
+      bool away = false;  // off the primary line
+      shared::UtcNanos at{};
+    };
+    std::map<std::string, Route> away;  // "agent|prefix" -> its latest known route
+    bool on_backup = false;             // a failover recorded and not yet failed back
+    shared::UtcNanos switched{};        // data time of the last recorded switch
+    bool routes_away() const {
+      for (const auto& [key, r] : away) {
+        if (r.away) return true;
+      }
+      return false;
+    }
+  };
+  std::map<std::string, SiteLines> site_lines_;  // site -> its lines
   std::vector<FailoverRecord> pending_failovers_;
   std::string last_id_;
 };

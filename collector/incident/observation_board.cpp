@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "collector/analysis/failover.hpp"
+
 namespace pathwatch::collector::incident {
 
 using isolation::ObservedState;
@@ -209,7 +211,10 @@ bool ObservationBoard::apply(const StoredRouteChange& change) {
   latest_ = std::max(latest_, change.at);
   auto [it, fresh] = lines_.try_emplace(change.agent_id);
   if (!fresh && change.at < it->second.at) return false;
-  const bool changed = fresh || it->second.path != change.to_path;
+  // "Unknown" names no line: isolation then weighs every route of the as-routed path, as it
+  // does before any route change.
+  const std::string path = change.to_path == kUnknownLine ? std::string() : change.to_path;
+  const bool changed = fresh || it->second.path != path;
   if (changed) {
     Undo undo;
     undo.at = change.at;
@@ -217,7 +222,7 @@ bool ObservationBoard::apply(const StoredRouteChange& change) {
     if (!fresh) undo.line = it->second;
     journal(std::move(undo));
   }
-  it->second = Line{change.to_path, change.at, changed ? change.at : it->second.changed};
+  it->second = Line{path, change.at, changed ? change.at : it->second.changed};
   return changed;
 }
 

@@ -84,6 +84,9 @@ struct Notification {
   shared::UtcNanos started_at{};
   std::optional<shared::UtcNanos> recovered_at;  // kRecovered
   std::optional<BudgetNote> budget;              // an SLA budget alert: its own wording
+  // A line switch (failover) thread: its own wording ("回線切替" / "failover"), from the first
+  // of `failovers` (from-line, to-line), started_at and, once failed back, recovered_at.
+  bool line_switch = false;
 };
 
 const char* to_string(NotificationKind kind);

@@ -95,10 +95,43 @@ MessageText render_budget(const Notification& n, const BudgetNote& b) {
   return m;
 }
 
+// A failover: which line the site left and which carries it, since when, and for how long.
+MessageText render_line_switch(const Notification& n) {
+  const std::string sites = join_sites(n, kLang);
+  const FailoverNote f = n.failovers.empty() ? FailoverNote{} : n.failovers.front();
+  const std::string to = f.to_path.empty() ? std::string("(no route)") : f.to_path;
+  const bool back = n.kind == NotificationKind::kRecovered;
+  MessageText m;
+  m.subject = "[pathwatch] " + std::string(back ? "Failback" : "Failover") + ": " + sites + " " +
+              f.from_path + " → " + to;
+  if (back && n.recovered_at) {
+    m.subject += " (lasted " + format_duration(*n.recovered_at - n.started_at, kLang) + ")";
+  }
+  std::string& b = m.body;
+  b += back ? sites + " is back on the " + f.from_path + " line (failback).\n\n"
+            : sites + " failed over from the " + f.from_path + " line to " + to + ".\n\n";
+  b += "Thread: " + n.incident_id + "\n";
+  b += "Site: " + sites + "\n";
+  b += "From line: " + f.from_path + "\n";
+  b += "To line: " + to + "\n";
+  b += "Started: " + format_jst_minute(n.started_at) + " (" + format_utc_second(n.started_at) +
+       ")\n";
+  if (back && n.recovered_at) {
+    b += "Failed back: " + format_jst_minute(*n.recovered_at) + " (" +
+         format_utc_second(*n.recovered_at) + ")\n";
+    b += "Duration: " + format_duration(*n.recovered_at - n.started_at, kLang) + "\n";
+  } else {
+    b += "Duration: ongoing\n";
+  }
+  b += "\n-- \npathwatch (automatic message)\n";
+  return m;
+}
+
 }  // namespace
 
 MessageText render_en(const Notification& n) {
   if (n.budget) return render_budget(n, *n.budget);
+  if (n.line_switch) return render_line_switch(n);
   const std::string services = join_services(n, kLang);
   MessageText m;
   m.subject = "[pathwatch] " + subject_word(n) + ": " + services;

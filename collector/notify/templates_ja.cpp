@@ -91,10 +91,44 @@ MessageText render_budget(const Notification& n, const BudgetNote& b) {
   return m;
 }
 
+// 回線切替: どの回線からどの回線へ、いつから、どれだけの時間。
+MessageText render_line_switch(const Notification& n) {
+  const std::string sites = join_sites(n, kLang);
+  const FailoverNote f = n.failovers.empty() ? FailoverNote{} : n.failovers.front();
+  const std::string to = f.to_path.empty() ? std::string("(経路なし)") : f.to_path;
+  const bool back = n.kind == NotificationKind::kRecovered;
+  MessageText m;
+  m.subject = "[pathwatch] " + std::string(back ? "回線切替 復帰" : "回線切替") + ": " + sites +
+              " " + f.from_path + " → " + to;
+  if (back && n.recovered_at) {
+    m.subject += " (継続時間 " + format_duration(*n.recovered_at - n.started_at, kLang) + ")";
+  }
+  std::string& b = m.body;
+  b += back ? sites + " は " + f.from_path + " 回線に戻りました (回線切替の復帰)。\n\n"
+            : sites + " は " + f.from_path + " 回線から " + to +
+                  " に切り替わりました (回線切替)。\n\n";
+  b += "通知: " + n.incident_id + "\n";
+  b += "拠点: " + sites + "\n";
+  b += "切替元回線: " + f.from_path + "\n";
+  b += "切替先回線: " + to + "\n";
+  b += "発生時刻: " + format_jst_minute(n.started_at) + " (" + format_utc_second(n.started_at) +
+       ")\n";
+  if (back && n.recovered_at) {
+    b += "復帰時刻: " + format_jst_minute(*n.recovered_at) + " (" +
+         format_utc_second(*n.recovered_at) + ")\n";
+    b += "継続時間: " + format_duration(*n.recovered_at - n.started_at, kLang) + "\n";
+  } else {
+    b += "継続時間: 継続中\n";
+  }
+  b += "\n-- \npathwatch (このメールは自動送信です)\n";
+  return m;
+}
+
 }  // namespace
 
 MessageText render_ja(const Notification& n) {
   if (n.budget) return render_budget(n, *n.budget);
+  if (n.line_switch) return render_line_switch(n);
   const std::string services = join_services(n, kLang);
   MessageText m;
   m.subject = "[pathwatch] " + subject_word(n) + ": " + services;

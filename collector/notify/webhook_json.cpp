@@ -86,6 +86,7 @@ std::string webhook_payload(const Notification& n, Language lang) {
         {{"at", time_json(f.at)}, {"site", f.site}, {"from", f.from_path}, {"to", f.to_path}});
   }
   j["failovers"] = std::move(failovers);
+  j["line_switch"] = n.line_switch;  // a failover thread (回線切替), not a service incident
   const auto& evidence = (lang == Language::kEn && !n.verdict.evidence_en.empty())
                              ? n.verdict.evidence_en
                              : n.verdict.evidence_ja;

@@ -60,6 +60,10 @@ REJECT_CODES = {
     "tcp-reset": None,
 }
 FAULT_KINDS = ("cut", "drop", "reject", "loss")
+# The kernel's default ICMP error rate limit per destination (net.ipv4.icmp_ratelimit,
+# net.ipv6.icmp.ratelimit: 1000 ms), plus a margin: what a careful prober waits between
+# probes that need a router's ICMP error.
+ICMP_SPACING = 1.1
 
 
 class LabError(Exception):
@@ -213,7 +217,7 @@ class Topology:
         if not isinstance(raw, dict):
             self._err("top level", "must be a mapping")
         unknown = set(raw) - {"version", "description", "common_sysctl", "roles",
-                              "hosts", "links", "sites", "routes"}
+                              "hosts", "links", "sites", "routes", "profiles"}
         if unknown:
             self._err("top level", "unknown keys: %s" % ", ".join(sorted(unknown)))
         if raw.get("version", 1) != 1:
@@ -456,6 +460,35 @@ class Topology:
                             "metric": m, "src": src})
             self.routes[host] = out
 
+        # profiles: how the routers treat ICMP errors on top of the kernel's defaults
+        profiles = self._map(raw.get("profiles"), "profiles", self)
+        self.profiles = {"field": {"note": "kernel defaults", "icmp_errors": {}}}
+        for pname, pv in profiles.items():
+            pw = "profiles.%s" % pname
+            if not isinstance(pname, str) or not NAME_RE.match(pname):
+                self._err(pw, "bad profile name")
+            pv = self._map(pv, pw, self)
+            if set(pv) - {"note", "icmp_errors"}:
+                self._err(pw, "unknown keys: %s" % ", ".join(sorted(set(pv) - {"note", "icmp_errors"})))
+            errs = {}
+            for h, spec in self._map(pv.get("icmp_errors"), pw + ".icmp_errors", self).items():
+                hw = "%s.icmp_errors.%s" % (pw, h)
+                self._host(h, hw)
+                if self.hosts[h]["role"] != "router":
+                    self._err(hw, "%s is not a router" % h)
+                spec = self._map(spec, hw, self)
+                if set(spec) - {"time_exceeded", "per_second"}:
+                    self._err(hw, "keys: time_exceeded (never), per_second (N)")
+                te = spec.get("time_exceeded")
+                if te not in (None, "never"):
+                    self._err(hw + ".time_exceeded", "only 'never' is understood")
+                rate = spec.get("per_second")
+                if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int)
+                                         or not 1 <= rate <= 1000):
+                    self._err(hw + ".per_second", "must be 1..1000")
+                errs[h] = {"time_exceeded": te, "per_second": rate}
+            self.profiles[pname] = {"note": str(pv.get("note", "")), "icmp_errors": errs}
+
     # -- derived ------------------------------------------------------------
     def ns(self, name, host):
         return "%s-%s" % (name, host)
@@ -639,8 +672,10 @@ except OSError as e:
 class Lab:
     """A lab: build with up() (or `with Lab(path, name) as lab:`), tear down with down()."""
 
-    def __init__(self, topology=None, name=DEFAULT_NAME):
+    def __init__(self, topology=None, name=DEFAULT_NAME, profile=None):
         self.name = _check_name(name)
+        # The field profile (kernel defaults) unless asked otherwise: what CI runs.
+        self.profile = profile or os.environ.get("PWLAB_PROFILE") or "field"
         self.topo = None
         if topology is not None:
             self.topo = topology if isinstance(topology, Topology) else Topology.load(topology)
@@ -667,7 +702,8 @@ class Lab:
             labs = list_labs()
             raise UsageError("no lab named %s is up (labs up: %s)"
                              % (name, ", ".join(labs) or "none"))
-        lab = cls(Topology(state["topology"], source=state.get("source", name)), name)
+        lab = cls(Topology(state["topology"], source=state.get("source", name)), name,
+                  state.get("profile", "field"))
         lab.state = state
         return lab
 
@@ -723,6 +759,9 @@ class Lab:
             raise UsageError("no topology given")
         os.makedirs(STATE_DIR, exist_ok=True)
         with _locked(self.name):
+            if self.profile not in self.topo.profiles:
+                raise UsageError("unknown profile %r; profiles: %s"
+                                 % (self.profile, ", ".join(self.topo.profiles)))
             if os.path.exists(_state_path(self.name)):
                 raise UsageError("lab %s is already up (pwlab down --name %s)"
                                  % (self.name, self.name))
@@ -735,7 +774,7 @@ class Lab:
                           "topology": self.topo.raw, "building": True,
                           "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                           "hosts": hosts, "links": links, "faults": {}, "prefer": {},
-                          "pids": {}}
+                          "pids": {}, "profile": self.profile}
             self._save()
             step = "start"
             try:
@@ -750,6 +789,8 @@ class Lab:
                 step = "install routes and rules"
                 for h in self.topo.hosts:
                     self._apply_routes(h, strict=True, with_rules=True)
+                step = "apply profile %s" % self.profile
+                self._apply_profile()
                 step = "start services"
                 self._start_services()
                 step = "check isolation"
@@ -813,6 +854,30 @@ class Lab:
         p = run([IP, "netns", "exec", self.ns(host), SYSCTL, "-q", "-w"] + args, check=False)
         if p.returncode != 0:
             raise LabError("sysctl in %s failed: %s" % (host, (p.stderr or p.stdout).strip()))
+
+    def _apply_profile(self):
+        """The profile's ICMP error behaviour, as nftables rules on what a router sends itself
+        (its ICMP errors leave through the output hook; forwarded traffic is untouched).
+        `time_exceeded: never`: it drops every Time Exceeded it would send (vendor routers
+        configured not to answer traceroute). `per_second: N`: all its ICMP errors together
+        (Time Exceeded and Destination Unreachable, v4 and v6) at most N a second, burst 1,
+        on top of the kernel's own per-destination limit."""
+        for h, spec in self.topo.profiles[self.profile]["icmp_errors"].items():
+            rules = []
+            if spec["time_exceeded"] == "never":
+                rules += ["icmp type time-exceeded drop", "icmpv6 type time-exceeded drop"]
+            objs = ""
+            if spec["per_second"]:
+                objs = (" limit icmp_errors { rate over %d/second burst 1 packets }\n"
+                        % spec["per_second"])
+                rules += ['icmp type { time-exceeded, destination-unreachable } '
+                          'limit name "icmp_errors" drop',
+                          'icmpv6 type { time-exceeded, destination-unreachable } '
+                          'limit name "icmp_errors" drop']
+            script = ("table inet pwlab_profile {\n%s chain output {\n"
+                      "  type filter hook output priority filter; policy accept;\n%s }\n}\n"
+                      % (objs, "".join("  %s\n" % r for r in rules)))
+            run([IP, "netns", "exec", self.ns(h), NFT, "-f", "-"], input=script)
 
     def _start_services(self):
         for h, v in self.topo.hosts.items():
@@ -997,11 +1062,21 @@ class Lab:
         p = self.exec(host, cmd + [dst], timeout=count * 0.2 + wait + 5)
         return p.returncode == 0, p.stdout + p.stderr
 
-    def ttl_reply_from(self, host, dst, ttl, src=None, wait=1.0):
-        """The address that answered a TTL-limited ping with an ICMP error, or None."""
-        _, out = self.ping(host, dst, src=src, ttl=ttl, wait=wait)
-        m = re.search(r"^From ([0-9a-fA-F:.]+)", out, re.M)
-        return m.group(1) if m else None
+    def ttl_reply_from(self, host, dst, ttl, src=None, wait=1.0, tries=3):
+        """The address that answered a TTL-limited ping with an ICMP error, or None.
+
+        Routers rate-limit ICMP errors (the lab keeps the kernel's default: 1 a second per
+        destination, burst 6), so like any traceroute this asks again, at most TRIES times,
+        waiting out the limit (ICMP_SPACING) before each retry instead of reading a
+        rate-limited silence as "nobody answers"."""
+        for attempt in range(max(1, tries)):
+            if attempt:
+                time.sleep(ICMP_SPACING)
+            _, out = self.ping(host, dst, src=src, ttl=ttl, wait=wait)
+            m = re.search(r"^From ([0-9a-fA-F:.]+)", out, re.M)
+            if m:
+                return m.group(1)
+        return None
 
     def tcp_probe(self, host, dst, port, src=None, timeout=1.0):
         """'open' | 'refused' | 'timeout' | 'host-unreachable' | 'net-unreachable' | ..."""
@@ -1192,8 +1267,10 @@ class Lab:
     def status(self):
         """A human-readable summary."""
         self._reload()
-        out = ["lab %s (%s)%s" % (self.name, self.state.get("source"),
-                                  "  [BUILDING]" if self.state.get("building") else "")]
+        out = ["lab %s (%s), profile %s%s" % (self.name, self.state.get("source"),
+                                              self.state.get("profile", "field"),
+                                              "  [BUILDING]" if self.state.get("building")
+                                              else "")]
         out.append("hosts:")
         for h, v in self.state["hosts"].items():
             addrs = []
@@ -1308,6 +1385,9 @@ def _parser():
 
     sp = named(sub.add_parser("up", help="build a topology"))
     sp.add_argument("topology")
+    sp.add_argument("--profile", default=None,
+                    help="ICMP behaviour of the routers: field (kernel defaults, the default; "
+                         "$PWLAB_PROFILE), or one the topology defines (strict)")
     sp = named(sub.add_parser("down", help="tear a lab down (idempotent)"))
     sp.add_argument("--all", action="store_true", help="every lab with a state file")
     sp = named(sub.add_parser("exec", help="run a command inside a host: exec HOST -- CMD..."))
@@ -1368,9 +1448,10 @@ def main(argv=None):
         signal.signal(s, _on_signal)
     try:
         if args.cmd == "up":
-            Lab(args.topology, args.name).up()
-            print("lab %s is up: namespaces %s-<host>; state in %s"
-                  % (args.name, args.name, _state_path(args.name)))
+            lab = Lab(args.topology, args.name, args.profile)
+            lab.up()
+            print("lab %s is up (profile %s): namespaces %s-<host>; state in %s"
+                  % (args.name, lab.profile, args.name, _state_path(args.name)))
         elif args.cmd == "down":
             names = list_labs() if args.all else [_check_name(args.name)]
             if args.all and not names:

@@ -242,7 +242,13 @@ class RouteWatchLabTest(unittest.TestCase):
 
     # -- the active-path detector on the LAN host, fed by real TTL=2 probes -------------
     def probe(self):
-        """One TTL=2 probe from main-agent to asp: (sent_ns, rtt_ns, token)."""
+        """One TTL=2 probe from main-agent to asp: (sent_ns, rtt_ns, token). Paced like the
+        agent's hop probes: one per pwlab.ICMP_SPACING at most, so dc-rtr's default rate
+        limit (1 Time Exceeded a second per destination) never silences one."""
+        wait = getattr(self, "_next_probe", 0.0) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._next_probe = time.monotonic() + pwlab.ICMP_SPACING
         sent = time.time_ns()
         t0 = time.monotonic()
         _, out = self.lab.ping("main-agent", ASP4, ttl=2, wait=0.5)
@@ -287,14 +293,14 @@ class RouteWatchLabTest(unittest.TestCase):
             self.assertEqual(switch(lambda: self.lab.route("main-rtr", "backup"), "primary",
                                     "backup")["gateway"], "198.18.102.1")
             switch(lambda: self.lab.route("main-rtr", "primary"), "backup", "primary")
-            # Both lines cut: the site router answers unreachable: none after 3 misses.
+            # Both lines cut: the site router answers unreachable. A missing hop answer is
+            # missing evidence, never "no path" (issue 15): no event (the line becomes
+            # "unknown" only after 30 s without answers; the flows show the lines down).
             self.lab.fault_cut("main-primary")
             self.lab.fault_cut("main-backup")
-            first_after = seq[0] + 1
             send(4)
-            ev = hop.wait_for(lambda e: e["to"] == "", 3.0)
-            self.assertIsNotNone(ev, "hop detector: no 'none' event")
-            self.assertEqual(ev["seq"], first_after + 2)
+            self.assertIsNone(hop.wait_for(lambda e: True, 2.0), "hop detector: an event "
+                              "from missing answers")
         finally:
             hop.stop()
 

@@ -188,6 +188,25 @@ TEST(AgentConfig, PathNameMustBeValidUtf8AndShort) {
             std::string::npos);
 }
 
+// "unknown" and "unknown:..." are what the agent reports for an unidentified line
+// (agent/route/route_events.hpp): no path may be called so.
+TEST(AgentConfig, UnknownIsAReservedPathName) {
+  EXPECT_NE(error_of(replaced(kMinimal, "{name: backup,", "{name: unknown,")).find("is reserved"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(replaced(kMinimal, "{name: backup,", "{name: 'unknown:x',")).find("is reserved"),
+      std::string::npos);
+}
+
+// A target's own hop_ttl (1..64) for its hop probes; absent: the path's.
+TEST(AgentConfig, TargetHopTtl) {
+  EXPECT_FALSE(parse(kMinimal).targets[0].hop_ttl.has_value());
+  const std::string with =
+      replaced(kMinimal, "    interval: 250ms\n", "    interval: 250ms\n    hop_ttl: 3\n");
+  EXPECT_EQ(parse(with).targets[0].hop_ttl, std::uint8_t{3});
+  EXPECT_NE(error_of(replaced(with, "hop_ttl: 3", "hop_ttl: 0")), "");
+}
+
 TEST(AgentConfig, JapaneseNamesWithin128BytesAreAccepted) {
   const auto c = parse(replaced(kMinimal, "site: honcho", "site: 本庁舎"));
   EXPECT_EQ(c.site, "本庁舎");

@@ -254,7 +254,7 @@ TEST(AgentRuntimeTest, FlowsOfOnePathAreWeighedTogether) {
 }
 
 // An as-routed path: the flows of targets seen on one line share a pool. During a cut of
-// that line the hop flows stop hearing the router ("none", at about the flows' 3rd loss):
+// that line the hop flows stop hearing the router (no evidence of any line: no change):
 // the flows stay in the line's pool, so its evidence goes on and the lossy flows go DOWN
 // by the pooled test, as on a named path. Moving them to the pool of no line reset their
 // streaks and mixed them with a target not seen on any line yet that still answers: each
@@ -313,7 +313,7 @@ TEST(AgentRuntimeTest, ACutLineKeepsItsFlowsPooled) {
     r.answer(*other, seq + 1);
   }
   ASSERT_EQ(r.runtime.state(asp_key), PathState::kDegraded);
-  // The cut: every probe lost, the hop flows too (3 misses: "none").
+  // The cut: every probe lost, the hop flows too (misses: the line stays as it was).
   int own_losses = 0;
   while (r.runtime.state(asp_key) != PathState::kDown && own_losses < 30) {
     r.lose(*asp, seq);

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace pathwatch::agent {
 namespace {
+
+using namespace std::chrono_literals;
 
 AgentConfig two_path_config() {
   AgentConfig c;
@@ -53,6 +57,42 @@ TEST(FlowPlanTest, SchedulePhaseGroupsJoinATargetsPaths) {
   FlowDef hop = plan[4];
   hop.hop_probe = true;
   EXPECT_EQ(schedule_group(hop), "lgcs|icmp|hops");
+}
+
+// Hop probes share one budget per address family (kHopSpacing, 1 s: the kernel's default
+// icmp_ratelimit): 3 IPv4 targets at 500 ms get hop flows every 3 s, the IPv6 one every 1 s
+// (its own budget), never faster than the target's own interval (the 5 s one keeps 5 s).
+// A target's hop_ttl overrides the path's.
+TEST(FlowPlanTest, HopFlowsShareOneBudgetPerFamily) {
+  AgentConfig c;
+  PathConfig routed;
+  routed.name = "routed";
+  routed.as_routed = true;
+  routed.hop_ttl = 2;
+  routed.line_hops = {{"198.18.101.1", "primary"}, {"fd00:5057:101::1", "primary"}};
+  c.paths = {routed};
+  const auto target = [](const char* name, const char* address, std::chrono::milliseconds iv) {
+    TargetConfig t;
+    t.name = name;
+    t.address = address;
+    t.paths = {"routed"};
+    t.probe.interval = iv;
+    return t;
+  };
+  c.targets = {target("a", "198.18.30.10", 500ms), target("b", "198.18.30.11", 500ms),
+               target("c", "198.18.30.12", 5000ms), target("v6", "fd00:5057:30::10", 500ms)};
+  c.targets[1].hop_ttl = 3;
+  std::map<std::string, FlowDef> hops;
+  for (const auto& f : plan_flows(c)) {
+    if (f.hop_probe) hops[f.key.target] = f;
+  }
+  ASSERT_EQ(hops.size(), 4u);
+  EXPECT_EQ(hops["a"].settings.interval, 3s);
+  EXPECT_EQ(hops["b"].settings.interval, 3s);
+  EXPECT_EQ(hops["c"].settings.interval, 5s);
+  EXPECT_EQ(hops["v6"].settings.interval, 1s);
+  EXPECT_EQ(hops["a"].hop_ttl, 2);
+  EXPECT_EQ(hops["b"].hop_ttl, 3);
 }
 
 TEST(FlowPlanTest, FlowsOfOnePathShareOnePathConfig) {

@@ -146,6 +146,21 @@ TEST(ProbeScheduleTest, HurryProbesEveryFlowFasterOnSubSlotsThenReturnsToItsPhas
   EXPECT_EQ(s.skipped(), 0u);
 }
 
+// A steady flow (hop probes: routers rate-limit their answers) keeps its own slots through a
+// hurry while the others speed up.
+TEST(ProbeScheduleTest, SteadyFlowsAreNeverHurried) {
+  ProbeSchedule s(kEpoch);
+  auto entries = flows(1, 1);
+  entries.push_back({1, "t00000|hops", 1s, true});
+  s.set_flows(entries, kEpoch);
+  (void)sends(s, 0ms, 1300ms);
+  EXPECT_TRUE(s.hurry(5, kEpoch + 2300ms, kEpoch + 1300ms).began);
+  auto during = sends(s, 1300ms, 3600ms);
+  EXPECT_EQ(during[0], (std::vector<Nanos>{1400ms, 1600ms, 1800ms, 2000ms, 2200ms, 3000ms}));
+  // Phase 500 ms (second group of two at 1 s): 1.5, 2.5, 3.5 s as without the hurry.
+  EXPECT_EQ(during[1], (std::vector<Nanos>{1500ms, 2500ms, 3500ms}));
+}
+
 TEST(ProbeScheduleTest, HurryUnderWayIsExtendedNotRestarted) {
   ProbeSchedule s = one_flow_sent_at(kEpoch);
   EXPECT_TRUE(s.hurry(4, kEpoch + 1s, kEpoch + 100ms).began);

@@ -7,6 +7,7 @@
 
 #include "collector/alert/alert_config.hpp"
 #include "collector/isolation/topology_config.hpp"
+#include "collector/notify/message_text.hpp"
 #include "shared/config/config_error.hpp"
 #include "tests/unit/collector/incident/lab_rows.hpp"
 
@@ -300,6 +301,53 @@ TEST_F(Alerts, PrimaryCutGivesFailoverAndPathDownAfterX) {
   EXPECT_EQ(n[0].incident_id, "FO-main-20261123-140010");
   EXPECT_EQ(n[1].kind, NotificationKind::kRecovered);
   EXPECT_EQ(n[1].incident_id, "PATH-main-agent-primary-20261123-140010");
+}
+
+// Issue 15: a site whose router agent (netlink) and LAN agent (hops) both see one switch and
+// its failback: one failover thread (opened, recovered), no flapping (2 switches, not 4).
+// The messages say "failover" / "回線切替" with the lines, the start and the duration.
+TEST_F(Alerts, OneSwitchSeenByTwoAgentsIsOneThreadAndNoFlap) {
+  IncidentTracker tr(topo_, {});
+  AlertConfig cfg;
+  cfg.path_down_after.reset();
+  AlertEngine ae(cfg);
+  main_up(tr);
+  step(tr, ae, 1);
+  auto netlink = [](const char* from, const char* to, int at) {
+    StoredRouteChange r = route("main-agent", from, to, at);
+    r.agent_id = "main-rtr-agent";
+    r.prefix = "198.18.10.0/24";
+    r.site = "main";
+    return r;
+  };
+  std::vector<notify::Notification> all;
+  auto take = [&](int at) {
+    for (auto& x : step(tr, ae, at)) all.push_back(std::move(x));
+  };
+  tr.apply(netlink("primary", "backup", 10));
+  take(10);
+  tr.apply(route("main-agent", "primary", "backup", 12));
+  take(12);
+  tr.apply(netlink("backup", "primary", 30));
+  take(30);
+  tr.apply(route("main-agent", "backup", "primary", 32));
+  take(32);
+  take(100);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].incident_id, "FO-main-20261123-140010");
+  EXPECT_EQ(all[0].kind, NotificationKind::kOpened);
+  EXPECT_EQ(all[1].incident_id, all[0].incident_id);
+  EXPECT_EQ(all[1].kind, NotificationKind::kRecovered);
+  EXPECT_TRUE(all[1].line_switch);
+  const auto en = notify::render_message(all[1], notify::Language::kEn);
+  EXPECT_EQ(en.subject, "[pathwatch] Failback: main primary → backup (lasted 22 s)");
+  EXPECT_NE(en.body.find("From line: primary\nTo line: backup\n"), std::string::npos) << en.body;
+  EXPECT_NE(en.body.find("Duration: 22 s"), std::string::npos) << en.body;
+  const auto ja = notify::render_message(all[0], notify::Language::kJa);
+  EXPECT_EQ(ja.subject, "[pathwatch] 回線切替: main primary → backup");
+  EXPECT_NE(ja.body.find("切替元回線: primary\n切替先回線: backup\n"), std::string::npos)
+      << ja.body;
+  EXPECT_TRUE(ae.open_threads().empty());
 }
 
 // Four switches within 10 minutes (default flapping rule) → one flapping notice.

@@ -63,19 +63,38 @@ TEST_F(FailoverTest, FailoverThenFailbackSeenByRouteAndProbes) {
   EXPECT_EQ(e.site, "honcho");
   EXPECT_EQ(e.kind, FailoverKind::kFailover);
   EXPECT_EQ(e.detected_by, Detection::kBoth);
-  EXPECT_EQ(e.start, day(10, 0, 3));     // the earlier of 10:00:03 (probes) and 10:00:05 (route)
-  EXPECT_EQ(e.end, day(10, 30, 0));      // the later of 10:29:58 and 10:30:00
-  EXPECT_EQ(e.duration, seconds{1797});  // 29 min 57 s
+  // Routes saw both edges: theirs (10:00:05, 10:30:00), not the first and last evidence
+  // (probes at 10:00:03; the later of 10:29:58 and 10:30:00).
+  EXPECT_EQ(e.start, day(10, 0, 5));
+  EXPECT_EQ(e.end, day(10, 30, 0));
+  EXPECT_EQ(e.duration, seconds{1795});  // 29 min 55 s
   EXPECT_EQ(e.route_at, day(10, 0, 5));
   EXPECT_EQ(e.probe_at, day(10, 0, 3));
   EXPECT_EQ(e.failback_route_at, day(10, 30, 0));
   EXPECT_EQ(e.failback_probe_at, day(10, 29, 58));
   EXPECT_EQ(e.backup_path, "backup");
   EXPECT_EQ(e.fault_onset, day(9, 59, 50));
-  EXPECT_EQ(e.detection_latency, seconds{13});  // 10:00:03 − 09:59:50
+  EXPECT_EQ(e.detection_latency, seconds{13});  // first evidence 10:00:03 − 09:59:50
   EXPECT_EQ(e.interrupted, seconds{0});         // the backup stayed up
   EXPECT_EQ(e.services_affected, (std::vector<std::string>{"juki"}));
   EXPECT_FALSE(e.flapping);
+}
+
+// Issue 15: a branch's router (netlink, at once) and LAN agent (hops, 2 s later each way)
+// see one switch: one event, from the first watcher's switch to the first one's failback,
+// so the hops' lag does not lengthen it; the failback instants reported are the last.
+TEST_F(FailoverTest, OneSwitchSeenByTwoWatchersLastsFromFirstEdgeToFirstEdge) {
+  routes_.push_back(route("honcho", day(10), "primary", "backup", "198.18.10.0/24"));
+  routes_.push_back(route("honcho", day(10, 0, 2), "primary", "backup", "198.18.30.10"));
+  routes_.push_back(route("honcho", day(10, 0, 20), "backup", "primary", "198.18.10.0/24"));
+  routes_.push_back(route("honcho", day(10, 0, 22), "backup", "primary", "198.18.30.10"));
+  const auto r = run();
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].start, day(10));
+  EXPECT_EQ(r.events[0].end, day(10, 0, 20));
+  EXPECT_EQ(r.events[0].duration, seconds{20});
+  EXPECT_EQ(r.events[0].failback_route_at, day(10, 0, 22));
+  EXPECT_FALSE(r.events[0].flapping);
 }
 
 TEST_F(FailoverTest, InterruptionWhileTheBackupComesUp) {
@@ -91,14 +110,44 @@ TEST_F(FailoverTest, InterruptionWhileTheBackupComesUp) {
   EXPECT_EQ(r.events[0].kind, FailoverKind::kFailover);
 }
 
-TEST_F(FailoverTest, RouteWithdrawnIsAnOutage) {
+// "No path" needs both lines shown down: a route to "" while the backup flow works is a
+// failover to the backup (issue 15: an agent's "(none)" opened "outage (no path)").
+TEST_F(FailoverTest, RouteWithdrawnWhileTheBackupWorksIsAFailover) {
   routes_.push_back(route("honcho", day(3), "primary", ""));
   routes_.push_back(route("honcho", day(3, 5), "", "primary"));
   const auto r = run();
   ASSERT_EQ(r.events.size(), 1u);
-  EXPECT_EQ(r.events[0].kind, FailoverKind::kOutage);
+  EXPECT_EQ(r.events[0].kind, FailoverKind::kFailover);
+  EXPECT_EQ(r.events[0].backup_path, "backup");
   EXPECT_EQ(r.events[0].detected_by, Detection::kRouteChange);
   EXPECT_EQ(r.events[0].duration, minutes{5});
+}
+
+TEST_F(FailoverTest, BothLinesShownDownIsAnOutage) {
+  // 03:00:00-03:05:00 the primary flow is down, 02:59:58-03:05:10 the backup flow too.
+  down(primary_, day(3), day(3, 5));
+  down(backup_, day(2, 59, 58), day(3, 5, 10));
+  const auto r = run();
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, FailoverKind::kOutage);
+  EXPECT_EQ(r.events[0].duration, minutes{5});
+  EXPECT_EQ(r.events[0].interrupted, minutes{5});  // no flow up from 03:00:00 to 03:05:00
+}
+
+// "Unknown" (the agent lost its hop evidence) neither opens nor closes an event: primary ->
+// unknown -> primary is nothing; backup -> unknown -> primary ends at the primary.
+TEST_F(FailoverTest, UnknownLineIsNoSwitch) {
+  routes_.push_back(route("honcho", day(2), "primary", "unknown"));
+  routes_.push_back(route("honcho", day(2, 10), "unknown", "primary"));
+  routes_.push_back(route("honcho", day(4), "primary", "backup"));
+  routes_.push_back(route("honcho", day(4, 1), "backup", "unknown"));
+  routes_.push_back(route("honcho", day(4, 3), "unknown", "primary"));
+  const auto r = run();
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].start, day(4));
+  EXPECT_EQ(r.events[0].end, day(4, 3));
+  EXPECT_EQ(r.events[0].kind, FailoverKind::kFailover);
+  EXPECT_FALSE(r.events[0].flapping);
 }
 
 TEST_F(FailoverTest, StillOnBackupAtTheEndHasNoEnd) {

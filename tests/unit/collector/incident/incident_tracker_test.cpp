@@ -224,6 +224,77 @@ TEST_F(Tracker, ProbeStatesShowAFailoverOnce) {
   EXPECT_TRUE(tr.evaluate(t(12)).failovers.empty());
 }
 
+// Issue 15: a branch whose router agent sees the switch in its routing table (netlink) and
+// whose LAN agent sees it in the hops, each in its own time: one failover and one failback
+// for the site, whichever evidence came first, and the failback only once both are back.
+TEST_F(Tracker, TwoAgentsSeeingOneSwitchGiveOneRecordEachWay) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.evaluate(t(1));
+  StoredRouteChange netlink = testing::route("main-agent", "primary", "backup", 10);
+  netlink.agent_id = "main-rtr-agent";
+  netlink.prefix = "198.18.10.0/24";
+  netlink.site = "main";
+  tr.apply(netlink);
+  auto ev = tr.evaluate(t(10));
+  ASSERT_EQ(ev.failovers.size(), 1u);
+  EXPECT_EQ(ev.failovers[0].agent_id, "main-rtr-agent");
+  tr.apply(route("main-agent", "primary", "backup", 12));  // the hops, 2 s later
+  EXPECT_TRUE(tr.evaluate(t(12)).failovers.empty());
+  netlink.from_path = "backup";
+  netlink.to_path = "primary";
+  netlink.at = t(30);
+  tr.apply(netlink);
+  EXPECT_TRUE(tr.evaluate(t(30)).failovers.empty());  // the LAN agent still sees backup
+  tr.apply(route("main-agent", "backup", "primary", 32));
+  ev = tr.evaluate(t(32));
+  ASSERT_EQ(ev.failovers.size(), 1u);
+  EXPECT_TRUE(ev.failovers[0].failback);
+  EXPECT_EQ(ev.failovers[0].at, t(32));
+  EXPECT_TRUE(tr.evaluate(t(40)).failovers.empty());
+}
+
+// A cut line restored: the routes fail back at once, the primary flows come UP only after
+// up_after probes. Flows still DOWN from before the failback are no new failover.
+TEST_F(Tracker, PrimaryFlowsStillDownAfterAFailbackAreNoNewSwitch) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10));
+  tr.apply(change("main-agent", "primary", "asp-app", kDown, 10, 8443, 3));
+  tr.apply(change("main-agent", "primary", "collector", kDown, 10));
+  tr.apply(route("main-agent", "primary", "backup", 11));
+  ASSERT_EQ(tr.evaluate(t(11)).failovers.size(), 1u);
+  tr.apply(route("main-agent", "backup", "primary", 30));
+  auto ev = tr.evaluate(t(30));
+  ASSERT_EQ(ev.failovers.size(), 1u);
+  EXPECT_TRUE(ev.failovers[0].failback);
+  EXPECT_TRUE(tr.evaluate(t(31)).failovers.empty());  // primary flows still DOWN
+  tr.apply(change("main-agent", "primary", "asp-app", kUp, 32));
+  tr.apply(change("main-agent", "primary", "asp-app", kUp, 32, 8443, 1));
+  tr.apply(change("main-agent", "primary", "collector", kUp, 32));
+  EXPECT_TRUE(tr.evaluate(t(33)).failovers.empty());
+}
+
+// "Unknown" (the agent lost its hop evidence) is no switch and no failback: primary ->
+// unknown records nothing; a site on backup whose agent goes unknown stays on backup (the
+// last evidence) until a route or the probes show the primary again.
+TEST_F(Tracker, AnUnknownLineIsNoSwitch) {
+  IncidentTracker tr(topo_, {});
+  all_up(tr);
+  tr.apply(route("main-agent", "primary", "unknown", 10));
+  EXPECT_TRUE(tr.evaluate(t(10)).failovers.empty());
+  tr.apply(route("main-agent", "unknown", "primary", 20));
+  EXPECT_TRUE(tr.evaluate(t(20)).failovers.empty());
+  tr.apply(route("main-agent", "primary", "backup", 30));
+  ASSERT_EQ(tr.evaluate(t(30)).failovers.size(), 1u);
+  tr.apply(route("main-agent", "backup", "unknown", 40));
+  EXPECT_TRUE(tr.evaluate(t(40)).failovers.empty());
+  tr.apply(route("main-agent", "unknown", "primary", 50));
+  const auto ev = tr.evaluate(t(50));
+  ASSERT_EQ(ev.failovers.size(), 1u);
+  EXPECT_TRUE(ev.failovers[0].failback);
+}
+
 // Both lines cut: every main-agent measurement down, dc-agent fine → a service incident;
 // with no router evidence parsimony ranks the site LAN first (docs/isolation.md).
 TEST_F(Tracker, BothLinesCutIsAServiceIncident) {
