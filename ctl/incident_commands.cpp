@@ -94,9 +94,10 @@ int incident_command(const std::vector<std::string>& args, const CtlOptions& o) 
              jst(i["opened"]), i["closed"].is_null() ? "-" : jst(i["closed"]) + " JST",
              joined(i["services"]), joined(i["sites"]));
   fmt::print("\nVerdict over time\n");
-  Table h({"AT (JST)", "IMPACT", "VERDICT"});
+  Table h({"AT (JST)", "IMPACT", "VERDICT", "NOTIFIED"});
   for (const auto& p : i["history"]) {
-    h.add({jst(p["at"]), p.value("impact", "-"), p.value("summary", "-")});
+    h.add({jst(p["at"]), p.value("impact", "-"), p.value("summary", "-"),
+           p.value("settled", false) ? "yes" : ""});
   }
   fmt::print("{}", h.render());
   if (!i["failovers"].empty()) {
@@ -108,7 +109,8 @@ int incident_command(const std::vector<std::string>& args, const CtlOptions& o) 
     }
     fmt::print("{}", f.render());
   }
-  fmt::print("\nCurrent causes\n");
+  // A closed incident's causes are the ones notified (drafts after them are in the history).
+  fmt::print("{}", i["closed"].is_null() ? "\nCurrent causes\n" : "\nCauses (as notified)\n");
   if (i["causes"].empty()) fmt::print("  not isolated\n");
   int n = 0;
   for (const auto& cause : i["causes"]) {

@@ -63,7 +63,9 @@ void mark_notified(Incident& inc, const notify::Notification& n) {
   describe(told, n.verdict);
   told.settled = true;
   for (auto it = inc.history.rbegin(); it != inc.history.rend(); ++it) {
-    if (!it->nothing_failing && it->fault == told.fault && it->conclusive == told.conclusive &&
+    // Causes and certainty: a message's fault is the incident's (its services' impact), a
+    // history point's the verdict's own, so they may differ for the same verdict.
+    if (!it->nothing_failing && it->conclusive == told.conclusive &&
         VerdictPoint::same_causes(it->causes, told.causes)) {
       it->settled = true;
       told = *it;
@@ -129,6 +131,7 @@ std::string incident_to_json(const Incident& inc, bool with_verdict) {
   Json notified = nullptr;
   if (inc.notified) {
     notified = Json{{"at", time_json(inc.notified->at)},
+                    {"impact", isolation::to_string(inc.notified->impact)},
                     {"fault", notify::to_string(inc.notified->fault)},
                     {"causes", inc.notified->causes},
                     {"conclusive", inc.notified->conclusive},
@@ -191,6 +194,7 @@ Incident incident_from_json(const std::string& text) {
     if (const auto& n = j.value("notified", Json(nullptr)); !n.is_null()) {
       VerdictPoint p;
       p.at = time_from_json(n.at("at"));
+      p.impact = impact_from(n.value("impact", std::string{"not_measured"}));
       p.fault = notify::fault_from_string(n.at("fault").get<std::string>());
       p.causes = n.at("causes").get<std::vector<std::vector<std::string>>>();
       p.conclusive = n.at("conclusive").get<bool>();

@@ -211,7 +211,7 @@ void IncidentMonitor::keep_notified(const notify::Notification& n) {
     if (tracker_.mark_notified(n)) {
       if (n.kind == notify::NotificationKind::kOpened) tracker_.mark_announced(n.incident_id);
       incidents_.save(*tracker_.open_incident());
-    } else if (auto inc = incidents_.get(n.incident_id)) {
+    } else if (auto inc = incidents_.get(n.incident_id); inc && inc->closed) {
       // Released in the evaluation that closed it: the stored record takes it.
       mark_notified(*inc, n);
       if (n.kind == notify::NotificationKind::kOpened) inc->announced = true;

@@ -156,7 +156,7 @@ void IncidentService::replay_outbox() {
                  job.channel);
       continue;
     }
-    worker_->resume(channel, std::move(job.notification), job.id);
+    worker_->resume(channel, std::move(job.notification), job.id, clock_.utc_now() - job.decided);
     ++resumed;
   }
   if (!orphans.empty()) record_ends(orphans);

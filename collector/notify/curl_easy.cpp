@@ -1,14 +1,23 @@
 #include "collector/notify/curl_easy.hpp"
 
-#include <algorithm>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <mutex>
 
 namespace pathwatch::collector::notify {
 
 namespace {
-// TCP connect (SYN to SYN-ACK), retransmitted SYN included: 2 s covers one lost SYN (the
-// kernel resends after 1 s) on any network a relay should sit on.
-constexpr long kConnectTimeoutMs = 2000;
+
+int few_syns(void*, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    const int syns = 1;  // retransmissions of the SYN: one, after 1 s
+    ::setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syns, sizeof syns);
+  }
+  return CURL_SOCKOPT_OK;
+}
+
 }  // namespace
 
 void ensure_curl_global_init() {
@@ -34,9 +43,12 @@ CurlEasyPtr new_easy_handle(long timeout_ms) {
   // notification about a broken network must not depend on a proxy nobody configured here.
   curl_easy_setopt(h.get(), CURLOPT_PROXY, "");
   curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, timeout_ms);
-  // A relay that does not answer a SYN is down: fail fast and try again soon (the queue's
-  // down-channel probe), rather than sit out the kernel's SYN back-off for the whole timeout.
-  curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, kConnectTimeoutMs));
+  curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  // A relay that does not answer a SYN is down: give up the connect after one resent SYN
+  // (about 3 s) and try again soon (the queue's down-channel probe), rather than sit out the
+  // kernel's SYN back-off (1, 3, 7, 15 s...). Only the SYNs: DNS, TLS and the SMTP greeting
+  // keep the whole timeout.
+  curl_easy_setopt(h.get(), CURLOPT_SOCKOPTFUNCTION, few_syns);
   curl_easy_setopt(h.get(), CURLOPT_VERBOSE, 0L);
   return h;
 }

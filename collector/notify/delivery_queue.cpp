@@ -13,6 +13,8 @@ namespace pathwatch::collector::notify {
 namespace {
 
 constexpr shared::Nanos kLogInterval = std::chrono::minutes(1);
+// The backoff cap of a message the server answered with a retryable error (HTTP 500, SMTP 4xx).
+constexpr shared::Nanos kAnsweredRetryCap = std::chrono::minutes(5);
 
 }  // namespace
 
@@ -53,9 +55,13 @@ std::uint64_t DeliveryQueue::enqueue(Notification notification, shared::MonoNano
 }
 
 std::uint64_t DeliveryQueue::resume(std::size_t channel, Notification notification,
-                                    std::uint64_t outbox, shared::MonoNanos now) {
+                                    std::uint64_t outbox, shared::MonoNanos now,
+                                    shared::Nanos age) {
   const std::uint64_t id = next_notification_++;
   add_job(channel, id, std::make_shared<const Notification>(std::move(notification)), outbox, now);
+  if (auto it = jobs_.rbegin(); it != jobs_.rend() && it->second.notification == id) {
+    it->second.queued = now - std::max(age, shared::Nanos{});
+  }
   return id;
 }
 
@@ -165,7 +171,13 @@ void DeliveryQueue::report(std::uint64_t job_id, const DeliveryResult& result,
   ChannelHealth& health = health_[job.channel];
   if (result.outcome == DeliveryOutcome::kSent) {
     ++counters_.sent;
-    health.failures = 0;  // up again: every waiting job of the channel may go
+    if (health.failures > 0) {
+      // Up again: every waiting job of the channel may go now, whatever its own backoff.
+      for (auto& [other_id, other] : jobs_) {
+        if (other.channel == job.channel) other.due = std::min(other.due, now);
+      }
+    }
+    health.failures = 0;
     job.last_error.clear();
     finish(it, DeliveryState::kSent);
     return;
@@ -174,8 +186,12 @@ void DeliveryQueue::report(std::uint64_t job_id, const DeliveryResult& result,
   const bool final = result.outcome == DeliveryOutcome::kPermanent ||
                      (retry_.attempts > 0 && job.attempts >= retry_.attempts) ||
                      now - job.queued >= retry_.give_up_after;
-  const auto delay = retry_delay(retry_, job.attempts, uniform01_());
-  if (result.outcome == DeliveryOutcome::kRetry) {
+  // A server that answered with a retryable error refuses this message, not the channel:
+  // that job alone waits, on a longer backoff (a bad payload is not retried every 3 s).
+  RetryPolicy own = retry_;
+  if (result.answered) own.max_backoff = std::max(own.max_backoff, kAnsweredRetryCap);
+  const auto delay = retry_delay(own, job.attempts, uniform01_());
+  if (result.outcome == DeliveryOutcome::kRetry && !result.answered) {
     // The channel's next probe: backoff by the channel's run of failures, so a relay away
     // for hours is still tried every max_backoff, and a job that joins late waits no longer.
     ++health.failures;

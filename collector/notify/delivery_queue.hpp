@@ -74,8 +74,9 @@ class DeliveryQueue {
                         const std::vector<std::uint64_t>& outbox = {});
   // One kept job from before a restart, for one channel (an index into the channels), due
   // now, behind every job already queued. Returns the notification's id.
+  // `age`: how long ago it was decided (give_up_after counts from then, not the restart).
   std::uint64_t resume(std::size_t channel, Notification notification, std::uint64_t outbox,
-                       shared::MonoNanos now);
+                       shared::MonoNanos now, shared::Nanos age = {});
   // The kept jobs that ended (sent, failed, dropped) since the last call, in order.
   std::vector<FinishedJob> take_finished();
 

@@ -1,5 +1,8 @@
 #include "collector/notify/delivery_worker.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include "shared/logging/logging.hpp"
 
 namespace pathwatch::collector::notify {
@@ -65,11 +68,11 @@ std::uint64_t DeliveryWorker::submit(Notification notification,
 }
 
 std::uint64_t DeliveryWorker::resume(std::size_t channel, Notification notification,
-                                     std::uint64_t outbox) {
+                                     std::uint64_t outbox, shared::Nanos age) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
-    id = queue_.resume(channel, std::move(notification), outbox, clock_.mono_now());
+    id = queue_.resume(channel, std::move(notification), outbox, clock_.mono_now(), age);
   }
   wake_.notify_one();
   return id;
@@ -109,18 +112,28 @@ void DeliveryWorker::run() {
     auto due = queue_.take_due(clock_.mono_now());
     if (!due.empty()) {
       // Deliver without the lock: submit() must never wait for the network.
-      // A stop waits for the delivery in progress only, not for the rest of the batch.
-      std::vector<DeliveryResult> results;
+      // A stop waits for the delivery in progress only, not for the rest of the batch; a
+      // channel that turned out unreachable is not tried again within the batch (its other
+      // jobs wait for the queue's probe instead of each costing a timeout).
+      std::vector<std::optional<DeliveryResult>> results(due.size());
+      std::vector<shared::MonoNanos> ended(due.size());
+      std::vector<const Notifier*> unreachable;
       lock.unlock();
-      for (const auto& a : due) {
-        if (stop_requested_) break;
-        results.push_back(a.channel->deliver(*a.notification));
+      for (std::size_t i = 0; i < due.size() && !stop_requested_; ++i) {
+        const Notifier* channel = due[i].channel;
+        if (std::find(unreachable.begin(), unreachable.end(), channel) != unreachable.end()) {
+          continue;
+        }
+        results[i] = due[i].channel->deliver(*due[i].notification);
+        ended[i] = clock_.mono_now();
+        if (results[i]->outcome == DeliveryOutcome::kRetry && !results[i]->answered) {
+          unreachable.push_back(channel);
+        }
       }
       lock.lock();
-      const auto now = clock_.mono_now();
       for (std::size_t i = 0; i < due.size(); ++i) {
-        if (i < results.size()) {
-          queue_.report(due[i].job, results[i], now);
+        if (results[i]) {
+          queue_.report(due[i].job, *results[i], ended[i]);
         } else {
           queue_.release(due[i].job);
         }

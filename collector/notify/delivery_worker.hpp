@@ -41,7 +41,8 @@ class DeliveryWorker {
   // `outbox`: each channel's kept row id (DeliveryQueue::enqueue).
   std::uint64_t submit(Notification notification, const std::vector<std::uint64_t>& outbox = {});
   // A kept job from before a restart, for one channel (DeliveryQueue::resume).
-  std::uint64_t resume(std::size_t channel, Notification notification, std::uint64_t outbox);
+  std::uint64_t resume(std::size_t channel, Notification notification, std::uint64_t outbox,
+                       shared::Nanos age = {});
   // Jobs waiting that no outbox row keeps (DeliveryQueue::unkept).
   std::size_t unkept() const;
   std::vector<DeliveryStatus> status(std::uint64_t notification) const;

@@ -19,6 +19,9 @@ enum class DeliveryOutcome : std::uint8_t {
 struct DeliveryResult {
   DeliveryOutcome outcome = DeliveryOutcome::kSent;
   std::string error;  // for logs and status; never holds a secret or a message body
+  // The server answered (an HTTP status, an SMTP reply): a retryable failure is about this
+  // message, not a channel that is down (delivery_queue.hpp).
+  bool answered = false;
 };
 
 class Notifier {

@@ -104,6 +104,7 @@ DeliveryResult SmtpNotifier::deliver(const Notification& n) {
     // A 5xx reply is the relay's final word on this message (RFC 5321 4.2.1); 4xx may pass.
     if (reply >= 500 && reply < 600) result.outcome = DeliveryOutcome::kPermanent;
     if (reply > 0) result.error += " (SMTP reply " + std::to_string(reply) + ")";
+    result.answered = reply > 0;
   }
   return result;
 }

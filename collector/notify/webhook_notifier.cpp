@@ -52,8 +52,8 @@ DeliveryResult WebhookNotifier::deliver(const Notification& n) {
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   const DeliveryOutcome outcome = outcome_of_http_status(status);
-  if (outcome == DeliveryOutcome::kSent) return {outcome, ""};
-  return {outcome, "HTTP status " + std::to_string(status)};
+  if (outcome == DeliveryOutcome::kSent) return {outcome, "", true};
+  return {outcome, "HTTP status " + std::to_string(status), true};
 }
 
 }  // namespace pathwatch::collector::notify

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 #include <future>
+#include <thread>
 
 #include "collector/notify/delivery_worker.hpp"
 #include "collector/notify/retry_backoff.hpp"
@@ -167,7 +169,9 @@ TEST(DeliveryQueue, AThreadsMessagesArriveInOrder) {
   q.enqueue(note("INC-2", NotificationKind::kOpened), at(seconds(0)));
   EXPECT_EQ(q.run_due(at(seconds(0))), 2u);
   EXPECT_EQ(mail.delivered, (std::vector<std::string>{"INC-1/opened", "INC-2/opened"}));
-  EXPECT_EQ(q.next_due(), at(seconds(1)));  // the retry; the recovery is not due before it
+  // INC-2 went through after INC-1 failed: the relay is up, so INC-1 is tried again at once;
+  // its recovery still waits behind it.
+  EXPECT_EQ(q.next_due(), at(seconds(0)));
   EXPECT_EQ(q.run_due(at(seconds(1))), 1u);
   EXPECT_EQ(q.run_due(at(seconds(1))), 1u);
   EXPECT_EQ(mail.delivered, (std::vector<std::string>{"INC-1/opened", "INC-2/opened",
@@ -366,6 +370,34 @@ TEST(DeliveryQueue, GivesUpAfterItsTimeNotACount) {
   EXPECT_GT(s[0].attempts, 15);  // every ≤ 3 s for a minute, not 6 tries
 }
 
+// A server that answered with a retryable error (HTTP 500) refuses that message, not the
+// channel: the channel's other threads go on at once, and that job alone backs off (up to
+// minutes, not every 3 s).
+TEST(DeliveryQueue, AnAnsweredErrorHoldsOnlyItsOwnJob) {
+  FakeChannel hook("webhook:h");
+  hook.script = {DeliveryResult{DeliveryOutcome::kRetry, "HTTP status 500", true}};
+  DeliveryQueue q({&hook}, RetryPolicy{}, 10, [] { return 1.0; });
+  q.enqueue(note("INC-1", NotificationKind::kOpened), at(seconds(0)));
+  q.run_due(at(seconds(0)));
+  q.enqueue(note("INC-2", NotificationKind::kOpened), at(seconds(0)));
+  EXPECT_EQ(q.run_due(at(seconds(0))), 1u);  // not held back by INC-1's failure
+  EXPECT_EQ(hook.delivered.back(), "INC-2/opened");
+  EXPECT_EQ(q.next_due(), at(seconds(1)));  // INC-1's own first retry
+}
+
+// give_up_after counts from when a kept job was decided, not from the restart that resumed it.
+TEST(DeliveryQueue, AResumedJobKeepsItsAge) {
+  FakeChannel mail("email:relay");
+  mail.otherwise = kRefused;
+  RetryPolicy p;
+  p.give_up_after = std::chrono::minutes(1);
+  DeliveryQueue q({&mail}, p, 10, [] { return 1.0; });
+  const auto id =
+      q.resume(0, note("INC-1", NotificationKind::kOpened), 5, at(seconds(0)), seconds(61));
+  q.run_due(at(seconds(0)));
+  EXPECT_EQ(q.status(id).at(0).state, DeliveryState::kFailed);
+}
+
 TEST(DeliveryQueue, UnknownIdHasNoStatus) {
   FakeChannel mail("email:relay");
   DeliveryQueue q({&mail}, RetryPolicy{}, 1, [] { return 1.0; });
@@ -390,6 +422,35 @@ class BlockingChannel final : public Notifier {
   std::string name_ = "blocking";
   int calls_ = 0;
 };
+
+// A channel that turns out unreachable is not tried again within the batch: five threads
+// waiting on a dead relay cost one timeout, not five.
+TEST(DeliveryWorker, AnUnreachableChannelCostsOneTryPerBatch) {
+  class Counting final : public Notifier {
+   public:
+    const std::string& name() const override { return name_; }
+    DeliveryResult deliver(const Notification&) override {
+      ++calls;
+      return kRefused;
+    }
+    std::atomic<int> calls{0};
+
+   private:
+    std::string name_ = "email:relay";
+  };
+  std::vector<NotifierPtr> channels;
+  channels.push_back(std::make_unique<Counting>());
+  auto* relay = static_cast<Counting*>(channels[0].get());
+  shared::SystemClock clock;
+  DeliveryWorker worker(std::move(channels), RetryPolicy{}, 10, clock);
+  for (int i = 0; i < 5; ++i) {
+    worker.submit(note("INC-" + std::to_string(i), NotificationKind::kOpened));
+  }
+  worker.start();
+  std::this_thread::sleep_for(milliseconds(300));  // well before the first probe (>= 0.5 s)
+  EXPECT_EQ(relay->calls.load(), 1);
+  worker.stop();
+}
 
 TEST(DeliveryWorker, SubmitNeverWaitsForADeliveryInProgress) {
   auto channel = std::make_unique<BlockingChannel>();
