@@ -1,6 +1,7 @@
 """Shared pieces of the agent lab tests: stale-lab reaping, bounded waits on the fake
 collector's JSON lines, processes started in lab namespaces and always ended, logs on failure."""
 
+import datetime
 import json
 import os
 import re
@@ -110,3 +111,22 @@ def write(path, text):
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+def utc_ns(text):
+    """'2026-11-23T13:32:00.123456789Z' (the API's UTC times) -> ns since the epoch."""
+    head, frac = text.rstrip("Z").split(".") if "." in text else (text.rstrip("Z"), "0")
+    t = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc)
+    return int(t.timestamp()) * 10**9 + int(frac.ljust(9, "0")[:9])
+
+
+def timed(fn, *args):
+    """(ns before, ns after) of fn(*args): the instant the command took effect lies inside."""
+    before = time.time_ns()
+    fn(*args)
+    return before, time.time_ns()
+
+
+def mid(span):
+    return (span[0] + span[1]) / 2

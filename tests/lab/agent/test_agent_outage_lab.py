@@ -32,6 +32,7 @@ import time
 import unittest
 
 import agent_lab_support as s
+from agent_lab_support import utc_ns  # noqa: E402
 
 NAME = "pwo%d" % os.getpid()
 AGENT = COLLECTOR = CTL = None
@@ -72,11 +73,6 @@ targets:
 """
 
 
-def utc_ns(text):
-    """'2026-11-23T13:32:00.123456789Z' -> ns since the epoch."""
-    head, frac = text.rstrip("Z").split(".") if "." in text else (text.rstrip("Z"), "0")
-    t = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
-    return int(t.timestamp()) * 10**9 + int(frac.ljust(9, "0")[:9])
 
 
 class AgentOutageLabTest(unittest.TestCase):

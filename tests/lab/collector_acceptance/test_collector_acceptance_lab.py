@@ -29,6 +29,7 @@ import unittest
 HERE = os.path.dirname(os.path.realpath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "agent"))
 import agent_lab_support as s  # noqa: E402
+from agent_lab_support import utc_ns, timed, mid  # noqa: E402
 
 NAME = "pwca%d" % os.getpid()
 AGENT = COLLECTOR = CTL = None
@@ -77,23 +78,10 @@ targets:
 """
 
 
-def utc_ns(text):
-    """'2026-11-23T13:32:00.123456789Z' -> ns since the epoch."""
-    head, frac = text.rstrip("Z").split(".") if "." in text else (text.rstrip("Z"), "0")
-    t = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(
-        tzinfo=datetime.timezone.utc)
-    return int(t.timestamp()) * 10**9 + int(frac.ljust(9, "0")[:9])
 
 
-def timed(fn, *args):
-    """(ns before, ns after) of fn(*args): the instant the command took effect lies inside."""
-    before = time.time_ns()
-    fn(*args)
-    return before, time.time_ns()
 
 
-def mid(span):
-    return (span[0] + span[1]) / 2
 
 
 class CollectorAcceptanceLabTest(unittest.TestCase):

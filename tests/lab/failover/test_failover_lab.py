@@ -27,7 +27,6 @@ edges lag the fault by 2-4 s and the lags cancel to within 2 s.
     /usr/bin/python3 tests/lab/failover/test_failover_lab.py AGENT COLLECTOR PATHWATCHCTL
 """
 
-import datetime
 import glob
 import json
 import os
@@ -40,6 +39,7 @@ import unittest
 HERE = os.path.dirname(os.path.realpath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "agent"))
 import agent_lab_support as s  # noqa: E402
+from agent_lab_support import utc_ns, timed, mid  # noqa: E402
 
 NAME = "pwfo%d" % os.getpid()
 AGENT = COLLECTOR = CTL = None
@@ -110,21 +110,10 @@ route_watch:
 """
 
 
-def utc_ns(text):
-    head, frac = text.rstrip("Z").split(".") if "." in text else (text.rstrip("Z"), "0")
-    t = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(
-        tzinfo=datetime.timezone.utc)
-    return int(t.timestamp()) * 10**9 + int(frac.ljust(9, "0")[:9])
 
 
-def timed(fn, *args):
-    before = time.time_ns()
-    fn(*args)
-    return before, time.time_ns()
 
 
-def mid(span):
-    return (span[0] + span[1]) / 2
 
 
 class FailoverLabTest(unittest.TestCase):
